@@ -1,0 +1,66 @@
+package io.regent.events;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One probe of one node by one monitor agent, published to {@link Topics#NODE_HEALTH}.
+ * Positions are byte offsets (a PostgreSQL LSN as a number) so that they compare and subtract.
+ *
+ * @param clusterId        the cluster
+ * @param node             the probed node's name
+ * @param observerId       the monitor agent that probed (quorum counts distinct observers)
+ * @param observerZone     the agent's zone
+ * @param observedAt       when the probe started
+ * @param probeMillis      how long the probe took
+ * @param engine           the node's engine
+ * @param reachable        whether the probe got an answer
+ * @param error            why not, when {@code reachable} is false
+ * @param role             what the node says it is ({@code pg_is_in_recovery()})
+ * @param readOnly         whether the node refuses writes ({@code default_transaction_read_only} or recovery)
+ * @param timeline         the node's timeline
+ * @param currentLsn       on a leader, {@code pg_current_wal_lsn()}
+ * @param receivedLsn      on a follower, {@code pg_last_wal_receive_lsn()}
+ * @param replayedLsn      on a follower, {@code pg_last_wal_replay_lsn()}
+ * @param lagBytes         on a follower, received minus replayed (the leader's view is in {@code replicas})
+ * @param lagMillis        on a follower, replay delay; zero when received equals replayed
+ * @param walReceiver      on a follower, its WAL receiver; absent when none runs
+ * @param replicas         on a leader, its standbys as {@code pg_stat_replication} shows them
+ * @param synchronousStandbyNames on a leader, its {@code synchronous_standby_names}
+ * @param serverVersion    the server's version string
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record NodeObserved(
+        String clusterId,
+        String node,
+        String observerId,
+        String observerZone,
+        Instant observedAt,
+        Long probeMillis,
+        Engine engine,
+        boolean reachable,
+        ProbeError error,
+        NodeRole role,
+        Boolean readOnly,
+        Long timeline,
+        Long currentLsn,
+        Long receivedLsn,
+        Long replayedLsn,
+        Long lagBytes,
+        Long lagMillis,
+        WalReceiverState walReceiver,
+        List<ReplicaState> replicas,
+        String synchronousStandbyNames,
+        String serverVersion) implements RegentEvent {
+
+    public NodeObserved {
+        Objects.requireNonNull(clusterId, "clusterId");
+        Objects.requireNonNull(node, "node");
+        Objects.requireNonNull(observerId, "observerId");
+        Objects.requireNonNull(observedAt, "observedAt");
+        role = role == null ? NodeRole.UNKNOWN : role;
+        replicas = replicas == null ? List.of() : List.copyOf(replicas);
+    }
+}

@@ -1,0 +1,15 @@
+package io.regent.events;
+
+/** Names of the phases a failover or switchover goes through, in order. */
+public final class Phases {
+    public static final String DETECTED = "detected";
+    public static final String DECIDED = "decided";
+    public static final String FENCED = "fenced";
+    public static final String PROMOTED = "promoted";
+    public static final String REPOINTED = "repointed";
+    public static final String ANNOUNCED = "announced";
+    public static final String REJOINED = "rejoined";
+
+    private Phases() {
+    }
+}

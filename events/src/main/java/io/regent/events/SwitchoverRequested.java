@@ -1,0 +1,37 @@
+package io.regent.events;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * Command: move leadership from a healthy leader to a follower, without losing a commit.
+ *
+ * @param requestId      idempotency key: a redelivered command is carried out once
+ * @param clusterId      the cluster
+ * @param expectedLeader the leader the requester saw; refused when it is no longer the leader
+ * @param candidate      the follower to promote; absent = the best candidate
+ * @param expectedEpoch  the epoch the requester saw; refused on mismatch
+ * @param requestedBy    the user's subject or {@code system}
+ * @param requestedAt    when it was requested
+ * @param reason         why, for the operations history
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record SwitchoverRequested(
+        UUID requestId,
+        String clusterId,
+        String expectedLeader,
+        String candidate,
+        Long expectedEpoch,
+        String requestedBy,
+        Instant requestedAt,
+        String reason) implements RegentEvent {
+
+    public SwitchoverRequested {
+        Objects.requireNonNull(requestId, "requestId");
+        Objects.requireNonNull(clusterId, "clusterId");
+        Objects.requireNonNull(requestedBy, "requestedBy");
+        Objects.requireNonNull(requestedAt, "requestedAt");
+    }
+}

@@ -1,0 +1,9 @@
+package io.regent.monitor;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.regent.testkit.quarkus.HealthEndpointsContract;
+
+/** The monitor-service boots as a Quarkus application and answers the health endpoints. */
+@QuarkusTest
+class HealthEndpointsTest implements HealthEndpointsContract {
+}

@@ -1,0 +1,232 @@
+package io.regent.testkit;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
+
+/**
+ * The per-JVM home of everything the testkit starts: one run directory, a shutdown hook, and a
+ * reaper process.
+ *
+ * <p>Clean-up happens on three levels. {@code close()} of a broker or cluster stops its processes
+ * and deletes its directories. The shutdown hook closes whatever is still open when the JVM exits
+ * normally or is interrupted (SIGINT/SIGTERM). And the reaper - a tiny {@code sh} in its own
+ * session whose stdin is a pipe from this JVM - notices when that pipe closes, which happens
+ * however the JVM dies (even SIGKILL), and kills every process whose working directory is inside
+ * the run directory before deleting it.
+ */
+public final class Testkit {
+
+    private static final Logger LOG = Logger.getLogger(Testkit.class.getName());
+
+    /** Kills registered servers, then every live process working inside the run directory. */
+    private static final String REAPER_SCRIPT = """
+            registry="$1"; run_dir="$2"
+            cat > /dev/null
+            if [ -f "$registry" ]; then
+              while read -r pid; do [ -n "$pid" ] && kill -STOP "$pid" 2>/dev/null; done < "$registry"
+            fi
+            sweep() {
+              for proc in /proc/[0-9]*; do
+                cwd=$(readlink "$proc/cwd" 2>/dev/null) || continue
+                case "$cwd" in "$run_dir"|"$run_dir"/*) kill -KILL "${proc#/proc/}" 2>/dev/null ;; esac
+              done
+            }
+            sweep; sleep 0.2; sweep; sleep 0.2; sweep
+            rm -rf -- "$run_dir"
+            """;
+
+    private static Testkit instance;
+
+    private final Path runDirectory;
+    private final Path registry;
+    private final Process reaper;
+    private final OutputStream reaperPipe;
+    private final Set<Long> registeredPids = new LinkedHashSet<>();
+    private final Deque<AutoCloseable> open = new ConcurrentLinkedDeque<>();
+
+    private Testkit(Path base) throws IOException {
+        Files.createDirectories(base);
+        makeTraversable(base);
+        removeLeftoversOfDeadRuns(base);
+        runDirectory = base.resolve(ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8));
+        Files.createDirectories(runDirectory);
+        makeTraversable(runDirectory);
+        registry = runDirectory.resolve("pids");
+        Files.writeString(registry, "");
+        reaper = new ProcessBuilder("setsid", "sh", "-c", REAPER_SCRIPT, "regent-reaper",
+                registry.toString(), runDirectory.toString())
+                .directory(base.toFile())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        reaperPipe = reaper.getOutputStream();
+        Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "regent-testkit-shutdown"));
+    }
+
+    /** The testkit of this JVM, created on first use. */
+    public static synchronized Testkit get() {
+        if (instance == null) {
+            Path base = Path.of(System.getProperty("regent.testkit.dir",
+                    Path.of(System.getProperty("java.io.tmpdir"), "regent-testkit").toString()));
+            try {
+                instance = new Testkit(base.toAbsolutePath().normalize());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot set up the testkit run directory under " + base, e);
+            }
+        }
+        return instance;
+    }
+
+    /** Where every server of this JVM keeps its files; deleted when the JVM ends. */
+    public Path runDirectory() {
+        return runDirectory;
+    }
+
+    /** PID of the reaper process (tests use it to prove clean-up). */
+    public long reaperPid() {
+        return reaper.pid();
+    }
+
+    /** A new, empty directory inside the run directory. */
+    public Path newDirectory(String prefix) {
+        try {
+            Path dir = Files.createTempDirectory(runDirectory, prefix + "-");
+            makeTraversable(dir);
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a directory under " + runDirectory, e);
+        }
+    }
+
+    /** Records a server's PID so the reaper freezes it first if this JVM dies. */
+    public synchronized void registerPid(long pid) {
+        registeredPids.add(pid);
+        writeRegistry();
+    }
+
+    public synchronized void unregisterPid(long pid) {
+        registeredPids.remove(pid);
+        writeRegistry();
+    }
+
+    /** Closes {@code resource} at JVM exit if nobody closed it before. */
+    public void track(AutoCloseable resource) {
+        open.push(resource);
+    }
+
+    public void untrack(AutoCloseable resource) {
+        open.remove(resource);
+    }
+
+    /** Deletes a directory tree; files owned by other users are fine when root. */
+    public static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + dir, e);
+        }
+    }
+
+    /** SIGKILLs every live process working under {@code dir} until none is left (at most ~5 s). */
+    public static void killEverythingUnder(Path dir) {
+        for (int round = 0; round < 50; round++) {
+            List<ProcessTable.Entry> live = ProcessTable.liveUnder(dir);
+            if (live.isEmpty()) {
+                return;
+            }
+            Signals.send("KILL", live.stream().map(ProcessTable.Entry::pid).toList());
+            sleep(100);
+        }
+        throw new TestkitException("processes under " + dir + " survive SIGKILL: " + ProcessTable.liveUnder(dir));
+    }
+
+    private void shutdown() {
+        List<AutoCloseable> resources = new ArrayList<>(open);
+        for (AutoCloseable resource : resources) {
+            try {
+                resource.close();
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, "closing " + resource + " at exit failed", e);
+            }
+        }
+        try {
+            reaperPipe.close(); // the reaper sweeps what is left and deletes the run directory
+            reaper.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (IOException | InterruptedException e) {
+            LOG.log(Level.WARNING, "reaper did not finish", e);
+        }
+    }
+
+    private void writeRegistry() {
+        StringBuilder lines = new StringBuilder();
+        registeredPids.forEach(pid -> lines.append(pid).append('\n'));
+        try {
+            Path tmp = registry.resolveSibling("pids.tmp");
+            Files.writeString(tmp, lines.toString(), StandardCharsets.US_ASCII);
+            Files.move(tmp, registry, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + registry, e);
+        }
+    }
+
+    /** Run directories of JVMs that died before their reaper could finish (machine crash, kill -9 of both). */
+    private static void removeLeftoversOfDeadRuns(Path base) throws IOException {
+        try (DirectoryStream<Path> runs = Files.newDirectoryStream(base)) {
+            for (Path run : runs) {
+                String name = run.getFileName().toString();
+                int dash = name.indexOf('-');
+                if (dash <= 0 || !name.substring(0, dash).chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                long ownerPid = Long.parseLong(name.substring(0, dash));
+                if (ProcessHandle.of(ownerPid).map(ProcessHandle::isAlive).orElse(false)) {
+                    continue;
+                }
+                try {
+                    killEverythingUnder(run);
+                    deleteRecursively(run);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "cannot remove leftovers in " + run, e);
+                }
+            }
+        }
+    }
+
+    private static void makeTraversable(Path dir) throws IOException {
+        // servers running as another OS user must be able to reach their own directories below
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    /** Sleeps, turning an interrupt into a {@link TestkitException} (with the flag kept). */
+    public static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TestkitException("interrupted", e);
+        }
+    }
+}

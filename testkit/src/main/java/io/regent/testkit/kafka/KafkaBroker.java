@@ -1,0 +1,45 @@
+package io.regent.testkit.kafka;
+
+import io.regent.events.TopicSpec;
+import java.util.Collection;
+import java.util.Map;
+
+/**
+ * A real Apache Kafka broker in KRaft mode (combined broker and controller). Closing it stops the
+ * broker and deletes its data.
+ */
+public interface KafkaBroker extends AutoCloseable {
+
+    /** Starts a broker on free loopback ports, from the Kafka artifacts on this JVM's classpath. */
+    static KafkaBroker start() {
+        return LocalKafkaBroker.startNew(Map.of());
+    }
+
+    /** As {@link #start()}, with extra {@code server.properties} entries. */
+    static KafkaBroker start(Map<String, String> overrides) {
+        return LocalKafkaBroker.startNew(overrides);
+    }
+
+    /** {@code host:port} for clients. */
+    String bootstrapServers();
+
+    /** Creates the topics with their partition count and configs; existing ones are left alone. */
+    void createTopics(Collection<TopicSpec> topics);
+
+    /** Creates every topic of {@link io.regent.events.Topics#ALL}. */
+    void createRegentTopics();
+
+    /** Controlled shutdown (SIGTERM); the port and data are kept for {@link #restart()}. */
+    void stop();
+
+    /** SIGKILL: a broker crash. The port and data are kept for {@link #restart()}. */
+    void kill();
+
+    /** Starts a stopped or killed broker again on the same port and data, and waits until it serves. */
+    void restart();
+
+    boolean isRunning();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,263 @@
+package io.regent.testkit.kafka;
+
+import io.regent.events.TopicSpec;
+import io.regent.events.Topics;
+import io.regent.testkit.FreePorts;
+import io.regent.testkit.ServerProcess;
+import io.regent.testkit.Testkit;
+import io.regent.testkit.TestkitException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/**
+ * A KRaft broker run as a child JVM ({@code kafka.Kafka}) from this JVM's classpath, which holds
+ * the {@code kafka_2.13} artifact at the version the Quarkus BOM manages. A child process rather
+ * than an in-process server, so that a test can crash it with SIGKILL and restart it on the same
+ * port and log directory, and so that the broker's dependencies never mix with the test's.
+ */
+final class LocalKafkaBroker implements KafkaBroker {
+
+    private static final Logger LOG = Logger.getLogger(LocalKafkaBroker.class.getName());
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+
+    private final Path directory;
+    private final Path configFile;
+    private final int port;
+    private volatile ServerProcess process;
+
+    private LocalKafkaBroker(Path directory, int port, int controllerPort, Map<String, String> overrides)
+            throws IOException {
+        this.directory = directory;
+        this.port = port;
+        this.configFile = directory.resolve("server.properties");
+        Map<String, String> config = new LinkedHashMap<>();
+        config.put("process.roles", "broker,controller");
+        config.put("node.id", "1");
+        config.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+        config.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        config.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        config.put("controller.listener.names", "CONTROLLER");
+        config.put("inter.broker.listener.name", "PLAINTEXT");
+        config.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        config.put("log.dirs", directory.resolve("data").toString());
+        // topics are created with the settings of the contract, never implicitly
+        config.put("auto.create.topics.enable", "false");
+        config.put("num.partitions", "1");
+        config.put("offsets.topic.replication.factor", "1");
+        config.put("offsets.topic.num.partitions", "10");
+        config.put("transaction.state.log.replication.factor", "1");
+        config.put("transaction.state.log.min.isr", "1");
+        config.put("share.coordinator.state.topic.replication.factor", "1");
+        config.put("share.coordinator.state.topic.min.isr", "1");
+        config.put("group.initial.rebalance.delay.ms", "0");
+        // let tests see compaction within seconds rather than the default 15 s backoff
+        config.put("log.cleaner.backoff.ms", "500");
+        config.putAll(overrides);
+        StringBuilder text = new StringBuilder("# written by the Regent testkit\n");
+        config.forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
+        Files.writeString(configFile, text.toString(), StandardCharsets.UTF_8);
+    }
+
+    static KafkaBroker startNew(Map<String, String> overrides) {
+        Path directory = Testkit.get().newDirectory("kafka");
+        LocalKafkaBroker broker;
+        try {
+            broker = new LocalKafkaBroker(directory, FreePorts.next(), FreePorts.next(), overrides);
+        } catch (IOException e) {
+            throw new TestkitException("cannot write the broker configuration in " + directory, e);
+        }
+        Testkit.get().track(broker);
+        try {
+            long started = System.nanoTime();
+            broker.format();
+            broker.launch();
+            LOG.info(() -> "Kafka broker at " + broker.bootstrapServers() + " ready in "
+                    + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms under " + directory);
+            return broker;
+        } catch (RuntimeException e) {
+            broker.close();
+            throw e;
+        }
+    }
+
+    /** Writes meta.properties for a single-voter KRaft quorum; done once, the data survives restarts. */
+    private void format() {
+        Path log = directory.resolve("format.log");
+        ServerProcess formatter = ServerProcess.start("Kafka storage format",
+                javaCommand("kafka.tools.StorageTool", "format", "--ignore-formatted", "--cluster-id",
+                        randomClusterId(), "--config", configFile.toString()),
+                directory, log, Map.of());
+        if (!formatter.waitForExit(START_TIMEOUT)) {
+            formatter.kill();
+            throw new TestkitException("formatting Kafka storage took longer than " + START_TIMEOUT);
+        }
+        formatter.kill(); // already exited: just unregisters it
+        if (!Files.exists(directory.resolve("data").resolve("meta.properties"))) {
+            throw new TestkitException("formatting Kafka storage failed; " + log + ":\n" + formatter.logTail(30));
+        }
+    }
+
+    private synchronized void launch() {
+        process = ServerProcess.start("Kafka broker " + bootstrapServers(),
+                javaCommand("kafka.Kafka", configFile.toString()), directory, directory.resolve("broker.log"),
+                Map.of());
+        awaitServing();
+    }
+
+    private void awaitServing() {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        String lastError = "";
+        // wait for the listener before creating a client, which would log every failed attempt
+        while (System.nanoTime() < deadline && process.isAlive() && !accepting()) {
+            Testkit.sleep(100);
+        }
+        try (Admin admin = admin()) {
+            while (System.nanoTime() < deadline) {
+                if (!process.isAlive()) {
+                    throw new TestkitException("Kafka broker exited during start-up; log " + process.logFile()
+                            + ":\n" + process.logTail(40));
+                }
+                try {
+                    if (!admin.describeCluster().nodes().get(2, TimeUnit.SECONDS).isEmpty()) {
+                        return;
+                    }
+                } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+                    lastError = String.valueOf(e.getMessage());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new TestkitException("interrupted while waiting for Kafka", e);
+                }
+                Testkit.sleep(100);
+            }
+        }
+        throw new TestkitException("Kafka broker did not serve within " + START_TIMEOUT + " (last error: "
+                + lastError + "); log " + process.logFile() + ":\n" + process.logTail(40));
+    }
+
+    private boolean accepting() {
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private Admin admin() {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000");
+        props.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "500");
+        return Admin.create(props);
+    }
+
+    private List<String> javaCommand(String mainClass, String... args) {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new ArrayList<>(List.of(java,
+                "-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true",
+                "-cp", System.getProperty("java.class.path"), mainClass));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    private static String randomClusterId() {
+        // a Kafka cluster id is a base64url UUID without padding
+        UUID uuid = UUID.randomUUID();
+        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(16);
+        bytes.putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits());
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.array());
+    }
+
+    @Override
+    public String bootstrapServers() {
+        return "127.0.0.1:" + port;
+    }
+
+    @Override
+    public void createTopics(Collection<TopicSpec> topics) {
+        try (Admin admin = admin()) {
+            for (TopicSpec spec : topics) {
+                NewTopic topic = new NewTopic(spec.name(), Optional.of(spec.partitions()), Optional.empty())
+                        .configs(spec.configs());
+                try {
+                    admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new TestkitException("cannot create topic " + spec.name() + ": "
+                                + e.getCause().getMessage(), e);
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TestkitException("interrupted while creating topics", e);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new TestkitException("creating topics timed out after 30 s", e);
+        }
+    }
+
+    @Override
+    public void createRegentTopics() {
+        createTopics(Topics.ALL);
+    }
+
+    @Override
+    public synchronized void stop() {
+        if (process != null) {
+            process.stop("TERM", Duration.ofSeconds(30));
+        }
+    }
+
+    @Override
+    public synchronized void kill() {
+        if (process != null) {
+            process.kill();
+        }
+    }
+
+    @Override
+    public synchronized void restart() {
+        if (isRunning()) {
+            stop();
+        }
+        launch();
+    }
+
+    @Override
+    public boolean isRunning() {
+        ServerProcess current = process;
+        return current != null && current.isAlive();
+    }
+
+    @Override
+    public synchronized void close() {
+        kill();
+        Testkit.killEverythingUnder(directory);
+        Testkit.deleteRecursively(directory);
+        Testkit.get().untrack(this);
+    }
+
+    @Override
+    public String toString() {
+        return "KafkaBroker[" + bootstrapServers() + ", " + directory + "]";
+    }
+}

@@ -1,0 +1,352 @@
+package io.regent.testkit.postgres;
+
+import io.regent.events.Replication;
+import io.regent.events.ReplicationMode;
+import io.regent.testkit.OsUser;
+import io.regent.testkit.Testkit;
+import io.regent.testkit.TestkitException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+import java.util.stream.Collectors;
+
+/** {@link PostgresCluster} made of local server processes, from the machine's PostgreSQL binaries. */
+final class LocalPostgresCluster implements PostgresCluster {
+
+    private static final Logger LOG = Logger.getLogger(LocalPostgresCluster.class.getName());
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final String name;
+    private final Path directory;
+    private final Replication replication;
+    private final Credentials superuser;
+    private final Credentials replicationUser;
+    private final Credentials controlRole;
+    private final List<LocalPostgresNode> nodes = new ArrayList<>();
+
+    private LocalPostgresCluster(String name, Path directory, Replication replication) {
+        this.name = name;
+        this.directory = directory;
+        this.replication = replication;
+        this.superuser = new Credentials("postgres", randomPassword());
+        this.replicationUser = new Credentials("replicator", randomPassword());
+        this.controlRole = new Credentials("regent", randomPassword());
+    }
+
+    static PostgresCluster start(PostgresClusterBuilder spec) {
+        PostgresBinaries binaries = PostgresBinaries.locate();
+        OsUser osUser = OsUser.forServers();
+        Path directory = Testkit.get().newDirectory("pg-" + spec.name);
+        LocalPostgresCluster cluster = new LocalPostgresCluster(spec.name, directory, spec.replication);
+        Testkit.get().track(cluster);
+        try {
+            cluster.build(spec, binaries, osUser);
+            return cluster;
+        } catch (RuntimeException e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
+    private void build(PostgresClusterBuilder spec, PostgresBinaries binaries, OsUser osUser) {
+        long started = System.nanoTime();
+        LocalPostgresNode leader = newNode(1, binaries, osUser, spec.startTimeout);
+        initLeader(leader, binaries, osUser, spec);
+        leader.start();
+        createRoles(leader);
+        for (int i = 2; i <= spec.nodes; i++) {
+            LocalPostgresNode follower = newNode(i, binaries, osUser, spec.startTimeout);
+            cloneFrom(leader, follower, binaries, osUser);
+            follower.start();
+        }
+        if (replication.mode() == ReplicationMode.SYNC_ANY) {
+            String standbys = nodes.subList(1, nodes.size()).stream().map(n -> '"' + n.name() + '"')
+                    .collect(Collectors.joining(", "));
+            leader.execute("ALTER SYSTEM SET synchronous_standby_names = 'ANY " + replication.syncCount()
+                    + " (" + standbys + ")'");
+            leader.execute("SELECT pg_reload_conf()");
+        }
+        awaitCaughtUp(spec.startTimeout);
+        LOG.info(() -> String.format("PostgreSQL cluster %s: %d node(s), %s, ready in %d ms under %s", name,
+                nodes.size(), replication, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), directory));
+    }
+
+    private LocalPostgresNode newNode(int index, PostgresBinaries binaries, OsUser osUser, Duration startTimeout) {
+        String nodeName = name + "-" + index;
+        Path nodeDir = osUser.createOwnedDirectory(directory.resolve(nodeName));
+        LocalPostgresNode node = new LocalPostgresNode(this, nodeName, io.regent.testkit.FreePorts.next(), nodeDir,
+                binaries, osUser, startTimeout);
+        nodes.add(node);
+        return node;
+    }
+
+    private void initLeader(LocalPostgresNode leader, PostgresBinaries binaries, OsUser osUser,
+            PostgresClusterBuilder spec) {
+        Path pwfile = leader.nodeDirectory().resolve("pwfile");
+        writeOwned(pwfile, superuser.password() + "\n", osUser);
+        try {
+            run(osUser.wrap(List.of(binaries.path("initdb"), "-D", leader.dataDirectory().toString(),
+                    "-U", superuser.user(), "--pwfile=" + pwfile, "--auth-local=trust",
+                    "--auth-host=scram-sha-256", "--data-checksums", "-E", "UTF8", "--no-locale")),
+                    leader.nodeDirectory(), Map.of(), "initdb for " + leader.name());
+        } finally {
+            deleteQuietly(pwfile);
+        }
+        StringBuilder conf = new StringBuilder("""
+
+                # --- Regent testkit: shared by every node (pg_basebackup copies this file) ---
+                listen_addresses = '127.0.0.1'
+                unix_socket_directories = ''
+                wal_level = replica
+                hot_standby = on
+                wal_log_hints = on
+                max_wal_senders = 10
+                max_replication_slots = 10
+                wal_keep_size = '256MB'
+                max_connections = 50
+                shared_buffers = '32MB'
+                # kill -9 of a server never loses what the kernel holds; only a machine crash would,
+                # and tests do not crash the machine
+                fsync = off
+                logging_collector = off
+                log_line_prefix = '%m [%p] %q%a '
+                log_connections = off
+                """);
+        spec.settings.forEach((key, value) -> conf.append(key).append(" = '").append(value.replace("'", "''"))
+                .append("'\n"));
+        conf.append("# node-specific settings (port, cluster_name) live here\ninclude_if_exists = 'regent-node.conf'\n");
+        appendOwned(leader.dataDirectory().resolve("postgresql.conf"), conf.toString(), osUser);
+        writeOwned(leader.dataDirectory().resolve("pg_hba.conf"), """
+                # TYPE  DATABASE     USER        ADDRESS        METHOD
+                local   all          all                        trust
+                host    replication  replicator  127.0.0.1/32   scram-sha-256
+                host    all          all         127.0.0.1/32   scram-sha-256
+                """, osUser);
+        leader.writeNodeConfig();
+    }
+
+    private void createRoles(LocalPostgresNode leader) {
+        int version = ((Number) leader.queryValue("SELECT current_setting('server_version_num')::int")).intValue();
+        List<String> statements = new ArrayList<>(List.of(
+                "CREATE ROLE " + replicationUser.user() + " WITH REPLICATION LOGIN PASSWORD '"
+                        + replicationUser.password() + "'",
+                // DESIGN.md: the control-plane role is never a superuser
+                "CREATE ROLE " + controlRole.user() + " WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '"
+                        + controlRole.password() + "'",
+                "GRANT pg_monitor TO " + controlRole.user(),
+                "GRANT pg_signal_backend TO " + controlRole.user(),
+                "GRANT EXECUTE ON FUNCTION pg_promote(boolean, integer) TO " + controlRole.user(),
+                "GRANT EXECUTE ON FUNCTION pg_reload_conf() TO " + controlRole.user(),
+                "GRANT EXECUTE ON FUNCTION pg_logical_emit_message(boolean, text, text) TO " + controlRole.user()));
+        if (version >= 150000) {
+            statements.add("GRANT pg_checkpoint TO " + controlRole.user());
+            statements.add("GRANT ALTER SYSTEM ON PARAMETER primary_conninfo, synchronous_standby_names, "
+                    + "default_transaction_read_only TO " + controlRole.user());
+        }
+        for (String sql : statements) {
+            leader.execute(sql);
+        }
+    }
+
+    private void cloneFrom(LocalPostgresNode leader, LocalPostgresNode follower, PostgresBinaries binaries,
+            OsUser osUser) {
+        run(osUser.wrap(List.of(binaries.path("pg_basebackup"), "-h", leader.host(), "-p",
+                        Integer.toString(leader.port()), "-U", replicationUser.user(), "-D",
+                        follower.dataDirectory().toString(), "-X", "stream", "-c", "fast", "--no-password")),
+                follower.nodeDirectory(), Map.of("PGPASSWORD", replicationUser.password()),
+                "pg_basebackup of " + follower.name() + " from " + leader.name());
+        writeOwned(follower.dataDirectory().resolve("standby.signal"), "", osUser);
+        appendOwned(follower.dataDirectory().resolve("postgresql.auto.conf"),
+                "primary_conninfo = '" + leader.primaryConninfo() + "'\n", osUser);
+        follower.writeNodeConfig();
+    }
+
+    String replicationConninfo(String host, int port) {
+        return "host=" + host + " port=" + port + " user=" + replicationUser.user() + " password="
+                + replicationUser.password();
+    }
+
+    static void run(List<String> command, Path workingDirectory, Map<String, String> environment, String what) {
+        ProcessBuilder builder = new ProcessBuilder(command).directory(workingDirectory.toFile())
+                .redirectErrorStream(true);
+        builder.environment().putAll(environment);
+        try {
+            Process process = builder.start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!process.waitFor(120, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new TestkitException(what + " did not finish within 120 s:\n" + output);
+            }
+            if (process.exitValue() != 0) {
+                throw new TestkitException(what + " failed with exit code " + process.exitValue() + ":\n" + output);
+            }
+        } catch (IOException e) {
+            throw new TestkitException("cannot run " + what + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TestkitException("interrupted during " + what, e);
+        }
+    }
+
+    static void writeOwned(Path file, String content, OsUser osUser) {
+        write(file, content, false, osUser);
+    }
+
+    static void appendOwned(Path file, String content, OsUser osUser) {
+        write(file, content, true, osUser);
+    }
+
+    private static void write(Path file, String content, boolean append, OsUser osUser) {
+        try {
+            if (append) {
+                Files.writeString(file, content, StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
+                        java.nio.file.StandardOpenOption.APPEND);
+            } else {
+                Files.writeString(file, content, StandardCharsets.UTF_8);
+            }
+            if (OsUser.jvmIsRoot()) {
+                var lookup = file.getFileSystem().getUserPrincipalLookupService();
+                Files.setOwner(file, lookup.lookupPrincipalByName(osUser.name()));
+            }
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        } catch (IOException e) {
+            throw new TestkitException("cannot write " + file, e);
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            LOG.warning("cannot delete " + file + ": " + e.getMessage());
+        }
+    }
+
+    private static String randomPassword() {
+        String alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        StringBuilder password = new StringBuilder();
+        for (int i = 0; i < 24; i++) {
+            password.append(alphabet.charAt(RANDOM.nextInt(alphabet.length())));
+        }
+        return password.toString();
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public List<PostgresNode> nodes() {
+        return List.copyOf(nodes);
+    }
+
+    @Override
+    public PostgresNode node(String nodeName) {
+        return nodes.stream().filter(n -> n.name().equals(nodeName)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no node '" + nodeName + "' in cluster " + name
+                        + "; nodes are " + nodes.stream().map(LocalPostgresNode::name).toList()));
+    }
+
+    @Override
+    public PostgresNode initialLeader() {
+        return nodes.get(0);
+    }
+
+    @Override
+    public List<PostgresNode> currentLeaders() {
+        List<PostgresNode> leaders = new ArrayList<>();
+        for (LocalPostgresNode node : nodes) {
+            if (node.isRunning() && !node.isFrozen()) {
+                try {
+                    if (!node.isInRecovery()) {
+                        leaders.add(node);
+                    }
+                } catch (TestkitException e) {
+                    // unreachable: not a leader anybody can write to
+                }
+            }
+        }
+        return leaders;
+    }
+
+    @Override
+    public Replication replication() {
+        return replication;
+    }
+
+    @Override
+    public Credentials superuser() {
+        return superuser;
+    }
+
+    @Override
+    public Credentials replicationUser() {
+        return replicationUser;
+    }
+
+    @Override
+    public Credentials controlRole() {
+        return controlRole;
+    }
+
+    @Override
+    public void awaitCaughtUp(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String lastState = "";
+        while (System.nanoTime() < deadline) {
+            List<PostgresNode> leaders = currentLeaders();
+            if (leaders.size() == 1) {
+                long target = leaders.get(0).walPositions().current();
+                List<String> behind = new ArrayList<>();
+                for (LocalPostgresNode node : nodes) {
+                    if (node == leaders.get(0)) {
+                        continue;
+                    }
+                    WalPositions positions = node.walPositions();
+                    String status = node.walReceiverStatus().orElse("none");
+                    if (!"streaming".equals(status) || positions.replayed() == null || positions.replayed() < target) {
+                        behind.add(node.name() + " (receiver " + status + ", replayed "
+                                + (positions.replayed() == null ? "-" : WalPositions.formatLsn(positions.replayed()))
+                                + ")");
+                    }
+                }
+                if (behind.isEmpty()) {
+                    return;
+                }
+                lastState = "leader at " + WalPositions.formatLsn(target) + ", behind: " + behind;
+            } else {
+                lastState = "leaders: " + leaders.stream().map(PostgresNode::name).toList();
+            }
+            Testkit.sleep(50);
+        }
+        throw new TestkitException("cluster " + name + " did not catch up within " + timeout + ": " + lastState);
+    }
+
+    @Override
+    public synchronized void close() {
+        for (LocalPostgresNode node : nodes) {
+            try {
+                node.kill();
+            } catch (RuntimeException e) {
+                LOG.warning("cannot kill " + node.name() + ": " + e.getMessage());
+            }
+        }
+        Testkit.killEverythingUnder(directory);
+        Testkit.deleteRecursively(directory);
+        Testkit.get().untrack(this);
+    }
+
+    @Override
+    public String toString() {
+        return "PostgresCluster[" + name + ", " + nodes.size() + " nodes, " + directory + "]";
+    }
+}

@@ -1,0 +1,268 @@
+package io.regent.testkit.postgres;
+
+import io.regent.testkit.OsUser;
+import io.regent.testkit.ServerProcess;
+import io.regent.testkit.Testkit;
+import io.regent.testkit.TestkitException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+
+/** A PostgreSQL server run as a local process. */
+final class LocalPostgresNode implements PostgresNode {
+
+    private static final Duration DEFAULT_SOCKET_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
+
+    private final LocalPostgresCluster cluster;
+    private final String name;
+    private final int port;
+    private final Path nodeDirectory;
+    private final PostgresBinaries binaries;
+    private final OsUser osUser;
+    private final Duration startTimeout;
+    private volatile ServerProcess process;
+
+    LocalPostgresNode(LocalPostgresCluster cluster, String name, int port, Path nodeDirectory,
+            PostgresBinaries binaries, OsUser osUser, Duration startTimeout) {
+        this.cluster = cluster;
+        this.name = name;
+        this.port = port;
+        this.nodeDirectory = nodeDirectory;
+        this.binaries = binaries;
+        this.osUser = osUser;
+        this.startTimeout = startTimeout;
+    }
+
+    Path nodeDirectory() {
+        return nodeDirectory;
+    }
+
+    /** Settings only this node has: pg_basebackup and pg_rewind copy the leader's, so they are rewritten. */
+    void writeNodeConfig() {
+        LocalPostgresCluster.writeOwned(dataDirectory().resolve("regent-node.conf"), """
+                # written by the Regent testkit for node %s
+                port = %d
+                cluster_name = '%s'
+                """.formatted(name, port, name), osUser);
+    }
+
+    String primaryConninfo() {
+        return cluster.replicationConninfo(host(), port);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String host() {
+        return "127.0.0.1";
+    }
+
+    @Override
+    public int port() {
+        return port;
+    }
+
+    @Override
+    public Path dataDirectory() {
+        return nodeDirectory.resolve("data");
+    }
+
+    @Override
+    public String jdbcUrl(String database) {
+        return "jdbc:postgresql://" + host() + ":" + port + "/" + database;
+    }
+
+    @Override
+    public Connection connect() {
+        return connect(cluster.superuser(), "postgres", DEFAULT_SOCKET_TIMEOUT);
+    }
+
+    @Override
+    public Connection connect(Credentials credentials, String database, Duration socketTimeout) {
+        Properties props = new Properties();
+        props.setProperty("user", credentials.user());
+        props.setProperty("password", credentials.password());
+        props.setProperty("connectTimeout", "5");
+        props.setProperty("loginTimeout", "10");
+        props.setProperty("socketTimeout", Long.toString(Math.max(1, socketTimeout.toSeconds())));
+        props.setProperty("ApplicationName", "regent-testkit");
+        try {
+            return DriverManager.getConnection(jdbcUrl(database), props);
+        } catch (SQLException e) {
+            throw new TestkitException("cannot connect to " + name + " (" + host() + ":" + port + ") as "
+                    + credentials.user() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void execute(String sql) {
+        try (Connection connection = connect(); Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        } catch (SQLException e) {
+            throw new TestkitException("on " + name + ": " + sql + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public List<Map<String, Object>> query(String sql) {
+        try (Connection connection = connect(); Statement statement = connection.createStatement();
+             ResultSet rs = statement.executeQuery(sql)) {
+            ResultSetMetaData meta = rs.getMetaData();
+            List<Map<String, Object>> rows = new ArrayList<>();
+            while (rs.next()) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                for (int i = 1; i <= meta.getColumnCount(); i++) {
+                    row.put(meta.getColumnLabel(i), rs.getObject(i));
+                }
+                rows.add(row);
+            }
+            return rows;
+        } catch (SQLException e) {
+            throw new TestkitException("on " + name + ": " + sql + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Object queryValue(String sql) {
+        List<Map<String, Object>> rows = query(sql);
+        return rows.isEmpty() ? null : rows.get(0).values().iterator().next();
+    }
+
+    @Override
+    public boolean isInRecovery() {
+        return Boolean.TRUE.equals(queryValue("SELECT pg_is_in_recovery()"));
+    }
+
+    @Override
+    public long timeline() {
+        if (!isInRecovery()) {
+            String walFile = (String) queryValue("SELECT pg_walfile_name(pg_current_wal_lsn())");
+            return Long.parseLong(walFile.substring(0, 8), 16);
+        }
+        Object received = queryValue("SELECT received_tli FROM pg_stat_wal_receiver");
+        if (received != null) {
+            return ((Number) received).longValue();
+        }
+        return ((Number) queryValue("SELECT timeline_id FROM pg_control_checkpoint()")).longValue();
+    }
+
+    @Override
+    public WalPositions walPositions() {
+        Map<String, Object> row = query("""
+                SELECT CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()::text END AS current,
+                       pg_last_wal_receive_lsn()::text AS received,
+                       pg_last_wal_replay_lsn()::text AS replayed""").get(0);
+        return new WalPositions(WalPositions.parseLsn((String) row.get("current")),
+                WalPositions.parseLsn((String) row.get("received")),
+                WalPositions.parseLsn((String) row.get("replayed")));
+    }
+
+    @Override
+    public Optional<String> walReceiverStatus() {
+        return Optional.ofNullable((String) queryValue("SELECT status FROM pg_stat_wal_receiver"));
+    }
+
+    @Override
+    public synchronized void start() {
+        if (isRunning()) {
+            throw new IllegalStateException(name + " is already running");
+        }
+        process = ServerProcess.start("PostgreSQL " + name,
+                osUser.wrap(List.of(binaries.path("postgres"), "-D", dataDirectory().toString())),
+                nodeDirectory, nodeDirectory.resolve("postgres.log"), Map.of());
+        awaitAcceptingConnections();
+    }
+
+    private void awaitAcceptingConnections() {
+        long deadline = System.nanoTime() + startTimeout.toNanos();
+        String lastError = "";
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new TestkitException("PostgreSQL " + name + " exited during start-up; log "
+                        + process.logFile() + ":\n" + process.logTail(30));
+            }
+            try (Connection ignored = connect(cluster.superuser(), "postgres", Duration.ofSeconds(5))) {
+                return;
+            } catch (TestkitException | SQLException e) {
+                lastError = e.getMessage();
+            }
+            Testkit.sleep(50);
+        }
+        throw new TestkitException("PostgreSQL " + name + " did not accept connections within " + startTimeout
+                + " (last error: " + lastError + "); log " + process.logFile() + ":\n" + process.logTail(30));
+    }
+
+    @Override
+    public synchronized void stop() {
+        if (process != null) {
+            process.stop("INT", STOP_TIMEOUT);
+        }
+    }
+
+    @Override
+    public synchronized void kill() {
+        if (process != null) {
+            process.kill();
+        }
+    }
+
+    @Override
+    public void freeze() {
+        requireRunning().freeze();
+    }
+
+    @Override
+    public void thaw() {
+        requireRunning().thaw();
+    }
+
+    @Override
+    public boolean isFrozen() {
+        ServerProcess current = process;
+        return current != null && current.isAlive() && current.isFrozen();
+    }
+
+    @Override
+    public boolean isRunning() {
+        ServerProcess current = process;
+        return current != null && current.isAlive();
+    }
+
+    @Override
+    public long pid() {
+        return requireRunning().pid();
+    }
+
+    @Override
+    public Path logFile() {
+        return nodeDirectory.resolve("postgres.log");
+    }
+
+    private ServerProcess requireRunning() {
+        ServerProcess current = process;
+        if (current == null || !current.isAlive()) {
+            throw new IllegalStateException(name + " is not running");
+        }
+        return current;
+    }
+
+    @Override
+    public String toString() {
+        return "PostgresNode[" + name + " " + host() + ":" + port + "]";
+    }
+}

@@ -1,0 +1,69 @@
+package io.regent.testkit.postgres;
+
+import io.regent.events.Replication;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/** Describes a cluster to build; {@link #start()} builds and starts it. */
+public final class PostgresClusterBuilder {
+
+    String name = "pg";
+    int nodes = 3;
+    Replication replication = Replication.ASYNC;
+    Duration startTimeout = Duration.ofSeconds(60);
+    final Map<String, String> settings = new LinkedHashMap<>();
+
+    PostgresClusterBuilder() {
+    }
+
+    /** Prefix of node names: nodes are {@code <name>-1} (initial leader), {@code <name>-2} … */
+    public PostgresClusterBuilder name(String name) {
+        if (!name.matches("[a-z][a-z0-9-]{0,30}")) {
+            throw new IllegalArgumentException("cluster name must be lower-case letters, digits and '-': " + name);
+        }
+        this.name = name;
+        return this;
+    }
+
+    /** Number of nodes including the leader (1 = a single server, for a service's own database). */
+    public PostgresClusterBuilder nodes(int nodes) {
+        if (nodes < 1) {
+            throw new IllegalArgumentException("a cluster needs at least one node, got " + nodes);
+        }
+        this.nodes = nodes;
+        return this;
+    }
+
+    /** Synchronous replication: every commit waits for {@code k} followers ({@code ANY k (…)}). */
+    public PostgresClusterBuilder synchronousAny(int k) {
+        this.replication = Replication.syncAny(k);
+        return this;
+    }
+
+    public PostgresClusterBuilder replication(Replication replication) {
+        this.replication = Objects.requireNonNull(replication);
+        return this;
+    }
+
+    /** An extra {@code postgresql.conf} setting for every node. */
+    public PostgresClusterBuilder setting(String name, String value) {
+        settings.put(name, value);
+        return this;
+    }
+
+    public PostgresClusterBuilder startTimeout(Duration timeout) {
+        this.startTimeout = timeout;
+        return this;
+    }
+
+    /** Builds the cluster from nothing and returns it with every follower streaming and caught up. */
+    public PostgresCluster start() {
+        if (replication.syncCount() > nodes - 1) {
+            throw new IllegalArgumentException("ANY " + replication.syncCount() + " needs at least that many "
+                    + "followers, but the cluster has " + (nodes - 1));
+        }
+        return LocalPostgresCluster.start(this);
+    }
+}
