@@ -10,11 +10,23 @@ import java.util.Map;
  */
 public class KafkaTestResource implements QuarkusTestResourceLifecycleManager {
 
+    private static volatile KafkaBroker current;
+
     private KafkaBroker broker;
+
+    /** The broker of the running test resource, for tests that stop and restart it. */
+    public static KafkaBroker broker() {
+        KafkaBroker broker = current;
+        if (broker == null) {
+            throw new IllegalStateException("no KafkaTestResource is running");
+        }
+        return broker;
+    }
 
     @Override
     public Map<String, String> start() {
         broker = KafkaBroker.start();
+        current = broker;
         broker.createRegentTopics();
         return Map.of("kafka.bootstrap.servers", broker.bootstrapServers());
     }
@@ -23,6 +35,7 @@ public class KafkaTestResource implements QuarkusTestResourceLifecycleManager {
     public void stop() {
         if (broker != null) {
             broker.close();
+            current = null;
         }
     }
 }

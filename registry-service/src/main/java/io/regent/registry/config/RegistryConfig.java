@@ -1,0 +1,62 @@
+package io.regent.registry.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Optional;
+
+/** Typed configuration of the registry ({@code regent.registry.*}). */
+@ConfigMapping(prefix = "regent.registry")
+public interface RegistryConfig {
+
+    Credentials credentials();
+
+    Outbox outbox();
+
+    ClusterDefaults defaults();
+
+    /** Encryption of the database credentials stored for each cluster. */
+    interface Credentials {
+        /**
+         * The AES key (16, 24 or 32 bytes, base64), from a Kubernetes secret or the environment
+         * ({@code REGENT_REGISTRY_CREDENTIALS_KEY}). Without it, storing credentials is refused.
+         */
+        Optional<String> key();
+
+        /** Identifies the key in stored rows, so that keys can be rotated. */
+        @WithDefault("k1")
+        String keyId();
+    }
+
+    /** The relay that publishes outbox rows to Kafka. */
+    interface Outbox {
+        /** How often the relay looks for unsent rows when nothing woke it up. */
+        @WithDefault("500ms")
+        Duration pollInterval();
+
+        /** Rows published per round. */
+        @WithDefault("500")
+        int batchSize();
+
+        /** CloudEvents {@code source} of the registry's events. */
+        @WithDefault("/regent/registry")
+        String source();
+
+        /** Set to false to run without publishing (rows accumulate until a relay runs). */
+        @WithDefault("true")
+        boolean enabled();
+    }
+
+    /** Failover policy of a cluster created without one. */
+    interface ClusterDefaults {
+        @WithDefault("5000")
+        int detectionWindowMillis();
+
+        @WithDefault("2")
+        int observerQuorum();
+
+        /** 16 MiB. */
+        @WithDefault("16777216")
+        long maxLagOnFailoverBytes();
+    }
+}

@@ -1,0 +1,377 @@
+package io.regent.registry.service;
+
+import io.regent.events.NodeRole;
+import io.regent.events.ReplicationMode;
+import io.regent.events.TopologyChanged;
+import io.regent.registry.config.RegistryConfig;
+import io.regent.registry.crypto.CredentialsCipher;
+import io.regent.registry.domain.ClusterEntity;
+import io.regent.registry.domain.CredentialsEntity;
+import io.regent.registry.domain.NodeEntity;
+import io.regent.registry.repository.ClusterRepository;
+import io.regent.registry.rest.dto.ClusterRequest;
+import io.regent.registry.rest.dto.ClusterUpdateRequest;
+import io.regent.registry.rest.dto.CredentialsDto;
+import io.regent.registry.rest.dto.FailoverPolicyDto;
+import io.regent.registry.rest.dto.NodeRequest;
+import io.regent.registry.rest.dto.ReplicationDto;
+import io.regent.registry.rest.dto.TopologyUpdateRequest;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import jakarta.transaction.Transactional;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jboss.logging.Logger;
+
+/**
+ * Clusters, their nodes and their topology. Every change locks the cluster row, applies the
+ * change and appends the resulting topology snapshot to the outbox - in one transaction.
+ */
+@ApplicationScoped
+public class ClusterService {
+
+    private static final Logger LOG = Logger.getLogger(ClusterService.class);
+
+    private final ClusterRepository clusters;
+    private final OutboxWriter outbox;
+    private final CredentialsCipher cipher;
+    private final EntityManager entityManager;
+    private final RegistryConfig config;
+
+    public ClusterService(ClusterRepository clusters, OutboxWriter outbox, CredentialsCipher cipher,
+            EntityManager entityManager, RegistryConfig config) {
+        this.clusters = clusters;
+        this.outbox = outbox;
+        this.cipher = cipher;
+        this.entityManager = entityManager;
+        this.config = config;
+    }
+
+    @Transactional
+    public ClusterEntity create(ClusterRequest request) {
+        if (clusters.findByIdOptional(request.id()).isPresent()) {
+            throw ProblemException.conflict("A cluster with id '" + request.id() + "' already exists. Choose "
+                    + "another id, or change it with PUT /api/v1/clusters/" + request.id() + ".");
+        }
+        Instant now = Instant.now();
+        ClusterEntity cluster = new ClusterEntity();
+        cluster.id = request.id();
+        cluster.displayName = request.displayName();
+        cluster.engine = request.engine();
+        applyReplication(cluster, request.replication() == null
+                ? new ReplicationDto(ReplicationMode.ASYNC, 0) : request.replication());
+        cluster.automaticFailover = true;
+        cluster.detectionWindowMillis = config.defaults().detectionWindowMillis();
+        cluster.observerQuorum = config.defaults().observerQuorum();
+        cluster.maxLagOnFailoverBytes = config.defaults().maxLagOnFailoverBytes();
+        applyPolicy(cluster, request.failoverPolicy());
+        cluster.credentialsRef = request.credentialsRef();
+        cluster.epoch = 0;
+        cluster.createdAt = now;
+        cluster.updatedAt = now;
+        List<NodeRequest> nodes = request.nodes() == null ? List.of() : request.nodes();
+        Set<String> names = new HashSet<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            NodeRequest node = nodes.get(i);
+            if (!names.add(node.name())) {
+                throw ProblemException.unprocessable("nodes[" + i + "].name", "node name '" + node.name()
+                        + "' appears twice; node names must be unique in a cluster");
+            }
+            NodeRole role = node.role() == null ? NodeRole.FOLLOWER : node.role();
+            if (role != NodeRole.LEADER && role != NodeRole.FOLLOWER) {
+                throw ProblemException.unprocessable("nodes[" + i + "].role", "a new node is LEADER or FOLLOWER, "
+                        + "not " + role);
+            }
+            if (role == NodeRole.LEADER) {
+                if (cluster.leaderNode != null) {
+                    throw ProblemException.unprocessable("nodes[" + i + "].role", "only one node can be LEADER; '"
+                            + cluster.leaderNode + "' already is");
+                }
+                cluster.leaderNode = node.name();
+            }
+            cluster.nodes.add(newNode(cluster, node, role, now));
+        }
+        requireDistinctEndpoints(cluster);
+        clusters.persist(cluster);
+        storeCredentials(cluster.id, request.credentials(), now);
+        outbox.append(Snapshots.topology(cluster, now, "cluster registered", null), now);
+        LOG.infof("cluster %s registered with %d node(s), leader %s", cluster.id, cluster.nodes.size(),
+                cluster.leaderNode);
+        return cluster;
+    }
+
+    @Transactional
+    public ClusterEntity update(String id, ClusterUpdateRequest request) {
+        ClusterEntity cluster = clusters.requireForUpdate(id);
+        Instant now = Instant.now();
+        if (request.displayName() != null) {
+            cluster.displayName = request.displayName();
+        }
+        if (request.replication() != null) {
+            applyReplication(cluster, request.replication());
+        }
+        applyPolicy(cluster, request.failoverPolicy());
+        if (request.credentialsRef() != null) {
+            cluster.credentialsRef = request.credentialsRef().isBlank() ? null : request.credentialsRef();
+        }
+        storeCredentials(cluster.id, request.credentials(), now);
+        cluster.updatedAt = now;
+        outbox.append(Snapshots.topology(cluster, now, "cluster settings changed", null), now);
+        return cluster;
+    }
+
+    @Transactional
+    public void delete(String id) {
+        ClusterEntity cluster = clusters.requireForUpdate(id);
+        if (!cluster.maintenance) {
+            throw ProblemException.conflict("Cluster '" + id + "' is not in maintenance. Switch maintenance on "
+                    + "first (PUT /api/v1/clusters/" + id + "/maintenance), so that no failover runs while it "
+                    + "is being removed.");
+        }
+        clusters.delete(cluster);
+        outbox.topologyTombstone(id, Instant.now());
+        LOG.infof("cluster %s deleted", id);
+    }
+
+    @Transactional
+    public ClusterEntity get(String id) {
+        ClusterEntity cluster = clusters.require(id);
+        cluster.nodes.size(); // load within the transaction
+        return cluster;
+    }
+
+    public boolean credentialsStored(String id) {
+        return entityManager.find(CredentialsEntity.class, id) != null;
+    }
+
+    @Transactional
+    public List<ClusterEntity> page(int page, int size) {
+        List<ClusterEntity> result = clusters.page(page, size);
+        result.forEach(c -> c.nodes.size());
+        return result;
+    }
+
+    public long count() {
+        return clusters.count();
+    }
+
+    @Transactional
+    public NodeEntity addNode(String clusterId, NodeRequest request) {
+        ClusterEntity cluster = clusters.requireForUpdate(clusterId);
+        if (cluster.node(request.name()).isPresent()) {
+            throw ProblemException.conflict("Cluster '" + clusterId + "' already has a node named '" + request.name()
+                    + "'. Change it with PUT /api/v1/clusters/" + clusterId + "/nodes/" + request.name() + ".");
+        }
+        if (request.role() != null && request.role() != NodeRole.FOLLOWER) {
+            throw ProblemException.unprocessable("role", "a node added to a running cluster starts as FOLLOWER; "
+                    + "leadership changes through PUT /api/v1/clusters/" + clusterId + "/topology");
+        }
+        Instant now = Instant.now();
+        NodeEntity node = newNode(cluster, request, NodeRole.FOLLOWER, now);
+        cluster.nodes.add(node);
+        requireDistinctEndpoints(cluster);
+        cluster.updatedAt = now;
+        outbox.append(Snapshots.topology(cluster, now, "node " + node.name + " added", null), now);
+        return node;
+    }
+
+    @Transactional
+    public NodeEntity updateNode(String clusterId, String name, NodeRequest request) {
+        ClusterEntity cluster = clusters.requireForUpdate(clusterId);
+        NodeEntity node = cluster.node(name).orElseThrow(() -> ProblemException.notFound("Node", name));
+        if (!name.equals(request.name())) {
+            throw ProblemException.unprocessable("name", "a node cannot be renamed ('" + name + "' to '"
+                    + request.name() + "'); remove it and add a new one");
+        }
+        if (request.role() != null && request.role() != node.role) {
+            throw ProblemException.unprocessable("role", "roles change through PUT /api/v1/clusters/" + clusterId
+                    + "/topology, not through a node update");
+        }
+        Instant now = Instant.now();
+        node.host = request.host();
+        node.port = request.port();
+        node.zone = request.zone();
+        node.priority = request.priority() == null ? node.priority : request.priority();
+        node.tags = request.tags() == null ? node.tags : new ArrayList<>(request.tags());
+        node.updatedAt = now;
+        requireDistinctEndpoints(cluster);
+        cluster.updatedAt = now;
+        outbox.append(Snapshots.topology(cluster, now, "node " + name + " changed", null), now);
+        return node;
+    }
+
+    @Transactional
+    public void deleteNode(String clusterId, String name) {
+        ClusterEntity cluster = clusters.requireForUpdate(clusterId);
+        NodeEntity node = cluster.node(name).orElseThrow(() -> ProblemException.notFound("Node", name));
+        if (name.equals(cluster.leaderNode)) {
+            throw ProblemException.conflict("Node '" + name + "' is the leader of cluster '" + clusterId
+                    + "'. Switch over to another node first.");
+        }
+        cluster.nodes.remove(node);
+        Instant now = Instant.now();
+        cluster.updatedAt = now;
+        outbox.append(Snapshots.topology(cluster, now, "node " + name + " removed", null), now);
+    }
+
+    @Transactional
+    public ClusterEntity setMaintenance(String clusterId, boolean enabled, String reason, String who) {
+        ClusterEntity cluster = clusters.requireForUpdate(clusterId);
+        Instant now = Instant.now();
+        if (cluster.maintenance != enabled) {
+            cluster.maintenance = enabled;
+            cluster.updatedAt = now;
+            String why = "maintenance " + (enabled ? "on" : "off") + " by " + who
+                    + (reason == null || reason.isBlank() ? "" : ": " + reason);
+            outbox.append(Snapshots.topology(cluster, now, why, null), now);
+        }
+        cluster.nodes.size();
+        return cluster;
+    }
+
+    @Transactional
+    public TopologyChanged topology(String clusterId) {
+        ClusterEntity cluster = clusters.require(clusterId);
+        return Snapshots.topology(cluster, cluster.updatedAt, null, null);
+    }
+
+    /**
+     * Moves the cluster from {@code expectedEpoch} to {@code expectedEpoch + 1} with the given
+     * leader and roles; refuses with 409 and the current epoch when another writer got there first.
+     */
+    @Transactional
+    public TopologyChanged compareAndSet(String clusterId, TopologyUpdateRequest request) {
+        ClusterEntity cluster = clusters.requireForUpdate(clusterId);
+        if (cluster.epoch != request.expectedEpoch()) {
+            throw new ProblemException(409, "Epoch mismatch", "Cluster '" + clusterId + "' is at epoch "
+                    + cluster.epoch + ", not " + request.expectedEpoch() + ": another change won. Re-read GET "
+                    + "/api/v1/clusters/" + clusterId + "/topology and decide again.",
+                    Map.of("currentEpoch", cluster.epoch, "currentLeader",
+                            cluster.leaderNode == null ? "" : cluster.leaderNode));
+        }
+        String leader = request.leader();
+        if (leader != null && cluster.node(leader).isEmpty()) {
+            throw ProblemException.unprocessable("leader", "'" + leader + "' is not a node of cluster '" + clusterId
+                    + "'; nodes are " + cluster.nodes.stream().map(n -> n.name).toList());
+        }
+        Map<String, NodeRole> roles = request.roles() == null ? Map.of() : request.roles();
+        for (Map.Entry<String, NodeRole> entry : roles.entrySet()) {
+            if (cluster.node(entry.getKey()).isEmpty()) {
+                throw ProblemException.unprocessable("roles." + entry.getKey(), "'" + entry.getKey()
+                        + "' is not a node of cluster '" + clusterId + "'");
+            }
+            if (entry.getValue() == NodeRole.LEADER && !entry.getKey().equals(leader)) {
+                throw ProblemException.unprocessable("roles." + entry.getKey(), "only the node named in 'leader' "
+                        + "can have role LEADER");
+            }
+            if (entry.getValue() == null) {
+                throw ProblemException.unprocessable("roles." + entry.getKey(), "role must not be null");
+            }
+        }
+        Instant now = Instant.now();
+        String previousLeader = cluster.leaderNode;
+        for (NodeEntity node : cluster.nodes) {
+            NodeRole role;
+            if (node.name.equals(leader)) {
+                role = NodeRole.LEADER;
+            } else if (roles.containsKey(node.name)) {
+                role = roles.get(node.name);
+            } else if (node.name.equals(previousLeader)) {
+                role = NodeRole.NEEDS_REJOIN; // a replaced leader has history the new leader lacks
+            } else {
+                role = node.role;
+            }
+            if (role != node.role) {
+                node.role = role;
+                node.updatedAt = now;
+            }
+        }
+        cluster.leaderNode = leader;
+        cluster.epoch = cluster.epoch + 1;
+        cluster.updatedAt = now;
+        String reason = request.reason() == null || request.reason().isBlank()
+                ? "leader " + previousLeader + " -> " + leader : request.reason();
+        TopologyChanged snapshot = Snapshots.topology(cluster, now, reason, request.operationId());
+        outbox.append(snapshot, now);
+        LOG.infof("cluster %s: epoch %d -> %d, leader %s -> %s (%s)", clusterId, request.expectedEpoch(),
+                cluster.epoch, previousLeader, leader, reason);
+        return snapshot;
+    }
+
+    private NodeEntity newNode(ClusterEntity cluster, NodeRequest request, NodeRole role, Instant now) {
+        NodeEntity node = new NodeEntity();
+        node.cluster = cluster;
+        node.name = request.name();
+        node.host = request.host();
+        node.port = request.port();
+        node.zone = request.zone();
+        node.priority = request.priority() == null ? 100 : request.priority();
+        node.tags = request.tags() == null ? new ArrayList<>() : new ArrayList<>(request.tags());
+        node.role = role;
+        node.createdAt = now;
+        node.updatedAt = now;
+        return node;
+    }
+
+    private static void requireDistinctEndpoints(ClusterEntity cluster) {
+        Set<String> endpoints = new HashSet<>();
+        for (NodeEntity node : cluster.nodes) {
+            if (!endpoints.add(node.host + ":" + node.port)) {
+                throw ProblemException.unprocessable("port", "two nodes of cluster '" + cluster.id + "' would both "
+                        + "be at " + node.host + ":" + node.port);
+            }
+        }
+    }
+
+    private static void applyReplication(ClusterEntity cluster, ReplicationDto replication) {
+        cluster.replicationMode = replication.mode();
+        cluster.syncCount = replication.syncCount();
+    }
+
+    private static void applyPolicy(ClusterEntity cluster, FailoverPolicyDto policy) {
+        if (policy == null) {
+            return;
+        }
+        if (policy.automatic() != null) {
+            cluster.automaticFailover = policy.automatic();
+        }
+        if (policy.detectionWindowMillis() != null) {
+            cluster.detectionWindowMillis = policy.detectionWindowMillis();
+        }
+        if (policy.observerQuorum() != null) {
+            cluster.observerQuorum = policy.observerQuorum();
+        }
+        if (policy.maxLagOnFailoverBytes() != null) {
+            cluster.maxLagOnFailoverBytes = policy.maxLagOnFailoverBytes();
+        }
+        if (policy.rpoZeroRequired() != null) {
+            cluster.rpoZeroRequired = policy.rpoZeroRequired();
+        }
+    }
+
+    private void storeCredentials(String clusterId, CredentialsDto credentials, Instant now) {
+        if (credentials == null) {
+            return;
+        }
+        if (!cipher.configured()) {
+            throw new ProblemException(503, "Credentials storage not configured", "This registry has no "
+                    + "encryption key (regent.registry.credentials.key), so it refuses to store credentials. "
+                    + "Configure a key, or use credentialsRef to point agents at a secret.", Map.of());
+        }
+        CredentialsEntity row = entityManager.find(CredentialsEntity.class, clusterId);
+        boolean isNew = row == null;
+        if (isNew) {
+            row = new CredentialsEntity();
+        }
+        cipher.encryptInto(row, clusterId, new CredentialsCipher.Plain(credentials.username(),
+                credentials.password()));
+        row.updatedAt = now;
+        if (isNew) {
+            entityManager.persist(row);
+        }
+    }
+}

@@ -1,0 +1,13 @@
+package io.regent.registry;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.regent.testkit.quarkus.KafkaTestResource;
+import io.regent.testkit.quarkus.PostgresTestResource;
+
+/** Every test of this module runs against a real PostgreSQL and a real Kafka broker. */
+@QuarkusTestResource(PostgresTestResource.class)
+@QuarkusTestResource(KafkaTestResource.class)
+public final class TestInfrastructure {
+    private TestInfrastructure() {
+    }
+}
