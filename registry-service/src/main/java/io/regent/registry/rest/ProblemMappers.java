@@ -49,6 +49,12 @@ public class ProblemMappers {
         return build(400, "Invalid request", detail, uri, Map.of("errors", errors));
     }
 
+    /** More specific than Quarkus' built-in mapper for these, which would answer plain JSON. */
+    @ServerExceptionMapper
+    public Response mismatched(com.fasterxml.jackson.databind.exc.MismatchedInputException e, UriInfo uri) {
+        return unreadable(e, uri);
+    }
+
     @ServerExceptionMapper
     public Response unreadable(JsonProcessingException e, UriInfo uri) {
         if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
@@ -86,6 +92,9 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response web(WebApplicationException e, UriInfo uri) {
         int status = e.getResponse().getStatus();
+        if (e.getCause() instanceof JsonProcessingException json) {
+            return unreadable(json, uri); // a body that is not JSON at all
+        }
         if (status >= 500) {
             return unexpected(e, uri);
         }
