@@ -26,6 +26,12 @@ public class ClusterRepository implements PanacheRepositoryBase<ClusterEntity, S
                 .orElseThrow(() -> ProblemException.notFound("Cluster", id));
     }
 
+    /** The cluster with its nodes in one query, for reads. */
+    public ClusterEntity requireWithNodes(String id) {
+        return find("select distinct c from ClusterEntity c left join fetch c.nodes where c.id = ?1", id)
+                .firstResultOptional().orElseThrow(() -> ProblemException.notFound("Cluster", id));
+    }
+
     public List<ClusterEntity> page(int page, int size) {
         return findAll(Sort.by("id")).page(Page.of(page, size)).list();
     }

@@ -137,11 +137,8 @@ public class ClusterService {
         LOG.infof("cluster %s deleted", id);
     }
 
-    @Transactional
     public ClusterEntity get(String id) {
-        ClusterEntity cluster = clusters.require(id);
-        cluster.nodes.size(); // load within the transaction
-        return cluster;
+        return clusters.requireWithNodes(id);
     }
 
     public boolean credentialsStored(String id) {
@@ -233,9 +230,9 @@ public class ClusterService {
         return cluster;
     }
 
-    @Transactional
+    /** A read: no JTA transaction, the request-scoped session reads in one query. */
     public TopologyChanged topology(String clusterId) {
-        ClusterEntity cluster = clusters.require(clusterId);
+        ClusterEntity cluster = clusters.requireWithNodes(clusterId);
         return Snapshots.topology(cluster, cluster.updatedAt, null, null);
     }
 

@@ -114,12 +114,12 @@ final class LocalPostgresCluster implements PostgresCluster {
                 max_connections = 50
                 shared_buffers = '32MB'
                 # kill -9 of a server never loses what the kernel holds; only a machine crash would,
-                # and tests do not crash the machine
-                fsync = off
+                # and tests do not crash the machine. Benchmarks turn it on: -Dregent.testkit.pg.fsync=on
+                fsync = @FSYNC@
                 logging_collector = off
                 log_line_prefix = '%m [%p] %q%a '
                 log_connections = off
-                """);
+                """.replace("@FSYNC@", "on".equals(System.getProperty("regent.testkit.pg.fsync")) ? "on" : "off"));
         spec.settings.forEach((key, value) -> conf.append(key).append(" = '").append(value.replace("'", "''"))
                 .append("'\n"));
         conf.append("# node-specific settings (port, cluster_name) live here\ninclude_if_exists = 'regent-node.conf'\n");

@@ -1,0 +1,57 @@
+package io.regent.testkit.kafka;
+
+import io.regent.events.EventEnvelope;
+import io.regent.events.kafka.RegentEventDeserializer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * Reads a topic of Regent events from the beginning to its current end offsets, as a brand-new
+ * subscriber would (a fresh consumer group, nothing committed).
+ */
+public final class TopicReader {
+
+    private TopicReader() {
+    }
+
+    /** Every record of the topic, in partition order (tombstones have a null value). */
+    public static List<ConsumerRecord<String, EventEnvelope>> readAll(String bootstrapServers, String topic) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "testkit-reader-" + UUID.randomUUID());
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        List<ConsumerRecord<String, EventEnvelope>> records = new ArrayList<>();
+        try (KafkaConsumer<String, EventEnvelope> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+                new RegentEventDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("could not read " + topic + " to its end offsets " + end);
+                }
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+        }
+        return records;
+    }
+
+    /** The records of one key (one cluster), in order. */
+    public static List<ConsumerRecord<String, EventEnvelope>> readAll(String bootstrapServers, String topic,
+            String key) {
+        return readAll(bootstrapServers, topic).stream().filter(r -> key.equals(r.key())).toList();
+    }
+}
