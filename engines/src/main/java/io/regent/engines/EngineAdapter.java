@@ -1,0 +1,49 @@
+package io.regent.engines;
+
+import io.regent.events.Engine;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * What Regent does to a database node, one implementation per engine. Implementations are
+ * thread-safe, keep at most one connection per node, and never block longer than the timeout
+ * they are given. Actions are idempotent: repeating one that already took effect succeeds.
+ */
+public interface EngineAdapter extends AutoCloseable {
+
+    Engine engine();
+
+    /**
+     * Observes the node: reachability or the error class, role, positions, lag, replication state.
+     * Never throws for a node problem: that is reported in the result.
+     *
+     * @param timeout the whole probe, connection included; a frozen node yields a TIMEOUT result
+     */
+    ProbeResult probe(NodeTarget node, Duration timeout);
+
+    /** Makes a follower the leader, waiting until it accepts writes. */
+    default void promote(NodeTarget node, Duration timeout) {
+        throw new UnsupportedOperationException(engine() + ": promote is not implemented yet");
+    }
+
+    /** Points a follower at a new leader. */
+    default void follow(NodeTarget node, NodeTarget leader, Duration timeout) {
+        throw new UnsupportedOperationException(engine() + ": follow is not implemented yet");
+    }
+
+    /** Stops the node from accepting writes and ends client sessions. */
+    default void fence(NodeTarget node, Duration timeout) {
+        throw new UnsupportedOperationException(engine() + ": fence is not implemented yet");
+    }
+
+    /** Makes commits on {@code leader} wait for {@code k} of {@code standbys}; {@code k = 0} = asynchronous. */
+    default void configureSynchronous(NodeTarget leader, List<String> standbys, int k, Duration timeout) {
+        throw new UnsupportedOperationException(engine() + ": configureSynchronous is not implemented yet");
+    }
+
+    /** Forgets the connection to a node that left the topology. */
+    void forget(NodeTarget node);
+
+    @Override
+    void close();
+}
