@@ -1,0 +1,62 @@
+package io.regent.monitor.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Map;
+
+/** Typed configuration of a monitor agent ({@code regent.monitor.*}). */
+@ConfigMapping(prefix = "regent.monitor")
+public interface MonitorConfig {
+
+    /** This agent's id; quorum counts distinct ids, so every agent needs its own. */
+    String agentId();
+
+    /** Failure domain the agent runs in. */
+    @WithDefault("default")
+    String zone();
+
+    /** How often every node is probed. */
+    @WithDefault("1s")
+    Duration probeInterval();
+
+    /** Budget of one probe, connection included; must be shorter than the interval. */
+    @WithDefault("800ms")
+    Duration probeTimeout();
+
+    /** Probes running at once; a frozen node holds one for at most the probe timeout. */
+    @WithDefault("64")
+    int probeThreads();
+
+    /** Emit a heartbeat WAL record when probing a writable leader (see DESIGN.md). */
+    @WithDefault("true")
+    boolean heartbeat();
+
+    Buffer buffer();
+
+    /**
+     * Credentials for the nodes, by a cluster's {@code credentialsRef}; {@code default} serves
+     * clusters without a reference. Passwords are never logged.
+     */
+    Map<String, NodeCredentials> credentials();
+
+    interface Buffer {
+        /** Observations kept while Kafka is unreachable; beyond it the oldest are dropped and counted. */
+        @WithDefault("10000")
+        int capacity();
+
+        /** Observations handed to the Kafka producer and not yet acknowledged. */
+        @WithDefault("2000")
+        int maxInFlight();
+    }
+
+    interface NodeCredentials {
+        String username();
+
+        /** Absent for trust authentication. */
+        java.util.Optional<String> password();
+
+        @WithDefault("postgres")
+        String database();
+    }
+}

@@ -1,0 +1,130 @@
+package io.regent.monitor.probe;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.regent.engines.NodeTarget;
+import io.regent.engines.ProbeResult;
+import io.regent.engines.postgres.PostgresAdapter;
+import io.regent.monitor.config.MonitorConfig;
+import io.regent.monitor.messaging.ObservationPublisher;
+import io.regent.monitor.topology.WatchedNodes;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jboss.logging.Logger;
+
+/**
+ * Probes every watched node once per interval, each on its own pool thread, so a slow or frozen
+ * node (bounded by the probe timeout) never delays the others. A node whose previous probe is still
+ * running is skipped for that tick rather than probed twice.
+ */
+@ApplicationScoped
+public class ProbeScheduler {
+
+    private static final Logger LOG = Logger.getLogger(ProbeScheduler.class);
+
+    private final MonitorConfig config;
+    private final WatchedNodes nodes;
+    private final ObservationPublisher publisher;
+    private final MeterRegistry meters;
+    private final Set<String> running = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger skipped = new AtomicInteger();
+    private volatile Instant lastRound;
+    private ScheduledExecutorService ticker;
+    private ExecutorService probes;
+    private PostgresAdapter postgres;
+    private java.util.Map<String, NodeTarget> known = new java.util.HashMap<>();
+
+    public ProbeScheduler(MonitorConfig config, WatchedNodes nodes, ObservationPublisher publisher,
+            MeterRegistry meters) {
+        this.config = config;
+        this.nodes = nodes;
+        this.publisher = publisher;
+        this.meters = meters;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        if (config.probeTimeout().compareTo(config.probeInterval()) >= 0) {
+            throw new IllegalStateException("regent.monitor.probe-timeout (" + config.probeTimeout()
+                    + ") must be shorter than regent.monitor.probe-interval (" + config.probeInterval() + ")");
+        }
+        postgres = new PostgresAdapter("regent-agent-" + config.agentId(), config.heartbeat());
+        probes = Executors.newFixedThreadPool(config.probeThreads(), runnable -> {
+            Thread thread = new Thread(runnable, "regent-probe");
+            thread.setDaemon(true);
+            return thread;
+        });
+        ticker = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "regent-probe-ticker");
+            thread.setDaemon(true);
+            return thread;
+        });
+        long interval = config.probeInterval().toMillis();
+        ticker.scheduleAtFixedRate(this::tick, 0, interval, TimeUnit.MILLISECONDS);
+        meters.gauge("regent.probe.skipped", skipped);
+        LOG.infof("agent %s (zone %s) probing every %s, timeout %s", config.agentId(), config.zone(),
+                config.probeInterval(), config.probeTimeout());
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        if (ticker != null) {
+            ticker.shutdownNow();
+            probes.shutdownNow();
+            postgres.close();
+        }
+    }
+
+    /** When the last probe round was started; readiness fails when it is too old. */
+    public Instant lastRound() {
+        return lastRound;
+    }
+
+    private void tick() {
+        try {
+            java.util.Map<String, NodeTarget> current = new java.util.HashMap<>();
+            for (NodeTarget node : nodes.all()) {
+                current.put(node.key(), node);
+                if (!running.add(node.key())) {
+                    skipped.incrementAndGet(); // still busy with the previous probe
+                    continue;
+                }
+                probes.execute(() -> probe(node));
+            }
+            for (java.util.Map.Entry<String, NodeTarget> gone : known.entrySet()) {
+                if (!current.containsKey(gone.getKey())) {
+                    postgres.forget(gone.getValue()); // removed from the topology: close its connection
+                }
+            }
+            known = current;
+            lastRound = Instant.now();
+        } catch (RuntimeException e) {
+            LOG.error("probe round failed", e);
+        }
+    }
+
+    private void probe(NodeTarget node) {
+        try {
+            ProbeResult result = postgres.probe(node, config.probeTimeout());
+            Timer.builder("regent.probe.duration").tag("cluster", node.clusterId()).tag("node", node.name())
+                    .publishPercentiles(0.5, 0.99).register(meters)
+                    .record(result.probeMillis(), TimeUnit.MILLISECONDS);
+            if (!result.reachable()) {
+                meters.counter("regent.probe.errors", "kind", result.error().kind().name()).increment();
+            }
+            publisher.publish(result.toObservation(config.agentId(), config.zone()));
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "probing %s failed unexpectedly", node);
+        } finally {
+            running.remove(node.key());
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package io.regent.monitor.topology;
+
+import io.regent.engines.NodeTarget;
+import io.regent.events.TopologyChanged;
+import io.regent.events.TopologyNode;
+import io.regent.monitor.config.MonitorConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jboss.logging.Logger;
+
+/** The nodes this agent probes, kept current from topology snapshots. */
+@ApplicationScoped
+public class WatchedNodes {
+
+    private static final Logger LOG = Logger.getLogger(WatchedNodes.class);
+
+    private final Map<String, List<NodeTarget>> byCluster = new ConcurrentHashMap<>();
+    private final MonitorConfig config;
+
+    public WatchedNodes(MonitorConfig config) {
+        this.config = config;
+    }
+
+    /** Applies a snapshot: the cluster's nodes become exactly the snapshot's. */
+    public void apply(TopologyChanged snapshot, String credentialsRef) {
+        MonitorConfig.NodeCredentials credentials = config.credentials().get(
+                credentialsRef == null ? "default" : credentialsRef);
+        if (credentials == null) {
+            credentials = config.credentials().get("default");
+        }
+        if (credentials == null) {
+            LOG.warnf("no credentials for cluster %s (regent.monitor.credentials.default.*): not probed",
+                    snapshot.clusterId());
+            byCluster.remove(snapshot.clusterId());
+            return;
+        }
+        List<NodeTarget> targets = new ArrayList<>();
+        for (TopologyNode node : snapshot.nodes()) {
+            targets.add(new NodeTarget(snapshot.clusterId(), node.name(), node.host(), node.port(), snapshot.engine(),
+                    credentials.username(), credentials.password().orElse(""), credentials.database()));
+        }
+        List<NodeTarget> previous = byCluster.put(snapshot.clusterId(), List.copyOf(targets));
+        if (previous == null || !previous.equals(targets)) {
+            LOG.infof("cluster %s: watching %d node(s) at epoch %d", snapshot.clusterId(), targets.size(),
+                    snapshot.epoch());
+        }
+    }
+
+    /** A deleted cluster (tombstone): stop probing its nodes. */
+    public List<NodeTarget> remove(String clusterId) {
+        List<NodeTarget> removed = byCluster.remove(clusterId);
+        if (removed != null) {
+            LOG.infof("cluster %s removed: no longer probed", clusterId);
+        }
+        return removed == null ? List.of() : removed;
+    }
+
+    public Collection<NodeTarget> all() {
+        List<NodeTarget> all = new ArrayList<>();
+        byCluster.values().forEach(all::addAll);
+        return all;
+    }
+}

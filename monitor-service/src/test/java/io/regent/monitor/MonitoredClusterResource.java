@@ -1,0 +1,30 @@
+package io.regent.monitor;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.regent.testkit.postgres.PostgresCluster;
+import java.util.Map;
+
+/** A real 3-node synchronous cluster for the agent to watch, with its least-privilege role configured. */
+public class MonitoredClusterResource implements QuarkusTestResourceLifecycleManager {
+
+    private static volatile PostgresCluster current;
+
+    static PostgresCluster cluster() {
+        return current;
+    }
+
+    @Override
+    public Map<String, String> start() {
+        current = PostgresCluster.builder().name("mon").nodes(3).synchronousAny(1).start();
+        return Map.of("regent.monitor.credentials.default.username", current.controlRole().user(),
+                "regent.monitor.credentials.default.password", current.controlRole().password());
+    }
+
+    @Override
+    public void stop() {
+        if (current != null) {
+            current.close();
+            current = null;
+        }
+    }
+}
