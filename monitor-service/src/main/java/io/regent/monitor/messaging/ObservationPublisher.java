@@ -68,8 +68,9 @@ public class ObservationPublisher {
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 1_000);
-        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 300_000);
-        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        // a batch stuck on a vanished broker fails within 30 s and is requeued, not held for minutes
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
         props.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1_000);
         producer = new KafkaProducer<>(props, new StringSerializer(),
                 new RegentEventSerializer(URI.create("/regent/monitor/" + config.agentId())));

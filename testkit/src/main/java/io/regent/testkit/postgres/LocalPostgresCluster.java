@@ -111,7 +111,7 @@ final class LocalPostgresCluster implements PostgresCluster {
                 max_wal_senders = 10
                 max_replication_slots = 10
                 wal_keep_size = '256MB'
-                max_connections = 50
+                max_connections = @MAX_CONNECTIONS@
                 shared_buffers = '32MB'
                 # kill -9 of a server never loses what the kernel holds; only a machine crash would,
                 # and tests do not crash the machine. Benchmarks turn it on: -Dregent.testkit.pg.fsync=on
@@ -119,7 +119,10 @@ final class LocalPostgresCluster implements PostgresCluster {
                 logging_collector = off
                 log_line_prefix = '%m [%p] %q%a '
                 log_connections = off
-                """.replace("@FSYNC@", "on".equals(System.getProperty("regent.testkit.pg.fsync")) ? "on" : "off"));
+                """.replace("@FSYNC@", "on".equals(System.getProperty("regent.testkit.pg.fsync")) ? "on" : "off")
+                // benchmarks that open a connection per simulated node raise it
+                .replace("@MAX_CONNECTIONS@", Integer.toString(Integer.getInteger("regent.testkit.pg.max-connections",
+                        50))));
         spec.settings.forEach((key, value) -> conf.append(key).append(" = '").append(value.replace("'", "''"))
                 .append("'\n"));
         conf.append("# node-specific settings (port, cluster_name) live here\ninclude_if_exists = 'regent-node.conf'\n");

@@ -1,0 +1,109 @@
+package io.regent.monitor.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.regent.events.Engine;
+import io.regent.events.NodeObserved;
+import io.regent.events.NodeRole;
+import io.regent.events.RegentEvent;
+import io.regent.events.Replication;
+import io.regent.events.Topics;
+import io.regent.events.TopologyChanged;
+import io.regent.events.TopologyNode;
+import io.regent.events.kafka.RegentEventSerializer;
+import io.regent.testkit.ServerProcess;
+import io.regent.testkit.Testkit;
+import io.regent.testkit.kafka.KafkaBroker;
+import io.regent.testkit.kafka.TopicReader;
+import io.regent.testkit.postgres.PostgresCluster;
+import io.regent.testkit.postgres.PostgresNode;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two packaged agents, each its own process with its own id and zone, watch the same cluster and
+ * publish independent observations of every node: the raw material of the failover quorum.
+ */
+class TwoAgentsIT {
+
+    @Test
+    void twoAgentsPublishIndependentObservationsOfTheSameNodes() throws Exception {
+        Path jar = Path.of("target", "quarkus-app", "quarkus-run.jar").toAbsolutePath();
+        assertThat(jar).as("the packaged agent").exists();
+        try (KafkaBroker kafka = KafkaBroker.start();
+             PostgresCluster cluster = PostgresCluster.builder().name("quorum").nodes(3).start()) {
+            kafka.createRegentTopics();
+            announce(kafka, cluster);
+            List<ServerProcess> agents = new ArrayList<>();
+            try {
+                for (String[] agent : new String[][] {{"agent-a", "zone-a"}, {"agent-b", "zone-b"}}) {
+                    agents.add(startAgent(jar, agent[0], agent[1], kafka, cluster));
+                }
+                await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+                    List<NodeObserved> observed = TopicReader.readAll(kafka.bootstrapServers(),
+                            Topics.NODE_HEALTH.name(), "quorum").stream()
+                            .map(r -> r.value().data(NodeObserved.class)).toList();
+                    Map<String, Set<String>> observersByNode = observed.stream().collect(Collectors.groupingBy(
+                            NodeObserved::node, Collectors.mapping(NodeObserved::observerId, Collectors.toSet())));
+                    assertThat(observersByNode).containsOnlyKeys("quorum-1", "quorum-2", "quorum-3");
+                    assertThat(observersByNode.values()).allSatisfy(ids -> assertThat(ids)
+                            .containsExactlyInAnyOrder("agent-a", "agent-b"));
+                    // each agent keeps probing on its own: several observations of the leader from each
+                    for (String agent : List.of("agent-a", "agent-b")) {
+                        List<NodeObserved> mine = observed.stream().filter(o -> o.observerId().equals(agent)
+                                && o.node().equals("quorum-1")).toList();
+                        assertThat(mine).hasSizeGreaterThanOrEqualTo(3)
+                                .allSatisfy(o -> assertThat(o.role()).isEqualTo(NodeRole.LEADER));
+                        assertThat(mine.get(0).observerZone()).isEqualTo(agent.equals("agent-a") ? "zone-a"
+                                : "zone-b");
+                    }
+                });
+            } finally {
+                agents.forEach(agent -> agent.stop("TERM", Duration.ofSeconds(20)));
+            }
+        }
+    }
+
+    private static ServerProcess startAgent(Path jar, String id, String zone, KafkaBroker kafka,
+            PostgresCluster cluster) throws Exception {
+        Path dir = Testkit.get().newDirectory(id);
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = List.of(java, "-Xmx256m", "-XX:+UseSerialGC",
+                "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=0",
+                "-Dregent.monitor.agent-id=" + id, "-Dregent.monitor.zone=" + zone,
+                "-Dkafka.bootstrap.servers=" + kafka.bootstrapServers(),
+                "-Dregent.monitor.credentials.default.username=" + cluster.controlRole().user(),
+                "-jar", jar.toString());
+        // the password goes through the environment, not the command line other users can read
+        return ServerProcess.start("agent " + id, command, dir, dir.resolve("agent.log"),
+                Map.of("REGENT_NODE_PASSWORD", cluster.controlRole().password()));
+    }
+
+    private static void announce(KafkaBroker kafka, PostgresCluster cluster) throws Exception {
+        List<TopologyNode> nodes = new ArrayList<>();
+        for (PostgresNode node : cluster.nodes()) {
+            boolean leader = node == cluster.initialLeader();
+            nodes.add(new TopologyNode(node.name(), node.host(), node.port(), "zone", leader ? NodeRole.LEADER
+                    : NodeRole.FOLLOWER, 100, leader ? null : cluster.initialLeader().name(), List.of()));
+        }
+        try (KafkaProducer<String, RegentEvent> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+                kafka.bootstrapServers()), new StringSerializer(), new RegentEventSerializer(URI.create("/test")))) {
+            producer.send(new ProducerRecord<>(Topics.TOPOLOGY.name(), "quorum", new TopologyChanged("quorum", 0,
+                    Engine.POSTGRESQL, cluster.initialLeader().name(), nodes, Replication.ASYNC, false, Instant.now(),
+                    "test", null))).get(30, TimeUnit.SECONDS);
+        }
+    }
+}
