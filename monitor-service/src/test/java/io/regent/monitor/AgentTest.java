@@ -156,8 +156,10 @@ class AgentTest {
                 observations(node).stream().filter(o -> o.observedAt().isAfter(stopped.plusSeconds(3))
                         && o.observedAt().isBefore(restarted)).forEach(duringOutage::add);
             }
-            assertThat(duringOutage).as("observations made while Kafka was down (%s to %s); all: %s", stopped,
-                    restarted, all.stream().sorted().toList()).hasSizeGreaterThanOrEqualTo(3);
+            String counters = given().get("/q/metrics").then().extract().asString().lines()
+                    .filter(l -> l.startsWith("regent_observations")).toList().toString();
+            assertThat(duringOutage).as("observations made while Kafka was down (%s to %s); %s; all: %s", stopped,
+                    restarted, counters, all.stream().sorted().toList()).hasSizeGreaterThanOrEqualTo(3);
         });
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
         assertThat(dropped(metrics)).as("30 observations in 10 s, a buffer of 20").isGreaterThan(0);

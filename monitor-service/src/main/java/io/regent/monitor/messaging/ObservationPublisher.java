@@ -45,6 +45,7 @@ public class ObservationPublisher {
     private final Counter published;
     private final Counter dropped;
     private final Counter failed;
+    private final MeterRegistry meters;
     private volatile boolean running;
     private volatile boolean kafkaAway;
     private KafkaProducer<String, RegentEvent> producer;
@@ -55,6 +56,7 @@ public class ObservationPublisher {
         this.config = config;
         this.kafkaConfig = kafka;
         this.inFlight = new Semaphore(config.buffer().maxInFlight());
+        this.meters = meters;
         this.published = meters.counter("regent.observations.published");
         this.dropped = meters.counter("regent.observations.dropped", "reason", "buffer-full");
         this.failed = meters.counter("regent.observations.dropped", "reason", "kafka-error");
@@ -145,6 +147,8 @@ public class ObservationPublisher {
                         kafkaAway = false;
                     } else if (error instanceof RetriableException) {
                         kafkaAway = true; // e.g. no metadata: Kafka is away, keep it for later
+                        meters.counter("regent.observations.requeued", "error", error.getClass().getSimpleName())
+                                .increment();
                         requeue(observation);
                     } else {
                         failed.increment();

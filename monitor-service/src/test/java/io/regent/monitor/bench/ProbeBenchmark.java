@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  * node-health topic; CPU and heap are this JVM's (agent, Kafka client and harness together).
  *
  * <pre>./mvnw -Pbench -pl monitor-service -am verify -Dsurefire.failIfNoSpecifiedTests=false \
- *     -Dregent.testkit.pg.max-connections=2300 -Dsurefire.argLine="-Xmx512m -XX:+UseSerialGC"</pre>
+ *     -Dregent.testkit.pg.max-connections=2300 -Dsurefire.argLine="-Xmx512m -XX:+UseSerialGC" [-Dbench.sizes=500,2000]</pre>
  */
 @QuarkusTest
 @Tag("benchmark")
@@ -47,7 +47,9 @@ class ProbeBenchmark {
         PostgresCluster cluster = io.regent.monitor.MonitoredClusterAccess.cluster();
         List<String> rows = new ArrayList<>();
         List<String> json = new ArrayList<>();
-        for (int nodes : new int[] {500, 2000}) {
+        int[] sizes = java.util.Arrays.stream(System.getProperty("bench.sizes", "500,2000").split(","))
+                .map(String::strip).mapToInt(Integer::parseInt).toArray();
+        for (int nodes : sizes) {
             List<String> clusters = register(cluster, nodes);
             Thread.sleep(WARM_UP.toMillis());
             Instant from = Instant.now();
