@@ -110,6 +110,19 @@ public class ProblemMappers {
         return build(status, title, detail, uri, Map.of());
     }
 
+    /** Two requests raced to create the same thing; the database's unique constraint caught the second. */
+    @ServerExceptionMapper({jakarta.persistence.PersistenceException.class, jakarta.transaction.RollbackException.class,
+            org.hibernate.exception.ConstraintViolationException.class})
+    public Response persistence(Exception e, UriInfo uri) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLException sql && "23505".equals(sql.getSQLState())) {
+                return build(409, "Conflict", "Something with the same identity was created concurrently. Read "
+                        + "the current state and retry if still needed.", uri, Map.of());
+            }
+        }
+        return unexpected(e, uri);
+    }
+
     @ServerExceptionMapper
     public Response unexpected(Throwable e, UriInfo uri) {
         String incident = UUID.randomUUID().toString();
