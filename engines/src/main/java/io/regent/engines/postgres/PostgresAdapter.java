@@ -72,6 +72,7 @@ public final class PostgresAdapter implements EngineAdapter {
     /** DESIGN.md: a tiny WAL record per probe keeps followers' receivers and time lag honest on idle leaders. */
     private static final String HEARTBEAT_SQL = "SELECT pg_logical_emit_message(false, 'regent', ?)";
 
+    private volatile boolean closed;
     private final String applicationName;
     private final boolean heartbeat;
     private final Map<String, Connection> idle = new ConcurrentHashMap<>();
@@ -224,14 +225,18 @@ public final class PostgresAdapter implements EngineAdapter {
         }, connector);
         connecting.thenAccept(late -> {
             if (abandoned.get()) {
-                closeQuietly(late); // the probe gave up waiting; do not leak the session
+                // the probe gave up waiting, but the server did answer: keep the session for the next
+                // probe instead of paying a new login (under load, closing it starts a reconnect spiral)
+                release(node, late);
             }
         });
         try {
             return connecting.get(remainingMillis(deadline), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             abandoned.set(true);
-            connecting.thenAccept(PostgresAdapter::closeQuietly);
+            if (connecting.isDone() && !connecting.isCompletedExceptionally()) {
+                release(node, connecting.getNow(null)); // completed between the timeout and here
+            }
             throw e;
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() instanceof java.util.concurrent.CompletionException c ? c.getCause()
@@ -244,6 +249,10 @@ public final class PostgresAdapter implements EngineAdapter {
     }
 
     private void release(NodeTarget node, Connection connection) {
+        if (closed) {
+            closeQuietly(connection);
+            return;
+        }
         Connection previous = idle.putIfAbsent(node.key(), connection);
         if (previous != null && previous != connection) {
             closeQuietly(connection); // a concurrent probe already returned one
@@ -262,6 +271,7 @@ public final class PostgresAdapter implements EngineAdapter {
 
     @Override
     public void close() {
+        closed = true;
         idle.values().forEach(PostgresAdapter::closeQuietly);
         idle.clear();
         connector.shutdownNow();
