@@ -1,6 +1,7 @@
 package io.regent.engines;
 
 import io.regent.events.Engine;
+import io.regent.events.NodeObserved;
 import java.time.Duration;
 import java.util.List;
 
@@ -14,12 +15,13 @@ public interface EngineAdapter extends AutoCloseable {
     Engine engine();
 
     /**
-     * Observes the node: reachability or the error class, role, positions, lag, replication state.
-     * Never throws for a node problem: that is reported in the result.
+     * Observes the node: reachability or the error class, role, positions, lag, replication state,
+     * as the wire contract's {@link NodeObserved} stamped with the adapter's {@link Observer}.
+     * Never throws for a node problem: that is reported in the observation.
      *
-     * @param timeout the whole probe, connection included; a frozen node yields a TIMEOUT result
+     * @param timeout the whole probe, connection included; a frozen node yields a TIMEOUT observation
      */
-    ProbeResult probe(NodeTarget node, Duration timeout);
+    NodeObserved probe(NodeTarget node, Duration timeout);
 
     /** Makes a follower the leader, waiting until it accepts writes. */
     default void promote(NodeTarget node, Duration timeout) {

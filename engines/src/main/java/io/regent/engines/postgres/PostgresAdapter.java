@@ -3,9 +3,11 @@ package io.regent.engines.postgres;
 import io.regent.engines.EngineAdapter;
 import io.regent.engines.NodeTarget;
 import io.regent.engines.ProbeErrors;
-import io.regent.engines.ProbeResult;
+import io.regent.engines.Observer;
 import io.regent.events.Engine;
+import io.regent.events.NodeObserved;
 import io.regent.events.NodeRole;
+import io.regent.events.ProbeError;
 import io.regent.events.ProbeErrorKind;
 import io.regent.events.ReplicaState;
 import io.regent.events.WalReceiverState;
@@ -73,6 +75,7 @@ public final class PostgresAdapter implements EngineAdapter {
     private static final String HEARTBEAT_SQL = "SELECT pg_logical_emit_message(false, 'regent', ?)";
 
     private volatile boolean closed;
+    private final Observer observer;
     private final String applicationName;
     private final boolean heartbeat;
     private final Map<String, Connection> idle = new ConcurrentHashMap<>();
@@ -83,11 +86,13 @@ public final class PostgresAdapter implements EngineAdapter {
     });
 
     /**
-     * @param applicationName shown in {@code pg_stat_activity}, e.g. {@code regent-agent-a}
-     * @param heartbeat       emit a heartbeat WAL record when probing a writable leader
+     * @param observer  stamped on every observation; its id names the sessions in {@code pg_stat_activity}
+     *                  ({@code regent-agent-<id>})
+     * @param heartbeat emit a heartbeat WAL record when probing a writable leader
      */
-    public PostgresAdapter(String applicationName, boolean heartbeat) {
-        this.applicationName = applicationName;
+    public PostgresAdapter(Observer observer, boolean heartbeat) {
+        this.observer = observer;
+        this.applicationName = "regent-agent-" + observer.id();
         this.heartbeat = heartbeat;
     }
 
@@ -97,7 +102,7 @@ public final class PostgresAdapter implements EngineAdapter {
     }
 
     @Override
-    public ProbeResult probe(NodeTarget node, Duration timeout) {
+    public NodeObserved probe(NodeTarget node, Duration timeout) {
         Instant started = Instant.now();
         long startNanos = System.nanoTime();
         long deadline = startNanos + timeout.toNanos();
@@ -108,12 +113,12 @@ public final class PostgresAdapter implements EngineAdapter {
             } catch (SQLException | RuntimeException e) {
                 closeQuietly(connection);
                 if (ProbeErrors.classify(e).kind() == ProbeErrorKind.TIMEOUT) {
-                    return ProbeResult.unreachable(node, started, elapsedMillis(startNanos), ProbeErrors.classify(e));
+                    return unreachable(node, started, startNanos, ProbeErrors.classify(e));
                 }
                 connection = null; // a broken kept connection proves nothing: ask the server afresh
             } catch (TimeoutException e) {
                 closeQuietly(connection);
-                return ProbeResult.unreachable(node, started, elapsedMillis(startNanos), ProbeErrors.classify(e));
+                return unreachable(node, started, startNanos, ProbeErrors.classify(e));
             }
         }
         try {
@@ -121,18 +126,18 @@ public final class PostgresAdapter implements EngineAdapter {
             return probeOn(connection, node, started, startNanos, deadline);
         } catch (SQLException | TimeoutException | RuntimeException e) {
             closeQuietly(connection);
-            return ProbeResult.unreachable(node, started, elapsedMillis(startNanos), ProbeErrors.classify(e));
+            return unreachable(node, started, startNanos, ProbeErrors.classify(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             closeQuietly(connection);
-            return ProbeResult.unreachable(node, started, elapsedMillis(startNanos), ProbeErrors.classify(e));
+            return unreachable(node, started, startNanos, ProbeErrors.classify(e));
         }
     }
 
-    private ProbeResult probeOn(Connection connection, NodeTarget node, Instant started, long startNanos,
+    private NodeObserved probeOn(Connection connection, NodeTarget node, Instant started, long startNanos,
             long deadline) throws SQLException, TimeoutException {
         connection.setNetworkTimeout(Runnable::run, remainingMillis(deadline));
-        ProbeResult result = query(connection, node, started, startNanos);
+        NodeObserved result = query(connection, node, started, startNanos);
         if (heartbeat && result.role() == NodeRole.LEADER && !Boolean.TRUE.equals(result.readOnly())) {
             connection.setNetworkTimeout(Runnable::run, remainingMillis(deadline));
             try (PreparedStatement beat = connection.prepareStatement(HEARTBEAT_SQL)) {
@@ -144,7 +149,7 @@ public final class PostgresAdapter implements EngineAdapter {
         return result;
     }
 
-    private ProbeResult query(Connection connection, NodeTarget node, Instant started, long startNanos)
+    private NodeObserved query(Connection connection, NodeTarget node, Instant started, long startNanos)
             throws SQLException {
         try (Statement statement = connection.createStatement()) {
             statement.execute(NODE_SQL + ";\n" + RECEIVER_SQL + ";\n" + REPLICAS_SQL);
@@ -197,9 +202,10 @@ public final class PostgresAdapter implements EngineAdapter {
                     : leaderTimeline;
             Long lagBytes = inRecovery && received != null && replayed != null ? Math.max(0, received - replayed)
                     : null;
-            return new ProbeResult(node, started, elapsedMillis(startNanos), true, null,
-                    inRecovery ? NodeRole.FOLLOWER : NodeRole.LEADER, inRecovery || defaultReadOnly, timeline,
-                    current, received, replayed, lagBytes, lagMillis, receiver, replicas, syncNames, version);
+            return new NodeObserved(node.clusterId(), node.name(), observer.id(), observer.zone(), started,
+                    elapsedMillis(startNanos), engine(), true, null, inRecovery ? NodeRole.FOLLOWER : NodeRole.LEADER,
+                    inRecovery || defaultReadOnly, timeline, current, received, replayed, lagBytes, lagMillis,
+                    receiver, replicas, syncNames, version);
         }
     }
 
@@ -275,6 +281,12 @@ public final class PostgresAdapter implements EngineAdapter {
         idle.values().forEach(PostgresAdapter::closeQuietly);
         idle.clear();
         connector.shutdownNow();
+    }
+
+    private NodeObserved unreachable(NodeTarget node, Instant started, long startNanos, ProbeError error) {
+        return new NodeObserved(node.clusterId(), node.name(), observer.id(), observer.zone(), started,
+                elapsedMillis(startNanos), engine(), false, error, NodeRole.UNKNOWN, null, null, null, null, null,
+                null, null, null, List.of(), null, null);
     }
 
     private static int remainingMillis(long deadlineNanos) throws TimeoutException {

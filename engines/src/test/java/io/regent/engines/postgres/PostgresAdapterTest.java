@@ -4,8 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.regent.engines.NodeTarget;
-import io.regent.engines.ProbeResult;
+import io.regent.engines.Observer;
 import io.regent.events.Engine;
+import io.regent.events.NodeObserved;
 import io.regent.events.NodeRole;
 import io.regent.events.ProbeErrorKind;
 import io.regent.events.ReplicaState;
@@ -23,7 +24,7 @@ class PostgresAdapterTest {
 
     private static final Duration TIMEOUT = Duration.ofMillis(800);
 
-    private final PostgresAdapter adapter = new PostgresAdapter("regent-agent-test", true);
+    private final PostgresAdapter adapter = new PostgresAdapter(new Observer("test", "zone-t"), true);
 
     @AfterEach
     void closeAdapter() {
@@ -38,7 +39,7 @@ class PostgresAdapterTest {
             cluster.awaitCaughtUp(Duration.ofSeconds(10));
 
             long before = leader.walPositions().current();
-            ProbeResult l = adapter.probe(target(cluster, leader), TIMEOUT);
+            NodeObserved l = adapter.probe(target(cluster, leader), TIMEOUT);
             assertThat(l.reachable()).as("%s", l.error()).isTrue();
             assertThat(l.role()).isEqualTo(NodeRole.LEADER);
             assertThat(l.readOnly()).isFalse();
@@ -56,7 +57,7 @@ class PostgresAdapterTest {
 
             for (PostgresNode node : cluster.nodes().subList(1, 3)) {
                 await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-                    ProbeResult f = adapter.probe(target(cluster, node), TIMEOUT);
+                    NodeObserved f = adapter.probe(target(cluster, node), TIMEOUT);
                     assertThat(f.reachable()).isTrue();
                     assertThat(f.role()).isEqualTo(NodeRole.FOLLOWER);
                     assertThat(f.readOnly()).isTrue();
@@ -71,10 +72,11 @@ class PostgresAdapterTest {
                     assertThat(f.replicas()).isEmpty();
                 });
             }
-            var observation = l.toObservation("agent-a", "zone-a");
-            assertThat(observation.observerId()).isEqualTo("agent-a");
-            assertThat(observation.engine()).isEqualTo(Engine.POSTGRESQL);
-            assertThat(observation.node()).isEqualTo("probe-1");
+            assertThat(l.observerId()).isEqualTo("test");
+            assertThat(l.observerZone()).isEqualTo("zone-t");
+            assertThat(l.engine()).isEqualTo(Engine.POSTGRESQL);
+            assertThat(l.node()).isEqualTo("probe-1");
+            assertThat(l.clusterId()).isEqualTo("probe");
         }
     }
 
@@ -83,8 +85,8 @@ class PostgresAdapterTest {
         try (PostgresCluster cluster = PostgresCluster.builder().name("reuse").nodes(2).start()) {
             PostgresNode leader = cluster.initialLeader();
             NodeTarget target = target(cluster, leader);
-            ProbeResult first = adapter.probe(target, TIMEOUT);
-            ProbeResult last = first;
+            NodeObserved first = adapter.probe(target, TIMEOUT);
+            NodeObserved last = first;
             for (int i = 0; i < 20; i++) {
                 last = adapter.probe(target, TIMEOUT);
                 assertThat(last.reachable()).isTrue();
@@ -109,7 +111,7 @@ class PostgresAdapterTest {
             slow.freeze();
             try {
                 leader.execute("INSERT INTO load SELECT g, repeat('x', 500) FROM generate_series(1, 20000) g");
-                ProbeResult during = adapter.probe(target(cluster, leader), TIMEOUT);
+                NodeObserved during = adapter.probe(target(cluster, leader), TIMEOUT);
                 ReplicaState stalled = replica(during, "lag-3");
                 assertThat(stalled.lagBytes()).as("leader's view of the stalled follower").isGreaterThan(5_000_000L);
                 // the synchronous quorum kept committing through the healthy follower
@@ -119,9 +121,9 @@ class PostgresAdapterTest {
             }
 
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
-                ProbeResult after = adapter.probe(target(cluster, leader), TIMEOUT);
+                NodeObserved after = adapter.probe(target(cluster, leader), TIMEOUT);
                 assertThat(replica(after, "lag-3").lagBytes()).isZero();
-                ProbeResult follower = adapter.probe(target(cluster, slow), TIMEOUT);
+                NodeObserved follower = adapter.probe(target(cluster, slow), TIMEOUT);
                 assertThat(follower.lagBytes()).isZero();
                 assertThat(follower.lagMillis()).isZero();
             });
@@ -136,13 +138,13 @@ class PostgresAdapterTest {
 
             leader.kill();
 
-            ProbeResult probe = adapter.probe(target(cluster, leader), TIMEOUT);
+            NodeObserved probe = adapter.probe(target(cluster, leader), TIMEOUT);
             assertThat(probe.reachable()).isFalse();
             assertThat(probe.error().kind()).isEqualTo(ProbeErrorKind.REFUSED);
             assertThat(probe.probeMillis()).isLessThan(TIMEOUT.toMillis());
             assertThat(adapter.idleConnections()).isZero();
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-                ProbeResult follower = adapter.probe(target(cluster, cluster.node("dead-2")), TIMEOUT);
+                NodeObserved follower = adapter.probe(target(cluster, cluster.node("dead-2")), TIMEOUT);
                 assertThat(follower.reachable()).isTrue();
                 assertThat(follower.role()).isEqualTo(NodeRole.FOLLOWER);
                 assertThat(follower.walReceiver() == null ? "none" : follower.walReceiver().status())
@@ -162,17 +164,17 @@ class PostgresAdapterTest {
             leader.freeze();
             try {
                 // one probe over the reused connection, one that has to connect anew: both time out
-                CompletableFuture<ProbeResult> stuck = CompletableFuture.supplyAsync(
+                CompletableFuture<NodeObserved> stuck = CompletableFuture.supplyAsync(
                         () -> adapter.probe(target(cluster, leader), TIMEOUT));
                 long others = System.nanoTime();
                 for (PostgresNode follower : cluster.nodes().subList(1, 3)) {
                     assertThat(adapter.probe(target(cluster, follower), TIMEOUT).reachable()).isTrue();
                 }
                 long othersMillis = (System.nanoTime() - others) / 1_000_000;
-                ProbeResult reused = stuck.get();
-                ProbeResult fresh = adapter.probe(target(cluster, leader), TIMEOUT);
+                NodeObserved reused = stuck.get();
+                NodeObserved fresh = adapter.probe(target(cluster, leader), TIMEOUT);
 
-                for (ProbeResult result : List.of(reused, fresh)) {
+                for (NodeObserved result : List.of(reused, fresh)) {
                     assertThat(result.reachable()).isFalse();
                     assertThat(result.error().kind()).isEqualTo(ProbeErrorKind.TIMEOUT);
                     assertThat(result.probeMillis()).isBetween(TIMEOUT.toMillis() - 50, TIMEOUT.toMillis() + 400);
@@ -193,7 +195,7 @@ class PostgresAdapterTest {
             NodeTarget wrong = new NodeTarget("auth", node.name(), node.host(), node.port(), Engine.POSTGRESQL,
                     cluster.controlRole().user(), "not-the-password", "postgres");
 
-            ProbeResult probe = adapter.probe(wrong, TIMEOUT);
+            NodeObserved probe = adapter.probe(wrong, TIMEOUT);
 
             assertThat(probe.reachable()).isFalse();
             assertThat(probe.error().kind()).isEqualTo(ProbeErrorKind.AUTH);
@@ -202,7 +204,7 @@ class PostgresAdapterTest {
         }
     }
 
-    private static ReplicaState replica(ProbeResult leader, String name) {
+    private static ReplicaState replica(NodeObserved leader, String name) {
         return leader.replicas().stream().filter(r -> r.name().equals(name)).findFirst()
                 .orElseThrow(() -> new AssertionError(name + " not among " + leader.replicas()));
     }

@@ -5,7 +5,8 @@ import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.regent.engines.NodeTarget;
-import io.regent.engines.ProbeResult;
+import io.regent.events.NodeObserved;
+import io.regent.engines.Observer;
 import io.regent.engines.postgres.PostgresAdapter;
 import io.regent.monitor.config.MonitorConfig;
 import io.regent.monitor.messaging.ObservationPublisher;
@@ -37,6 +38,8 @@ public class ProbeScheduler {
     private final ObservationPublisher publisher;
     private final MeterRegistry meters;
     private final Set<String> running = ConcurrentHashMap.newKeySet();
+    /** One timer per node, looked up once rather than built on every probe. */
+    private final java.util.Map<String, Timer> timers = new ConcurrentHashMap<>();
     private final AtomicInteger skipped = new AtomicInteger();
     private volatile Instant lastRound;
     private ScheduledExecutorService ticker;
@@ -57,7 +60,7 @@ public class ProbeScheduler {
             throw new IllegalStateException("regent.monitor.probe-timeout (" + config.probeTimeout()
                     + ") must be shorter than regent.monitor.probe-interval (" + config.probeInterval() + ")");
         }
-        postgres = new PostgresAdapter("regent-agent-" + config.agentId(), config.heartbeat());
+        postgres = new PostgresAdapter(new Observer(config.agentId(), config.zone()), config.heartbeat());
         probes = Executors.newFixedThreadPool(config.probeThreads(), runnable -> {
             Thread thread = new Thread(runnable, "regent-probe");
             thread.setDaemon(true);
@@ -102,6 +105,10 @@ public class ProbeScheduler {
             for (java.util.Map.Entry<String, NodeTarget> gone : known.entrySet()) {
                 if (!current.containsKey(gone.getKey())) {
                     postgres.forget(gone.getValue()); // removed from the topology: close its connection
+                    Timer timer = timers.remove(gone.getKey());
+                    if (timer != null) {
+                        meters.remove(timer);
+                    }
                 }
             }
             known = current;
@@ -113,14 +120,15 @@ public class ProbeScheduler {
 
     private void probe(NodeTarget node) {
         try {
-            ProbeResult result = postgres.probe(node, config.probeTimeout());
-            Timer.builder("regent.probe.duration").tag("cluster", node.clusterId()).tag("node", node.name())
-                    .publishPercentiles(0.5, 0.99).register(meters)
-                    .record(result.probeMillis(), TimeUnit.MILLISECONDS);
-            if (!result.reachable()) {
-                meters.counter("regent.probe.errors", "kind", result.error().kind().name()).increment();
+            NodeObserved observation = postgres.probe(node, config.probeTimeout());
+            timers.computeIfAbsent(node.key(), key -> Timer.builder("regent.probe.duration")
+                    .tag("cluster", node.clusterId()).tag("node", node.name())
+                    .publishPercentiles(0.5, 0.99).register(meters))
+                    .record(observation.probeMillis(), TimeUnit.MILLISECONDS);
+            if (!observation.reachable()) {
+                meters.counter("regent.probe.errors", "kind", observation.error().kind().name()).increment();
             }
-            publisher.publish(result.toObservation(config.agentId(), config.zone()));
+            publisher.publish(observation);
         } catch (RuntimeException e) {
             LOG.errorf(e, "probing %s failed unexpectedly", node);
         } finally {
