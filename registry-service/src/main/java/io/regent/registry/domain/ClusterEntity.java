@@ -79,6 +79,7 @@ public class ClusterEntity {
 
     @OneToMany(mappedBy = "cluster", cascade = CascadeType.ALL, orphanRemoval = true)
     @OrderBy("name")
+    @org.hibernate.annotations.BatchSize(size = 100) // a page of clusters loads its nodes in one query
     public List<NodeEntity> nodes = new ArrayList<>();
 
     public Optional<NodeEntity> node(String name) {

@@ -172,13 +172,15 @@ public class OutboxRelay {
         }
         store.markSent(sent);
         published.addAndGet(sent.size());
-        backlog.set(Math.max(0, store.backlog()));
+        boolean full = batch.size() == config.outbox().batchSize();
+        // count the backlog only when this round did not drain it; otherwise it is what stayed unsent
+        backlog.set(full ? store.backlog() : batch.size() - sent.size());
         if (sent.size() < batch.size()) {
             closeProducer(); // start the unsent ones afresh, in order, after a pause
             sleep(FAILURE_BACKOFF);
             return false;
         }
-        return batch.size() == config.outbox().batchSize();
+        return full;
     }
 
     /** Waits for Kafka's acknowledgement, however long Kafka is away, unless we are shutting down. */

@@ -35,6 +35,8 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
+import java.util.List;
+import java.util.Set;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -59,8 +61,10 @@ public class ClusterResource {
     @Operation(summary = "List clusters, by id, one page at a time")
     public PageResponse<ClusterResponse> list(@QueryParam("page") @DefaultValue("0") @Min(0) int page,
             @QueryParam("size") @DefaultValue("20") @Min(1) @Max(100) int size) {
-        return new PageResponse<>(clusters.page(page, size).stream().map(this::response).toList(), page, size,
-                clusters.count());
+        List<ClusterEntity> items = clusters.page(page, size);
+        Set<String> withCredentials = clusters.withStoredCredentials(items.stream().map(c -> c.id).toList());
+        return new PageResponse<>(items.stream().map(c -> ApiMapper.cluster(c, withCredentials.contains(c.id)))
+                .toList(), page, size, clusters.count());
     }
 
     @POST
@@ -99,7 +103,7 @@ public class ClusterResource {
     @GET
     @Path("/{id}/nodes")
     @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.ADMIN, Roles.SERVICE})
-    public java.util.List<NodeResponse> nodes(@PathParam("id") String id) {
+    public List<NodeResponse> nodes(@PathParam("id") String id) {
         return clusters.get(id).nodes.stream().map(ApiMapper::node).toList();
     }
 
@@ -182,6 +186,6 @@ public class ClusterResource {
     }
 
     private ClusterResponse response(ClusterEntity cluster) {
-        return ApiMapper.cluster(cluster, clusters.credentialsStored(cluster.id));
+        return ApiMapper.cluster(cluster, !clusters.withStoredCredentials(List.of(cluster.id)).isEmpty());
     }
 }

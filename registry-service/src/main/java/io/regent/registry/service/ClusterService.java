@@ -141,8 +141,14 @@ public class ClusterService {
         return clusters.requireWithNodes(id);
     }
 
-    public boolean credentialsStored(String id) {
-        return entityManager.find(CredentialsEntity.class, id) != null;
+    /** Which of these clusters have credentials stored, in one query. */
+    public Set<String> withStoredCredentials(List<String> ids) {
+        if (ids.isEmpty()) {
+            return Set.of();
+        }
+        return new HashSet<>(entityManager.createQuery(
+                "select c.clusterId from CredentialsEntity c where c.clusterId in :ids", String.class)
+                .setParameter("ids", ids).getResultList());
     }
 
     @Transactional
