@@ -6,33 +6,22 @@ import static org.awaitility.Awaitility.await;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.regent.events.Engine;
 import io.regent.events.NodeObserved;
 import io.regent.events.NodeRole;
 import io.regent.events.ProbeErrorKind;
-import io.regent.events.RegentEvent;
 import io.regent.events.ReplicaState;
-import io.regent.events.Replication;
 import io.regent.events.Topics;
-import io.regent.events.TopologyChanged;
-import io.regent.events.TopologyNode;
-import io.regent.events.kafka.RegentEventSerializer;
+import io.regent.testkit.Testkit;
 import io.regent.testkit.kafka.KafkaBroker;
 import io.regent.testkit.kafka.TopicReader;
 import io.regent.testkit.postgres.PostgresCluster;
 import io.regent.testkit.postgres.PostgresNode;
 import io.regent.testkit.quarkus.KafkaTestResource;
-import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -54,19 +43,7 @@ class AgentTest {
 
     @BeforeEach
     void announceTheCluster() throws Exception {
-        PostgresCluster cluster = MonitoredClusterResource.cluster();
-        List<TopologyNode> nodes = new ArrayList<>();
-        for (PostgresNode node : cluster.nodes()) {
-            boolean leader = node == cluster.initialLeader();
-            nodes.add(new TopologyNode(node.name(), node.host(), node.port(), "zone", leader ? NodeRole.LEADER
-                    : NodeRole.FOLLOWER, 100, leader ? null : "mon-1", List.of()));
-        }
-        TopologyChanged snapshot = new TopologyChanged(CLUSTER, 0, Engine.POSTGRESQL, "mon-1", nodes,
-                Replication.syncAny(1), false, Instant.now(), "test", null);
-        try (KafkaProducer<String, RegentEvent> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
-                bootstrap()), new StringSerializer(), new RegentEventSerializer(URI.create("/test")))) {
-            producer.send(new ProducerRecord<>(Topics.TOPOLOGY.name(), CLUSTER, snapshot)).get(30, TimeUnit.SECONDS);
-        }
+        Topologies.announce(bootstrap(), CLUSTER, MonitoredClusterResource.cluster());
     }
 
     @Test
@@ -119,7 +96,7 @@ class AgentTest {
                 assertThat(observed.reachable()).isFalse();
                 assertThat(observed.error().kind()).isEqualTo(ProbeErrorKind.TIMEOUT);
             });
-            Testing.sleep(3_000);
+            Testkit.sleep(3_000);
         } finally {
             leader.thaw();
         }
@@ -143,7 +120,7 @@ class AgentTest {
                 .isAfter(Instant.now().minusSeconds(2))); // the agent is publishing
         broker.stop();
         Instant stopped = Instant.now();
-        Testing.sleep(10_000);
+        Testkit.sleep(10_000);
         Instant restarted = Instant.now();
         broker.restart();
 
@@ -173,7 +150,7 @@ class AgentTest {
         Instant killedAt = Instant.now();
         leader.kill();
         await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
-            NodeObserved observed = latestFromKafka("mon-1");
+            NodeObserved observed = latest("mon-1");
             assertThat(observed.observedAt()).isAfter(killedAt);
             assertThat(observed.reachable()).isFalse();
             assertThat(observed.error().kind()).isEqualTo(ProbeErrorKind.REFUSED);
@@ -199,10 +176,6 @@ class AgentTest {
     }
 
     private static NodeObserved latest(String node) {
-        return latestFromKafka(node);
-    }
-
-    private static NodeObserved latestFromKafka(String node) {
         return observations(node).stream().max(Comparator.comparing(NodeObserved::observedAt))
                 .orElseThrow(() -> new AssertionError("no observation of " + node + " yet"));
     }

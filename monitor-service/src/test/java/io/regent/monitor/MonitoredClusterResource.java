@@ -9,7 +9,7 @@ public class MonitoredClusterResource implements QuarkusTestResourceLifecycleMan
 
     private static volatile PostgresCluster current;
 
-    static PostgresCluster cluster() {
+    public static PostgresCluster cluster() {
         return current;
     }
 

@@ -12,14 +12,14 @@ import java.util.Map;
  * Bearer tokens shaped like the regent realm's (realm roles in {@code realm_access.roles}), signed
  * with the test key whose public half the test profile trusts.
  */
-final class Tokens {
+public final class Tokens {
 
     private static final PrivateKey SIGNER = load();
 
     private Tokens() {
     }
 
-    static String forRoles(String subject, String... roles) {
+    public static String forRoles(String subject, String... roles) {
         return sign(subject, List.of(roles), Instant.now().plus(Duration.ofMinutes(10)));
     }
 

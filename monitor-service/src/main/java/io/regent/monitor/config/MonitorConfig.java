@@ -35,8 +35,9 @@ public interface MonitorConfig {
     Buffer buffer();
 
     /**
-     * Credentials for the nodes, by a cluster's {@code credentialsRef}; {@code default} serves
-     * clusters without a reference. Passwords are never logged.
+     * Credentials for the nodes by name. Today every cluster uses {@code default} (topology snapshots
+     * do not carry a cluster's credentialsRef); the map leaves room for per-cluster references.
+     * Passwords are never logged.
      */
     Map<String, NodeCredentials> credentials();
 

@@ -90,7 +90,7 @@ public class TopologyWatcher {
                     if (record.value() == null) {
                         nodes.remove(record.key());
                     } else if (record.value().data() instanceof TopologyChanged snapshot) {
-                        nodes.apply(snapshot, null);
+                        nodes.apply(snapshot);
                     }
                 }
             }

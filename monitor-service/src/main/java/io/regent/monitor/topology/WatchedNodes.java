@@ -25,13 +25,13 @@ public class WatchedNodes {
         this.config = config;
     }
 
-    /** Applies a snapshot: the cluster's nodes become exactly the snapshot's. */
-    public void apply(TopologyChanged snapshot, String credentialsRef) {
-        MonitorConfig.NodeCredentials credentials = config.credentials().get(
-                credentialsRef == null ? "default" : credentialsRef);
-        if (credentials == null) {
-            credentials = config.credentials().get("default");
-        }
+    /**
+     * Applies a snapshot: the cluster's nodes become exactly the snapshot's. Snapshots do not carry a
+     * cluster's credentialsRef, so every cluster uses the {@code default} credentials until the agent
+     * loads clusters from the registry.
+     */
+    public void apply(TopologyChanged snapshot) {
+        MonitorConfig.NodeCredentials credentials = config.credentials().get("default");
         if (credentials == null) {
             LOG.warnf("no credentials for cluster %s (regent.monitor.credentials.default.*): not probed",
                     snapshot.clusterId());

@@ -45,7 +45,7 @@ class ProbeBenchmark {
 
     @Test
     void probesPerSecondAtOneHertzPerNode() throws Exception {
-        PostgresCluster cluster = io.regent.monitor.MonitoredClusterAccess.cluster();
+        PostgresCluster cluster = io.regent.monitor.MonitoredClusterResource.cluster();
         List<String> rows = new ArrayList<>();
         List<String> json = new ArrayList<>();
         int[] sizes = java.util.Arrays.stream(System.getProperty("bench.sizes", "500,2000").split(","))
@@ -122,7 +122,7 @@ class ProbeBenchmark {
                         ? NodeRole.LEADER : NodeRole.FOLLOWER, 100, null, List.of()));
             }
             watched.apply(new TopologyChanged(id, 0, Engine.POSTGRESQL, null, entries, Replication.ASYNC, false,
-                    Instant.now(), "benchmark", null), null);
+                    Instant.now(), "benchmark", null));
             ids.add(id);
         }
         return ids;

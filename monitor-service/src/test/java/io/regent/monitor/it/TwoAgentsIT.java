@@ -3,34 +3,22 @@ package io.regent.monitor.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.regent.events.Engine;
 import io.regent.events.NodeObserved;
 import io.regent.events.NodeRole;
-import io.regent.events.RegentEvent;
-import io.regent.events.Replication;
 import io.regent.events.Topics;
-import io.regent.events.TopologyChanged;
-import io.regent.events.TopologyNode;
-import io.regent.events.kafka.RegentEventSerializer;
+import io.regent.monitor.Topologies;
 import io.regent.testkit.ServerProcess;
 import io.regent.testkit.Testkit;
 import io.regent.testkit.kafka.KafkaBroker;
 import io.regent.testkit.kafka.TopicReader;
 import io.regent.testkit.postgres.PostgresCluster;
-import io.regent.testkit.postgres.PostgresNode;
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -46,7 +34,7 @@ class TwoAgentsIT {
         try (KafkaBroker kafka = KafkaBroker.start();
              PostgresCluster cluster = PostgresCluster.builder().name("quorum").nodes(3).start()) {
             kafka.createRegentTopics();
-            announce(kafka, cluster);
+            Topologies.announce(kafka.bootstrapServers(), "quorum", cluster);
             List<ServerProcess> agents = new ArrayList<>();
             try {
                 for (String[] agent : new String[][] {{"agent-a", "zone-a"}, {"agent-b", "zone-b"}}) {
@@ -90,20 +78,5 @@ class TwoAgentsIT {
         // the password goes through the environment, not the command line other users can read
         return ServerProcess.start("agent " + id, command, dir, dir.resolve("agent.log"),
                 Map.of("REGENT_NODE_PASSWORD", cluster.controlRole().password()));
-    }
-
-    private static void announce(KafkaBroker kafka, PostgresCluster cluster) throws Exception {
-        List<TopologyNode> nodes = new ArrayList<>();
-        for (PostgresNode node : cluster.nodes()) {
-            boolean leader = node == cluster.initialLeader();
-            nodes.add(new TopologyNode(node.name(), node.host(), node.port(), "zone", leader ? NodeRole.LEADER
-                    : NodeRole.FOLLOWER, 100, leader ? null : cluster.initialLeader().name(), List.of()));
-        }
-        try (KafkaProducer<String, RegentEvent> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
-                kafka.bootstrapServers()), new StringSerializer(), new RegentEventSerializer(URI.create("/test")))) {
-            producer.send(new ProducerRecord<>(Topics.TOPOLOGY.name(), "quorum", new TopologyChanged("quorum", 0,
-                    Engine.POSTGRESQL, cluster.initialLeader().name(), nodes, Replication.ASYNC, false, Instant.now(),
-                    "test", null))).get(30, TimeUnit.SECONDS);
-        }
     }
 }

@@ -2,19 +2,16 @@ package io.regent.registry.bench;
 
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.smallrye.jwt.build.Jwt;
-import io.smallrye.jwt.util.KeyUtils;
+import io.regent.registry.Tokens;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -44,8 +41,8 @@ class RegistryBenchmark {
 
     @Test
     void topologyReadsAndCompareAndSetWrites() throws Exception {
-        String admin = token("bench-admin", "regent-admin");
-        String service = token("bench-service", "regent-service");
+        String admin = Tokens.forRoles("bench-admin", "regent-admin");
+        String service = Tokens.forRoles("bench-service", "regent-service");
         for (int c = 0; c < CLIENTS; c++) {
             String id = "bench-" + c;
             send("POST", clusters, admin, "{\"id\":\"" + id + "\",\"displayName\":\"bench\",\"engine\":\"POSTGRESQL\","
@@ -136,13 +133,6 @@ class RegistryBenchmark {
             throw new IllegalStateException(method + " " + uri + " -> " + response.statusCode() + " "
                     + response.body());
         }
-    }
-
-    private static String token(String subject, String role) throws Exception {
-        return Jwt.issuer("https://keycloak.example/realms/regent").subject(subject).upn(subject)
-                .claim("realm_access", Map.of("roles", List.of(role)))
-                .expiresAt(Instant.now().plus(Duration.ofHours(1)))
-                .sign(KeyUtils.readPrivateKey("/test-token-signer.pem"));
     }
 
     record Result(String name, double perSecond, long[] sortedNanos) {
