@@ -1,0 +1,35 @@
+package io.regent.failover.decision;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How a cluster wants its failures handled: the registry's failover policy plus the service-wide
+ * timing rules that decide() needs.
+ *
+ * @param automatic             fail over without a person asking
+ * @param detectionWindow       how long a quorum must see the leader unreachable, counted from each agent's first failed probe
+ * @param observerQuorum        distinct agents that must agree the leader is down
+ * @param maxLagOnFailoverBytes a candidate further behind the leader's last known position is excluded
+ * @param rpoZeroRequired       refuse any failover that could lose an acknowledged commit
+ * @param minFailoverInterval   no automatic failover sooner than this after the previous one (anti-flapping)
+ * @param observationMaxAge     an observation older than this no longer counts (agent presumed gone)
+ */
+public record ClusterPolicy(
+        boolean automatic,
+        Duration detectionWindow,
+        int observerQuorum,
+        long maxLagOnFailoverBytes,
+        boolean rpoZeroRequired,
+        Duration minFailoverInterval,
+        Duration observationMaxAge) {
+
+    public ClusterPolicy {
+        Objects.requireNonNull(detectionWindow, "detectionWindow");
+        Objects.requireNonNull(minFailoverInterval, "minFailoverInterval");
+        Objects.requireNonNull(observationMaxAge, "observationMaxAge");
+        if (observerQuorum < 1) {
+            throw new IllegalArgumentException("observerQuorum must be at least 1, got " + observerQuorum);
+        }
+    }
+}

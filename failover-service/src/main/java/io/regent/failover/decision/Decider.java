@@ -1,0 +1,362 @@
+package io.regent.failover.decision;
+
+import io.regent.events.FailoverRequested;
+import io.regent.events.NodeObserved;
+import io.regent.events.NodeRole;
+import io.regent.events.ReplicationMode;
+import io.regent.events.TopologyNode;
+import io.regent.failover.decision.Decision.Failover;
+import io.regent.failover.decision.Decision.Fence;
+import io.regent.failover.decision.Decision.NoAction;
+import io.regent.failover.decision.Decision.Refuse;
+import io.regent.failover.decision.Decision.Wait;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * The failover rules of DESIGN.md as one pure function: no I/O, the clock passed in, and a reason
+ * a person can read on every outcome. The order of the checks is part of the contract: first what
+ * forbids acting at all (maintenance, a running operation, blindness), then fencing of a stale
+ * leader, then the quorum verdict on the leader, then the election.
+ */
+public final class Decider {
+
+    /** A node tagged like this is never promoted (the per-node counterpart of cluster maintenance). */
+    public static final String NO_FAILOVER_TAG = "nofailover";
+
+    private Decider() {
+    }
+
+    /** The automatic decision for a cluster at {@code now}. */
+    public static Decision decide(ClusterSnapshot snapshot, Instant now) {
+        String cluster = snapshot.clusterId();
+        if (snapshot.topology().maintenance()) {
+            return new NoAction("cluster " + cluster + " is in maintenance: Regent takes no automatic action");
+        }
+        if (snapshot.runningOperation() != null) {
+            return new Wait("operation " + snapshot.runningOperation() + " of cluster " + cluster
+                    + " is still running; nothing else starts until it finishes");
+        }
+        if (freshAgents(snapshot, now).isEmpty()) {
+            return new NoAction("blind: no agent reported on cluster " + cluster + " in the last "
+                    + seconds(snapshot.policy().observationMaxAge()) + " (Kafka or the agents are down); that is "
+                    + "not evidence of a failure, so nothing is promoted or fenced");
+        }
+        Optional<Decision> fence = staleLeader(snapshot, now);
+        if (fence.isPresent()) {
+            return fence.get();
+        }
+        String leader = snapshot.topology().leader();
+        if (leader == null) {
+            return new NoAction("cluster " + cluster + " has no leader at epoch " + snapshot.epoch()
+                    + "; a manual failover naming a candidate is needed");
+        }
+        LeaderVerdict verdict = leaderVerdict(snapshot, leader, now);
+        if (verdict.notDown() != null) {
+            return verdict.notDown();
+        }
+        if (!snapshot.policy().automatic()) {
+            return new NoAction(verdict.evidence() + ", but automatic failover is off for cluster " + cluster
+                    + "; request a failover to act");
+        }
+        Instant last = snapshot.lastFailoverAt();
+        if (last != null && now.isBefore(last.plus(snapshot.policy().minFailoverInterval()))) {
+            return new Wait(verdict.evidence() + ", but the previous failover finished at " + last
+                    + " and automatic failovers are at least " + seconds(snapshot.policy().minFailoverInterval())
+                    + " apart (anti-flapping); the next is allowed at "
+                    + last.plus(snapshot.policy().minFailoverInterval()));
+        }
+        return elect(snapshot, leader, null, now, verdict.evidence());
+    }
+
+    /**
+     * The decision for an operator's {@link FailoverRequested}: the leader is declared lost, so the
+     * detection window and the automatic flag do not apply, but the epoch check, the candidate
+     * rules and the RPO-zero rule do.
+     */
+    public static Decision decideRequested(ClusterSnapshot snapshot, FailoverRequested request, Instant now) {
+        String leader = snapshot.topology().leader();
+        long epoch = snapshot.epoch();
+        if (request.expectedEpoch() != null && request.expectedEpoch() != epoch) {
+            return new Refuse(leader, epoch, "requested for epoch " + request.expectedEpoch() + " but cluster "
+                    + snapshot.clusterId() + " is at epoch " + epoch + " (leader " + leader
+                    + "): the topology changed since; look again and re-request");
+        }
+        if (snapshot.runningOperation() != null) {
+            return new Refuse(leader, epoch, "operation " + snapshot.runningOperation() + " of cluster "
+                    + snapshot.clusterId() + " is still running; request again when it has finished");
+        }
+        String why = "failover requested by " + request.requestedBy()
+                + (request.reason() == null || request.reason().isBlank() ? "" : " (" + request.reason() + ")");
+        return elect(snapshot, leader, request.candidate(), now, why);
+    }
+
+    /** Candidate order of invariant 4, best first: most WAL received, then replayed, then priority, then name. */
+    public static final Comparator<Candidate> CANDIDATE_ORDER = Comparator
+            .comparingLong(Candidate::receivedLsn).reversed()
+            .thenComparing(Comparator.comparingLong(Candidate::replayedLsn).reversed())
+            .thenComparing(Comparator.comparingInt((Candidate c) -> c.node().priority()).reversed())
+            .thenComparing(c -> c.node().name());
+
+    /** A follower that passed every exclusion, with what its freshest successful probe said. */
+    public record Candidate(TopologyNode node, NodeObserved view, long lagBytes) {
+        long receivedLsn() {
+            return orZero(view.receivedLsn() != null ? view.receivedLsn() : view.replayedLsn());
+        }
+
+        long replayedLsn() {
+            return orZero(view.replayedLsn());
+        }
+    }
+
+    private static Decision elect(ClusterSnapshot snapshot, String leader, String requested, Instant now,
+            String evidence) {
+        long epoch = snapshot.epoch();
+        ClusterPolicy policy = snapshot.policy();
+        Long leaderLsn = lastKnownPosition(snapshot, leader);
+        List<Candidate> candidates = new ArrayList<>();
+        List<String> excluded = new ArrayList<>();
+        List<NodeObserved> reachableFollowers = new ArrayList<>();
+        for (TopologyNode node : snapshot.topology().nodes()) {
+            if (node.name().equals(leader)) {
+                continue;
+            }
+            Optional<NodeObserved> view = freshestReachable(snapshot, node.name(), now);
+            if (view.isPresent() && view.get().role() == NodeRole.FOLLOWER && node.role() == NodeRole.FOLLOWER) {
+                reachableFollowers.add(view.get());
+            }
+            String exclusion = exclusion(snapshot, node, view, leaderLsn, now);
+            if (exclusion != null) {
+                excluded.add(node.name() + ": " + exclusion);
+                continue;
+            }
+            long lag = leaderLsn == null ? 0 : Math.max(0, leaderLsn - orZero(view.get().receivedLsn()));
+            candidates.add(new Candidate(node, view.get(), lag));
+        }
+        candidates.sort(CANDIDATE_ORDER);
+        String exclusions = excluded.isEmpty() ? "" : "; excluded " + String.join(", ", excluded);
+
+        Optional<String> rpo = rpoZeroViolation(snapshot, reachableFollowers);
+        if (rpo.isPresent()) {
+            return new Refuse(leader, epoch, evidence + "; refusing to fail over: " + rpo.get() + exclusions);
+        }
+        Candidate chosen;
+        if (requested != null) {
+            if (snapshot.node(requested).isEmpty()) {
+                return new Refuse(leader, epoch, evidence + "; '" + requested + "' is not a node of cluster "
+                        + snapshot.clusterId());
+            }
+            Optional<Candidate> match = candidates.stream().filter(c -> c.node().name().equals(requested))
+                    .findFirst();
+            if (match.isEmpty()) {
+                String why = excluded.stream().filter(e -> e.startsWith(requested + ": ")).findFirst()
+                        .orElse(requested + ": it is the current leader");
+                return new Refuse(leader, epoch, evidence + "; the requested candidate cannot be promoted: " + why);
+            }
+            chosen = match.get();
+        } else if (candidates.isEmpty()) {
+            return new Refuse(leader, epoch, evidence + "; no follower can be promoted" + exclusions);
+        } else {
+            chosen = candidates.get(0);
+        }
+        if (snapshot.topology().replication().mode() == ReplicationMode.SYNC_ANY) {
+            long mostAdvanced = reachableFollowers.stream().mapToLong(o -> orZero(o.receivedLsn())).max().orElse(0);
+            if (chosen.receivedLsn() < mostAdvanced) {
+                return new Refuse(leader, epoch, evidence + "; synchronous cluster: " + chosen.node().name()
+                        + " has received up to " + chosen.receivedLsn() + " but a reachable follower has "
+                        + mostAdvanced + ", so promoting it could lose acknowledged commits" + exclusions);
+            }
+        }
+        String ranking = candidates.stream().map(c -> c.node().name() + " (received " + c.receivedLsn()
+                + ", lag " + c.lagBytes() + " B, priority " + c.node().priority() + ")")
+                .collect(Collectors.joining(" > "));
+        return new Failover(leader, chosen.node().name(), epoch, evidence + "; promoting " + chosen.node().name()
+                + (requested != null ? " as requested" : " as the best candidate") + ": " + ranking + exclusions);
+    }
+
+    /** Why {@code node} cannot be promoted, or null when it can. */
+    private static String exclusion(ClusterSnapshot snapshot, TopologyNode node, Optional<NodeObserved> view,
+            Long leaderLsn, Instant now) {
+        if (node.priority() <= 0) {
+            return "priority 0 (never promoted)";
+        }
+        if (node.tags().contains(NO_FAILOVER_TAG)) {
+            return "tagged '" + NO_FAILOVER_TAG + "'";
+        }
+        if (node.role() != NodeRole.FOLLOWER) {
+            return "registry role " + node.role();
+        }
+        long unreachableBy = snapshot.freshSightingsOf(node.name(), now).stream().filter(s -> !s.reachable())
+                .count();
+        if (unreachableBy >= snapshot.policy().observerQuorum()) {
+            return "unreachable for " + unreachableBy + " agents";
+        }
+        if (view.isEmpty()) {
+            return "no agent reached it in the last " + seconds(snapshot.policy().observationMaxAge());
+        }
+        if (view.get().role() != NodeRole.FOLLOWER) {
+            return "reports role " + view.get().role() + ", not FOLLOWER";
+        }
+        if (leaderLsn != null) {
+            long lag = leaderLsn - orZero(view.get().receivedLsn());
+            if (lag > snapshot.policy().maxLagOnFailoverBytes()) {
+                return lag + " B behind the leader's last known position, above the limit of "
+                        + snapshot.policy().maxLagOnFailoverBytes() + " B";
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Invariant 5: with {@code ANY k} of N standbys, every acknowledged commit is on at least k of
+     * them, so only N - k + 1 reachable standbys are sure to include one that has it.
+     */
+    private static Optional<String> rpoZeroViolation(ClusterSnapshot snapshot, List<NodeObserved> reachable) {
+        if (snapshot.topology().replication().mode() == ReplicationMode.SYNC_ANY) {
+            int k = snapshot.topology().replication().syncCount();
+            long standbys = snapshot.topology().nodes().stream().filter(n -> n.role() == NodeRole.FOLLOWER).count();
+            long needed = standbys - k + 1;
+            if (reachable.size() < needed) {
+                return Optional.of("synchronous ANY " + k + " of " + standbys + " standbys needs " + needed
+                        + " reachable to be sure one holds every acknowledged commit, but only " + reachable.size()
+                        + " (" + reachable.stream().map(NodeObserved::node).sorted().toList() + ") are reachable");
+            }
+            return Optional.empty();
+        }
+        if (snapshot.policy().rpoZeroRequired()) {
+            return Optional.of("RPO zero is required but replication is asynchronous, so no follower is sure to "
+                    + "hold every acknowledged commit");
+        }
+        return Optional.empty();
+    }
+
+    private record LeaderVerdict(Decision notDown, String evidence) {
+    }
+
+    /** Invariant 3: down only by a quorum of distinct agents, for the whole window, with no contrary sign. */
+    private static LeaderVerdict leaderVerdict(ClusterSnapshot snapshot, String leader, Instant now) {
+        ClusterPolicy policy = snapshot.policy();
+        Duration window = policy.detectionWindow();
+        Instant windowStart = now.minus(window);
+        List<Sighting> fresh = snapshot.freshSightingsOf(leader, now);
+        List<Sighting> healthy = fresh.stream().filter(Sighting::reachable).toList();
+        List<Sighting> down = fresh.stream().filter(s -> !s.reachable()).toList();
+        if (down.isEmpty()) {
+            if (healthy.isEmpty()) {
+                return new LeaderVerdict(new Wait("no fresh observation of leader " + leader + " yet; agents "
+                        + freshAgents(snapshot, now) + " report on other nodes"), null);
+            }
+            return new LeaderVerdict(new NoAction("leader " + leader + " is healthy (reached by "
+                    + agents(healthy) + ")"), null);
+        }
+        // any success inside the window is a contrary sighting, from this agent or another
+        Optional<Sighting> seenAlive = snapshot.sightingsOf(leader).stream()
+                .filter(s -> s.lastHealthy() != null && s.lastHealthy().observedAt().isAfter(windowStart))
+                .max(Comparator.comparing(s -> s.lastHealthy().observedAt()));
+        if (seenAlive.isPresent()) {
+            return new LeaderVerdict(new Wait("leader " + leader + " unreachable for " + agents(down)
+                    + " but " + seenAlive.get().agent() + " reached it at " + seenAlive.get().lastHealthy().observedAt()
+                    + ", inside the " + seconds(window) + " detection window"), null);
+        }
+        List<Sighting> downForWindow = down.stream().filter(s -> !s.downSince().isAfter(windowStart)).toList();
+        if (downForWindow.size() < policy.observerQuorum()) {
+            String progress = down.stream().map(s -> s.agent() + " for "
+                    + Duration.between(s.downSince(), now).toMillis() + " ms").sorted()
+                    .collect(Collectors.joining(", "));
+            return new LeaderVerdict(new Wait("leader " + leader + " unreachable (" + progress + "); "
+                    + downForWindow.size() + " of the " + policy.observerQuorum() + " agents required have seen it "
+                    + "down for the whole " + seconds(window) + " detection window"), null);
+        }
+        Optional<NodeObserved> witness = followerWitness(snapshot, leader, windowStart, now);
+        if (witness.isPresent()) {
+            return new LeaderVerdict(new Wait("leader " + leader + " unreachable for " + agents(downForWindow)
+                    + " but follower " + witness.get().node() + " received WAL from it at "
+                    + witness.get().walReceiver().lastMessageReceivedAt() + ", inside the " + seconds(window)
+                    + " detection window: it is alive, the agents are cut off"), null);
+        }
+        String errors = downForWindow.stream().map(s -> s.latest().error() == null ? "?"
+                : s.latest().error().kind().name()).distinct().sorted().collect(Collectors.joining("/"));
+        return new LeaderVerdict(null, "leader " + leader + " down: unreachable (" + errors + ") for "
+                + agents(downForWindow) + " for at least " + seconds(window) + ", no agent reached it and no "
+                + "follower received WAL from it since " + windowStart);
+    }
+
+    /** A follower still hearing from the leader proves it alive, whatever the agents say. */
+    private static Optional<NodeObserved> followerWitness(ClusterSnapshot snapshot, String leader,
+            Instant windowStart, Instant now) {
+        List<NodeObserved> witnesses = new ArrayList<>();
+        for (TopologyNode node : snapshot.topology().nodes()) {
+            if (node.name().equals(leader)) {
+                continue;
+            }
+            for (Sighting s : snapshot.freshSightingsOf(node.name(), now)) {
+                NodeObserved o = s.latest();
+                if (o.reachable() && o.walReceiver() != null && o.walReceiver().lastMessageReceivedAt() != null
+                        && o.walReceiver().lastMessageReceivedAt().isAfter(windowStart)) {
+                    witnesses.add(o);
+                }
+            }
+        }
+        return witnesses.stream().max(Comparator.comparing(o -> o.walReceiver().lastMessageReceivedAt()));
+    }
+
+    /** Invariant 6: a node that accepts writes while another is the leader of the epoch. */
+    private static Optional<Decision> staleLeader(ClusterSnapshot snapshot, Instant now) {
+        String leader = snapshot.topology().leader();
+        if (leader == null) {
+            return Optional.empty();
+        }
+        for (TopologyNode node : snapshot.topology().nodes()) {
+            if (node.name().equals(leader)) {
+                continue;
+            }
+            for (Sighting s : snapshot.freshSightingsOf(node.name(), now)) {
+                NodeObserved o = s.latest();
+                if (o.reachable() && o.role() == NodeRole.LEADER && !Boolean.TRUE.equals(o.readOnly())) {
+                    return Optional.of(new Fence(node.name(), snapshot.epoch(), "node " + node.name()
+                            + " accepts writes as a leader (seen by " + o.observerId() + " at " + o.observedAt()
+                            + (o.timeline() == null ? "" : ", timeline " + o.timeline()) + ") but the leader of epoch "
+                            + snapshot.epoch() + " is " + leader + ": fencing it so it cannot acknowledge writes"));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<NodeObserved> freshestReachable(ClusterSnapshot snapshot, String node, Instant now) {
+        return snapshot.freshSightingsOf(node, now).stream().filter(Sighting::reachable).map(Sighting::latest)
+                .max(Comparator.comparing(NodeObserved::observedAt));
+    }
+
+    /** The leader's WAL position as last seen by any agent, healthy or not now. */
+    private static Long lastKnownPosition(ClusterSnapshot snapshot, String leader) {
+        return snapshot.sightingsOf(leader).stream().map(Sighting::lastHealthy).filter(Objects::nonNull)
+                .map(NodeObserved::currentLsn).filter(Objects::nonNull).max(Long::compare).orElse(null);
+    }
+
+    private static TreeSet<String> freshAgents(ClusterSnapshot snapshot, Instant now) {
+        TreeSet<String> agents = new TreeSet<>();
+        snapshot.sightings().values().forEach(byAgent -> byAgent.values().stream()
+                .filter(s -> s.freshAt(now, snapshot.policy())).forEach(s -> agents.add(s.agent())));
+        return agents;
+    }
+
+    private static String agents(List<Sighting> sightings) {
+        return sightings.stream().map(Sighting::agent).sorted().distinct().collect(Collectors.joining(", ", "[", "]"));
+    }
+
+    private static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() / 1000.0 + " s";
+    }
+
+    private static long orZero(Long value) {
+        return value == null ? 0 : value;
+    }
+}

@@ -1,0 +1,30 @@
+package io.regent.failover.decision;
+
+/**
+ * What {@link Decider} concluded, always with a reason a person can read in the log and on the
+ * operation.
+ */
+public sealed interface Decision {
+
+    String reason();
+
+    /** Nothing to do: the cluster is healthy, or Regent must not act (maintenance, blind, manual only). */
+    record NoAction(String reason) implements Decision {
+    }
+
+    /** Something looks wrong but the evidence is not yet sufficient; decide again on the next tick. */
+    record Wait(String reason) implements Decision {
+    }
+
+    /** Promote {@code candidate} in place of {@code failedLeader}, starting from {@code epoch}. */
+    record Failover(String failedLeader, String candidate, long epoch, String reason) implements Decision {
+    }
+
+    /** {@code node} acts as a leader it no longer is: make it read-only and end its sessions. */
+    record Fence(String node, long epoch, String reason) implements Decision {
+    }
+
+    /** A failover is needed but would be unsafe; record a failed operation with the reason and do not guess. */
+    record Refuse(String failedLeader, long epoch, String reason) implements Decision {
+    }
+}

@@ -1,0 +1,308 @@
+package io.regent.failover.decision;
+
+import static io.regent.events.ProbeErrorKind.REFUSED;
+import static io.regent.events.ProbeErrorKind.TIMEOUT;
+import static io.regent.failover.decision.Scenario.LEADER_LSN;
+import static io.regent.failover.decision.Scenario.NOW;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.regent.events.FailoverRequested;
+import io.regent.events.NodeRole;
+import io.regent.failover.decision.Decision.Failover;
+import io.regent.failover.decision.Decision.Fence;
+import io.regent.failover.decision.Decision.NoAction;
+import io.regent.failover.decision.Decision.Refuse;
+import io.regent.failover.decision.Decision.Wait;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * decide() as a table: each row is a cluster state, the decision it must produce (kind and, for
+ * failovers and fencing, the node) and words its reason must contain. Times are relative to
+ * {@link Scenario#NOW}; the default policy is quorum 2 of agents m1..m3, a 1.5 s detection window,
+ * observations valid for 3 s, 16 MiB maximum lag, 5 min between automatic failovers.
+ */
+class DeciderTest {
+
+    private static final long MIB = 1 << 20;
+
+    /** Leader a dead for m1, m2, m3 since 2 s (the last probe 100 ms ago); followers b, c fresh and level. */
+    private static Scenario leaderDead() {
+        return withFollowers(Scenario.threeNodes()
+                .leaderDown("a", "m1", 2_300, 2_000, 100, REFUSED)
+                .leaderDown("a", "m2", 2_500, 2_200, 200, REFUSED)
+                .leaderDown("a", "m3", 2_100, 1_900, 300, REFUSED));
+    }
+
+    private static Scenario withFollowers(Scenario scenario) {
+        return scenario.follower("b", "m1", 150, LEADER_LSN, LEADER_LSN)
+                .follower("c", "m1", 150, LEADER_LSN, LEADER_LSN);
+    }
+
+    static Stream<Arguments> automatic() {
+        return Stream.of(
+                row("healthy leader seen by every agent",
+                        withFollowers(Scenario.threeNodes().leaderUp("a", "m1", 200).leaderUp("a", "m2", 400)
+                                .leaderUp("a", "m3", 600)),
+                        NoAction.class, null, "leader a is healthy (reached by [m1, m2, m3])"),
+                row("maintenance forbids acting even on a dead leader",
+                        leaderDead().maintenance(),
+                        NoAction.class, null, "cluster orders is in maintenance"),
+                row("a running operation is finished first",
+                        leaderDead().running(UUID.fromString("00000000-0000-0000-0000-000000000001")),
+                        Wait.class, null, "operation 00000000-0000-0000-0000-000000000001 of cluster orders is still running"),
+                row("blind: the newest observation is 10 s old",
+                        withFollowersAgo(Scenario.threeNodes().leaderUp("a", "m1", 10_000), 10_000),
+                        NoAction.class, null, "blind: no agent reported on cluster orders in the last 3 s"),
+                row("blind even when the last news was a failed probe",
+                        withFollowersAgo(Scenario.threeNodes().leaderDown("a", "m1", 9_000, 8_000, 5_000, REFUSED)
+                                .leaderDown("a", "m2", 9_000, 8_000, 5_000, REFUSED), 6_000),
+                        NoAction.class, null, "not evidence of a failure"),
+                row("kill -9: quorum down for the window, followers level, name decides",
+                        leaderDead(),
+                        Failover.class, "b", "leader a down: unreachable (REFUSED) for [m1, m2, m3] for at least 1.5 s"),
+                row("a frozen leader is reported as TIMEOUT",
+                        withFollowers(Scenario.threeNodes().leaderDown("a", "m1", 2_800, 2_000, 200, TIMEOUT)
+                                .leaderDown("a", "m2", 2_800, 1_800, 100, TIMEOUT)),
+                        Failover.class, "b", "unreachable (TIMEOUT) for [m1, m2]"),
+                row("one blinded agent never causes a failover",
+                        withFollowers(Scenario.threeNodes().leaderDown("a", "m1", 9_000, 8_000, 100, TIMEOUT)
+                                .leaderUp("a", "m2", 300).leaderUp("a", "m3", 500)),
+                        Wait.class, null, "but m2 reached it at"),
+                row("below quorum: one agent down, the others silent about the leader",
+                        withFollowers(Scenario.threeNodes().leaderDown("a", "m1", 3_000, 2_500, 100, REFUSED)),
+                        Wait.class, null, "1 of the 2 agents required have seen it down for the whole 1.5 s"),
+                row("down for less than the window (agents that never reached it)",
+                        withFollowers(Scenario.threeNodes().leaderDown("a", "m1", -1, 1_000, 100, REFUSED)
+                                .leaderDown("a", "m2", -1, 900, 50, REFUSED)),
+                        Wait.class, null, "m1 for 1000 ms, m2 for 900 ms"),
+                row("a successful probe inside the window is a contrary sighting",
+                        withFollowers(Scenario.threeNodes().leaderDown("a", "m1", 2_500, 2_000, 100, REFUSED)
+                                .leaderDown("a", "m2", 2_500, 2_000, 100, REFUSED)
+                                .leaderDown("a", "m3", 1_000, 900, 100, REFUSED)),
+                        Wait.class, null, "but m3 reached it at " + NOW.minusMillis(1_000)),
+                row("follower witness: a follower heard the leader 500 ms ago",
+                        Scenario.threeNodes().leaderDown("a", "m1", 2_300, 2_000, 100, REFUSED)
+                                .leaderDown("a", "m2", 2_300, 2_000, 100, REFUSED)
+                                .followerHearing("b", "m1", 100, LEADER_LSN, LEADER_LSN, 500)
+                                .follower("c", "m1", 100, LEADER_LSN, LEADER_LSN),
+                        Wait.class, null, "follower b received WAL from it at " + NOW.minusMillis(500)),
+                row("a follower that last heard the leader before the window is no witness",
+                        Scenario.threeNodes().leaderDown("a", "m1", 2_300, 2_000, 100, REFUSED)
+                                .leaderDown("a", "m2", 2_300, 2_000, 100, REFUSED)
+                                .followerHearing("b", "m1", 100, LEADER_LSN, LEADER_LSN, 2_100)
+                                .follower("c", "m1", 100, LEADER_LSN, LEADER_LSN),
+                        Failover.class, "b", "promoting b as the best candidate"),
+                row("automatic failover switched off",
+                        leaderDead().policy(p -> policy(p, false, p.minFailoverInterval(), p.rpoZeroRequired())),
+                        NoAction.class, null, "but automatic failover is off for cluster orders"),
+                row("anti-flapping: the previous failover was a minute ago",
+                        leaderDead().lastFailover(Duration.ofMinutes(1)),
+                        Wait.class, null, "automatic failovers are at least 300 s apart (anti-flapping)"),
+                row("anti-flapping interval elapsed",
+                        leaderDead().lastFailover(Duration.ofMinutes(6)),
+                        Failover.class, "b", "promoting b"),
+                row("the follower with the most WAL received wins",
+                        deadLeader().follower("b", "m1", 100, LEADER_LSN - 500_000, LEADER_LSN - 500_000)
+                                .follower("c", "m1", 100, LEADER_LSN - 1_000, LEADER_LSN - 900_000),
+                        Failover.class, "c", "c (received 49999000, lag 1000 B, priority 100) > b"),
+                row("equal received: the most replayed wins",
+                        deadLeader().follower("b", "m1", 100, LEADER_LSN, LEADER_LSN - 2_000)
+                                .follower("c", "m1", 100, LEADER_LSN, LEADER_LSN - 1_000),
+                        Failover.class, "c", "promoting c as the best candidate"),
+                row("equal positions: the higher priority wins",
+                        new Scenario().node("a", NodeRole.LEADER, 100).node("b", NodeRole.FOLLOWER, 100)
+                                .node("c", NodeRole.FOLLOWER, 200).leaderDown("a", "m1", 2_300, 2_000, 100, REFUSED)
+                                .leaderDown("a", "m2", 2_300, 2_000, 100, REFUSED)
+                                .follower("b", "m1", 100, LEADER_LSN, LEADER_LSN)
+                                .follower("c", "m1", 100, LEADER_LSN, LEADER_LSN),
+                        Failover.class, "c", "c (received 50000000, lag 0 B, priority 200) > b"),
+                row("priority 0 is never promoted, however advanced",
+                        new Scenario().node("a", NodeRole.LEADER, 100).node("b", NodeRole.FOLLOWER, 0)
+                                .node("c", NodeRole.FOLLOWER, 100).leaderDown("a", "m1", 2_300, 2_000, 100, REFUSED)
+                                .leaderDown("a", "m2", 2_300, 2_000, 100, REFUSED)
+                                .follower("b", "m1", 100, LEADER_LSN, LEADER_LSN)
+                                .follower("c", "m1", 100, LEADER_LSN - 10, LEADER_LSN - 10),
+                        Failover.class, "c", "excluded b: priority 0 (never promoted)"),
+                row("a node tagged nofailover is excluded",
+                        new Scenario().node("a", NodeRole.LEADER, 100).node("b", NodeRole.FOLLOWER, 100, "nofailover")
+                                .node("c", NodeRole.FOLLOWER, 100).leaderDown("a", "m1", 2_300, 2_000, 100, REFUSED)
+                                .leaderDown("a", "m2", 2_300, 2_000, 100, REFUSED)
+                                .follower("b", "m1", 100, LEADER_LSN, LEADER_LSN)
+                                .follower("c", "m1", 100, LEADER_LSN - 10, LEADER_LSN - 10),
+                        Failover.class, "c", "excluded b: tagged 'nofailover'"),
+                row("a follower lagging beyond the limit is excluded",
+                        deadLeader().follower("b", "m1", 100, LEADER_LSN - 20 * MIB, LEADER_LSN - 20 * MIB)
+                                .follower("c", "m1", 100, LEADER_LSN - MIB, LEADER_LSN - MIB),
+                        Failover.class, "c", "b: 20971520 B behind the leader's last known position, above the limit of 16777216 B"),
+                row("every follower lagging beyond the limit: refuse",
+                        deadLeader().follower("b", "m1", 100, LEADER_LSN - 20 * MIB, LEADER_LSN - 20 * MIB)
+                                .follower("c", "m1", 100, LEADER_LSN - 30 * MIB, LEADER_LSN - 30 * MIB),
+                        Refuse.class, null, "no follower can be promoted; excluded b: 20971520 B behind"),
+                row("a follower unreachable for a quorum is excluded",
+                        deadLeader().unreachable("b", "m1", 100).unreachable("b", "m2", 200)
+                                .follower("b", "m3", 2_000, LEADER_LSN, LEADER_LSN)
+                                .follower("c", "m1", 100, LEADER_LSN - 10, LEADER_LSN - 10),
+                        Failover.class, "c", "excluded b: unreachable for 2 agents"),
+                row("a follower with only stale observations is excluded",
+                        deadLeader().follower("b", "m1", 10_000, LEADER_LSN, LEADER_LSN)
+                                .follower("c", "m1", 100, LEADER_LSN - 10, LEADER_LSN - 10),
+                        Failover.class, "c", "excluded b: no agent reached it in the last 3 s"),
+                row("a node waiting to rejoin is not a candidate",
+                        new Scenario().node("d", NodeRole.LEADER, 100).node("a", NodeRole.LEADER, 100)
+                                .node("b", NodeRole.FOLLOWER, 100).leader("a")
+                                .leaderDown("a", "m1", 2_300, 2_000, 100, REFUSED)
+                                .leaderDown("a", "m2", 2_300, 2_000, 100, REFUSED)
+                                .follower("b", "m1", 100, LEADER_LSN - 10, LEADER_LSN - 10)
+                                .follower("d", "m1", 100, LEADER_LSN, LEADER_LSN),
+                        Failover.class, "b", "excluded d: registry role NEEDS_REJOIN"),
+                row("synchronous ANY 1 of 2 with one follower unreachable: cannot be sure, refuse",
+                        deadLeader().synchronousAny(1).unreachable("c", "m1", 100).unreachable("c", "m2", 100)
+                                .follower("b", "m1", 100, LEADER_LSN, LEADER_LSN),
+                        Refuse.class, null, "synchronous ANY 1 of 2 standbys needs 2 reachable to be sure one holds "
+                                + "every acknowledged commit, but only 1 ([b]) are reachable"),
+                row("synchronous ANY 1 of 2 with both reachable: the most advanced",
+                        deadLeader().synchronousAny(1).follower("b", "m1", 100, LEADER_LSN - 100, LEADER_LSN - 100)
+                                .follower("c", "m1", 100, LEADER_LSN, LEADER_LSN - 300),
+                        Failover.class, "c", "promoting c as the best candidate"),
+                row("synchronous ANY 2 of 2: one reachable standby has every commit",
+                        deadLeader().synchronousAny(2).unreachable("c", "m1", 100).unreachable("c", "m2", 100)
+                                .follower("b", "m1", 100, LEADER_LSN, LEADER_LSN),
+                        Failover.class, "b", "promoting b"),
+                row("synchronous: refuse when the most advanced follower is excluded",
+                        new Scenario().node("a", NodeRole.LEADER, 100).node("b", NodeRole.FOLLOWER, 0)
+                                .node("c", NodeRole.FOLLOWER, 100).synchronousAny(1)
+                                .leaderDown("a", "m1", 2_300, 2_000, 100, REFUSED)
+                                .leaderDown("a", "m2", 2_300, 2_000, 100, REFUSED)
+                                .follower("b", "m1", 100, LEADER_LSN, LEADER_LSN)
+                                .follower("c", "m1", 100, LEADER_LSN - 10, LEADER_LSN - 10),
+                        Refuse.class, null, "promoting it could lose acknowledged commits"),
+                row("RPO zero required on an asynchronous cluster: refuse",
+                        leaderDead().policy(p -> policy(p, true, p.minFailoverInterval(), true)),
+                        Refuse.class, null, "RPO zero is required but replication is asynchronous"),
+                row("zombie: an old leader accepting writes is fenced",
+                        withFollowers(new Scenario().node("d", NodeRole.LEADER, 100).node("a", NodeRole.LEADER, 100)
+                                .node("b", NodeRole.FOLLOWER, 100).node("c", NodeRole.FOLLOWER, 100).leader("a")
+                                .leaderUp("a", "m1", 100).leaderUp("a", "m2", 100).writableLeader("d", "m2", 300)),
+                        Fence.class, "d", "node d accepts writes as a leader (seen by m2 at"),
+                row("an old leader already read-only is left alone",
+                        withFollowers(new Scenario().node("d", NodeRole.LEADER, 100).node("a", NodeRole.LEADER, 100)
+                                .node("b", NodeRole.FOLLOWER, 100).node("c", NodeRole.FOLLOWER, 100).leader("a")
+                                .leaderUp("a", "m1", 100).leaderUp("a", "m2", 100).readOnlyLeader("d", "m2", 300)),
+                        NoAction.class, null, "leader a is healthy"),
+                row("fencing waits while the cluster is in maintenance",
+                        withFollowers(new Scenario().node("d", NodeRole.LEADER, 100).node("a", NodeRole.LEADER, 100)
+                                .node("b", NodeRole.FOLLOWER, 100).leader("a").maintenance()
+                                .leaderUp("a", "m1", 100).writableLeader("d", "m2", 300)),
+                        NoAction.class, null, "in maintenance"),
+                row("a leaderless cluster needs a person",
+                        withFollowers(Scenario.threeNodes().leader(null)),
+                        NoAction.class, null, "cluster orders has no leader at epoch 7"),
+                row("failed probes from a vanished agent do not count",
+                        withFollowers(Scenario.threeNodes().leaderDown("a", "m1", 12_000, 10_000, 5_000, REFUSED)
+                                .leaderUp("a", "m2", 100)),
+                        NoAction.class, null, "leader a is healthy (reached by [m2])"),
+                row("agents report followers but not yet the leader",
+                        withFollowers(Scenario.threeNodes()),
+                        Wait.class, null, "no fresh observation of leader a yet"),
+                row("quorum of 3 needs the third agent",
+                        withFollowers(deadLeader()).policy(p -> new ClusterPolicy(true, p.detectionWindow(), 3,
+                                p.maxLagOnFailoverBytes(), false, p.minFailoverInterval(), p.observationMaxAge())),
+                        Wait.class, null, "2 of the 3 agents required have seen it down"));
+    }
+
+    static Stream<Arguments> requested() {
+        return Stream.of(
+                row("a stale expected epoch is refused",
+                        withFollowers(Scenario.threeNodes().leaderUp("a", "m1", 100)), request(6L, null),
+                        Refuse.class, null, "requested for epoch 6 but cluster orders is at epoch 7 (leader a)"),
+                row("a chosen follower is promoted even while the leader answers",
+                        withFollowers(Scenario.threeNodes().leaderUp("a", "m1", 100)), request(7L, "c"),
+                        Failover.class, "c", "failover requested by alice (drill); promoting c as requested"),
+                row("no candidate named: the best one",
+                        deadLeader().follower("b", "m1", 100, LEADER_LSN - 5, LEADER_LSN - 5)
+                                .follower("c", "m1", 100, LEADER_LSN, LEADER_LSN), request(null, null),
+                        Failover.class, "c", "promoting c as the best candidate"),
+                row("a chosen follower with priority 0 is refused with the rule",
+                        withFollowers(new Scenario().node("a", NodeRole.LEADER, 100).node("b", NodeRole.FOLLOWER, 0)
+                                .node("c", NodeRole.FOLLOWER, 100).leaderUp("a", "m1", 100)), request(7L, "b"),
+                        Refuse.class, null, "the requested candidate cannot be promoted: b: priority 0"),
+                row("an unknown node is refused",
+                        withFollowers(Scenario.threeNodes().leaderUp("a", "m1", 100)), request(7L, "zz"),
+                        Refuse.class, null, "'zz' is not a node of cluster orders"),
+                row("the leader itself is not a candidate",
+                        withFollowers(Scenario.threeNodes().leaderUp("a", "m1", 100)), request(7L, "a"),
+                        Refuse.class, null, "a: it is the current leader"),
+                row("not while another operation runs",
+                        withFollowers(Scenario.threeNodes().leaderUp("a", "m1", 100))
+                                .running(UUID.fromString("00000000-0000-0000-0000-000000000002")), request(7L, "b"),
+                        Refuse.class, null, "operation 00000000-0000-0000-0000-000000000002 of cluster orders is still "
+                                + "running; request again"),
+                row("RPO-zero math still applies to a requested failover",
+                        deadLeader().synchronousAny(1).unreachable("c", "m1", 100).unreachable("c", "m2", 100)
+                                .follower("b", "m1", 100, LEADER_LSN, LEADER_LSN), request(7L, "b"),
+                        Refuse.class, null, "needs 2 reachable"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("automatic")
+    void decidesAutomatically(String name, Scenario scenario, Object ignored, Class<? extends Decision> kind,
+            String node, String reason) {
+        assertDecision(Decider.decide(scenario.snapshot(), NOW), kind, node, reason);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("requested")
+    void decidesOnRequest(String name, Scenario scenario, FailoverRequested request, Class<? extends Decision> kind,
+            String node, String reason) {
+        assertDecision(Decider.decideRequested(scenario.snapshot(), request, NOW), kind, node, reason);
+    }
+
+    private static void assertDecision(Decision decision, Class<? extends Decision> kind, String node,
+            String reason) {
+        assertThat(decision).as(decision.toString()).isInstanceOf(kind);
+        assertThat(decision.reason()).contains(reason);
+        Function<Decision, String> target = d -> d instanceof Failover f ? f.candidate()
+                : d instanceof Fence f ? f.node() : null;
+        assertThat(target.apply(decision)).as("node acted on").isEqualTo(node);
+        if (decision instanceof Failover f) {
+            assertThat(f.epoch()).isEqualTo(7);
+            assertThat(f.failedLeader()).isEqualTo("a");
+        }
+    }
+
+    /** Leader a dead for m1 and m2 since 2 s; followers to be added by the row. */
+    private static Scenario deadLeader() {
+        return Scenario.threeNodes().leaderDown("a", "m1", 2_300, 2_000, 100, REFUSED)
+                .leaderDown("a", "m2", 2_300, 2_000, 100, REFUSED);
+    }
+
+    private static Scenario withFollowersAgo(Scenario scenario, long agoMs) {
+        return scenario.follower("b", "m1", agoMs, LEADER_LSN, LEADER_LSN)
+                .follower("c", "m1", agoMs, LEADER_LSN, LEADER_LSN);
+    }
+
+    private static ClusterPolicy policy(ClusterPolicy p, boolean automatic, Duration minInterval, boolean rpoZero) {
+        return new ClusterPolicy(automatic, p.detectionWindow(), p.observerQuorum(), p.maxLagOnFailoverBytes(),
+                rpoZero, minInterval, p.observationMaxAge());
+    }
+
+    private static FailoverRequested request(Long expectedEpoch, String candidate) {
+        return new FailoverRequested(UUID.randomUUID(), "orders", candidate, expectedEpoch, "alice", NOW, "drill");
+    }
+
+    private static Arguments row(String name, Scenario scenario, Class<? extends Decision> kind, String node,
+            String reason) {
+        return Arguments.of(name, scenario, null, kind, node, reason);
+    }
+
+    private static Arguments row(String name, Scenario scenario, FailoverRequested request,
+            Class<? extends Decision> kind, String node, String reason) {
+        return Arguments.of(name, scenario, request, kind, node, reason);
+    }
+}

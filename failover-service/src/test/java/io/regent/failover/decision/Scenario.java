@@ -1,0 +1,166 @@
+package io.regent.failover.decision;
+
+import io.regent.events.Engine;
+import io.regent.events.NodeObserved;
+import io.regent.events.NodeRole;
+import io.regent.events.ProbeError;
+import io.regent.events.ProbeErrorKind;
+import io.regent.events.Replication;
+import io.regent.events.TopologyChanged;
+import io.regent.events.TopologyNode;
+import io.regent.events.WalReceiverState;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.UnaryOperator;
+
+/**
+ * A readable way to write a cluster's state for decision tests: nodes, policy, and what each agent
+ * saw when, relative to a fixed {@link #NOW}. Observations go through {@link Sighting#then} like
+ * the live service's, so the tests also cover how sightings accumulate.
+ */
+final class Scenario {
+
+    static final Instant NOW = Instant.parse("2026-11-26T10:00:00Z");
+    static final long LEADER_LSN = 50_000_000L;
+
+    private final Map<String, TopologyNode> nodes = new LinkedHashMap<>();
+    private final Map<String, Map<String, Sighting>> sightings = new HashMap<>();
+    private String leader = "a";
+    private long epoch = 7;
+    private Replication replication = Replication.ASYNC;
+    private boolean maintenance;
+    private ClusterPolicy policy = new ClusterPolicy(true, Duration.ofMillis(1500), 2, 16L << 20, false,
+            Duration.ofMinutes(5), Duration.ofSeconds(3));
+    private Instant lastFailoverAt;
+    private UUID runningOperation;
+
+    /** Leader a, followers b and c, all priority 100, async, quorum 2, window 1.5 s. */
+    static Scenario threeNodes() {
+        return new Scenario().node("a", NodeRole.LEADER, 100).node("b", NodeRole.FOLLOWER, 100)
+                .node("c", NodeRole.FOLLOWER, 100);
+    }
+
+    Scenario node(String name, NodeRole role, int priority, String... tags) {
+        nodes.put(name, new TopologyNode(name, "127.0.0.1", 5400 + nodes.size(), "zone-" + name, role, priority,
+                role == NodeRole.LEADER ? null : leader, List.of(tags)));
+        return this;
+    }
+
+    Scenario leader(String name) {
+        leader = name;
+        return this;
+    }
+
+    Scenario synchronousAny(int k) {
+        replication = Replication.syncAny(k);
+        return this;
+    }
+
+    Scenario maintenance() {
+        maintenance = true;
+        return this;
+    }
+
+    Scenario policy(UnaryOperator<ClusterPolicy> change) {
+        policy = change.apply(policy);
+        return this;
+    }
+
+    Scenario lastFailover(Duration ago) {
+        lastFailoverAt = NOW.minus(ago);
+        return this;
+    }
+
+    Scenario running(UUID operation) {
+        runningOperation = operation;
+        return this;
+    }
+
+    /** {@code agent} reached the leader {@code agoMs} ago at {@link #LEADER_LSN}. */
+    Scenario leaderUp(String node, String agent, long agoMs) {
+        return observe(observation(node, agent, agoMs, true, null, NodeRole.LEADER, false, LEADER_LSN, null, null,
+                null));
+    }
+
+    /** {@code agent} reached {@code node}, which says it is a writable leader. */
+    Scenario writableLeader(String node, String agent, long agoMs) {
+        return leaderUp(node, agent, agoMs);
+    }
+
+    /** {@code agent} reached {@code node}, a leader made read-only. */
+    Scenario readOnlyLeader(String node, String agent, long agoMs) {
+        return observe(observation(node, agent, agoMs, true, null, NodeRole.LEADER, true, LEADER_LSN, null, null,
+                null));
+    }
+
+    /**
+     * {@code agent} saw the leader healthy at {@code healthyAgoMs}, then failed to reach it every
+     * second from {@code downSinceAgoMs} until {@code latestAgoMs}.
+     */
+    Scenario leaderDown(String node, String agent, long healthyAgoMs, long downSinceAgoMs, long latestAgoMs,
+            ProbeErrorKind kind) {
+        if (healthyAgoMs >= 0) {
+            leaderUp(node, agent, healthyAgoMs);
+        }
+        for (long ago = downSinceAgoMs; ago > latestAgoMs; ago -= 1000) {
+            observe(down(node, agent, ago, kind));
+        }
+        observe(down(node, agent, latestAgoMs, kind));
+        return this;
+    }
+
+    Scenario unreachable(String node, String agent, long agoMs) {
+        return observe(down(node, agent, agoMs, ProbeErrorKind.REFUSED));
+    }
+
+    private static NodeObserved down(String node, String agent, long agoMs, ProbeErrorKind kind) {
+        return observation(node, agent, agoMs, false, new ProbeError(kind, "probe failed"), NodeRole.UNKNOWN, null,
+                null, null, null, null);
+    }
+
+    /** {@code agent} reached follower {@code node} with these positions; its WAL receiver last heard the leader long ago. */
+    Scenario follower(String node, String agent, long agoMs, long received, long replayed) {
+        return followerHearing(node, agent, agoMs, received, replayed, 60_000);
+    }
+
+    /** As {@link #follower}, with the WAL receiver's last message from the leader {@code walAgoMs} ago. */
+    Scenario followerHearing(String node, String agent, long agoMs, long received, long replayed, long walAgoMs) {
+        WalReceiverState wal = new WalReceiverState("streaming", "127.0.0.1", 5400, 1L, received,
+                NOW.minusMillis(walAgoMs), NOW.minusMillis(walAgoMs), null);
+        return observe(observation(node, agent, agoMs, true, null, NodeRole.FOLLOWER, true, null, received, replayed,
+                wal));
+    }
+
+    Scenario observe(NodeObserved observed) {
+        sightings.computeIfAbsent(observed.node(), n -> new HashMap<>()).merge(observed.observerId(),
+                Sighting.first(observed), (old, fresh) -> old.then(observed));
+        return this;
+    }
+
+    ClusterSnapshot snapshot() {
+        List<TopologyNode> list = new ArrayList<>();
+        for (TopologyNode n : nodes.values()) {
+            NodeRole role = n.name().equals(leader) ? NodeRole.LEADER
+                    : n.role() == NodeRole.LEADER ? NodeRole.NEEDS_REJOIN : n.role();
+            list.add(new TopologyNode(n.name(), n.host(), n.port(), n.zone(), role, n.priority(),
+                    n.name().equals(leader) ? null : leader, n.tags()));
+        }
+        TopologyChanged topology = new TopologyChanged("orders", epoch, Engine.POSTGRESQL, leader, list, replication,
+                maintenance, NOW.minusSeconds(600), "test", null);
+        return new ClusterSnapshot(topology, policy, sightings, lastFailoverAt, runningOperation);
+    }
+
+    static NodeObserved observation(String node, String agent, long agoMs, boolean reachable, ProbeError error,
+            NodeRole role, Boolean readOnly, Long current, Long received, Long replayed, WalReceiverState wal) {
+        Long lag = received == null || replayed == null ? null : received - replayed;
+        return new NodeObserved("orders", node, agent, "zone-" + agent, NOW.minusMillis(agoMs), 2L,
+                Engine.POSTGRESQL, reachable, error, role, readOnly, 1L, current, received, replayed, lag,
+                lag == null ? null : 0L, wal, List.of(), null, "15");
+    }
+}
