@@ -78,6 +78,7 @@ public final class PostgresAdapter implements EngineAdapter {
     private final Observer observer;
     private final String applicationName;
     private final boolean heartbeat;
+    private final PostgresActions actions;
     private final Map<String, Connection> idle = new ConcurrentHashMap<>();
     private final ExecutorService connector = Executors.newCachedThreadPool(runnable -> {
         Thread thread = new Thread(runnable, "regent-pg-connect");
@@ -94,6 +95,7 @@ public final class PostgresAdapter implements EngineAdapter {
         this.observer = observer;
         this.applicationName = "regent-agent-" + observer.id();
         this.heartbeat = heartbeat;
+        this.actions = new PostgresActions(applicationName);
     }
 
     @Override
@@ -263,6 +265,26 @@ public final class PostgresAdapter implements EngineAdapter {
         if (previous != null && previous != connection) {
             closeQuietly(connection); // a concurrent probe already returned one
         }
+    }
+
+    @Override
+    public void promote(NodeTarget node, Duration timeout) {
+        actions.promote(node, timeout);
+    }
+
+    @Override
+    public void follow(NodeTarget node, NodeTarget leader, Duration timeout) {
+        actions.follow(node, leader, timeout);
+    }
+
+    @Override
+    public void fence(NodeTarget node, Duration timeout) {
+        actions.fence(node, timeout);
+    }
+
+    @Override
+    public void configureSynchronous(NodeTarget leader, List<String> standbys, int k, Duration timeout) {
+        actions.configureSynchronous(leader, standbys, k, timeout);
     }
 
     @Override

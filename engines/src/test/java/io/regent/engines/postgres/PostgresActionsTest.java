@@ -1,0 +1,155 @@
+package io.regent.engines.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.regent.engines.EngineActionException;
+import io.regent.engines.NodeTarget;
+import io.regent.engines.Observer;
+import io.regent.events.Engine;
+import io.regent.events.NodeObserved;
+import io.regent.testkit.postgres.Credentials;
+import io.regent.testkit.postgres.PostgresCluster;
+import io.regent.testkit.postgres.PostgresNode;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Promote, follow, fence and synchronous settings on real PostgreSQL servers, all done with
+ * Regent's least-privilege role, and each repeated to prove it is idempotent.
+ */
+class PostgresActionsTest {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    private static final Credentials APP = new Credentials("app", "app-secret");
+
+    private final PostgresAdapter adapter = new PostgresAdapter(new Observer("actions-test", "zone-t"), false);
+
+    @AfterEach
+    void closeAdapter() {
+        adapter.close();
+    }
+
+    @Test
+    void promoteAndFollowMoveTheClusterToANewLeaderOnANewTimeline() {
+        try (PostgresCluster cluster = PostgresCluster.builder().name("act").nodes(3).start()) {
+            PostgresNode oldLeader = cluster.node("act-1");
+            PostgresNode newLeader = cluster.node("act-2");
+            PostgresNode follower = cluster.node("act-3");
+            oldLeader.execute("CREATE TABLE t (id int PRIMARY KEY)");
+            oldLeader.execute("INSERT INTO t SELECT generate_series(1, 100)");
+            cluster.awaitCaughtUp(Duration.ofSeconds(10));
+            oldLeader.kill();
+
+            adapter.promote(target(cluster, newLeader), TIMEOUT);
+            assertThat(newLeader.isInRecovery()).isFalse();
+            newLeader.execute("INSERT INTO t VALUES (101)");
+            adapter.promote(target(cluster, newLeader), TIMEOUT); // again: already a leader, nothing to do
+            assertThat(newLeader.timeline()).isEqualTo(2);
+
+            adapter.follow(target(cluster, follower), target(cluster, newLeader), TIMEOUT);
+            adapter.follow(target(cluster, follower), target(cluster, newLeader), TIMEOUT); // again: no change
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                assertThat(follower.walReceiverStatus()).contains("streaming");
+                assertThat(follower.timeline()).isEqualTo(2);
+                assertThat(follower.queryValue("SELECT count(*) FROM t")).isEqualTo(101L);
+            });
+            // the replication password survived the edit: it is what lets the WAL receiver log in
+            assertThat(newLeader.queryValue("SELECT count(*) FROM pg_stat_replication WHERE application_name = 'act-3'"))
+                    .isEqualTo(1L);
+
+            assertThatThrownBy(() -> adapter.follow(target(cluster, newLeader), target(cluster, follower), TIMEOUT))
+                    .isInstanceOf(EngineActionException.class)
+                    .hasMessageContaining("is not in recovery (it acts as a leader)");
+        }
+    }
+
+    @Test
+    void aFencedLeaderRefusesWritesEndsSessionsAndCannotAcknowledgeAnOverride() throws Exception {
+        try (PostgresCluster cluster = PostgresCluster.builder().name("fence").nodes(2).start()) {
+            PostgresNode leader = cluster.initialLeader();
+            leader.execute("CREATE ROLE " + APP.user() + " LOGIN PASSWORD '" + APP.password() + "'");
+            leader.execute("CREATE TABLE t (id int)");
+            leader.execute("GRANT INSERT, SELECT ON t TO " + APP.user());
+            try (Connection open = leader.connect(APP, "postgres", Duration.ofSeconds(5))) {
+                insert(open, 1);
+
+                adapter.fence(target(cluster, leader), TIMEOUT);
+                adapter.fence(target(cluster, leader), TIMEOUT); // again: already fenced
+
+                assertThatThrownBy(() -> insert(open, 2)).as("the session open before the fence was ended")
+                        .isInstanceOf(SQLException.class);
+            }
+            try (Connection fresh = leader.connect(APP, "postgres", Duration.ofSeconds(5))) {
+                assertThatThrownBy(() -> insert(fresh, 3)).isInstanceOf(SQLException.class)
+                        .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("25006"));
+            }
+            try (Connection stubborn = leader.connect(APP, "postgres", Duration.ofSeconds(5));
+                 Statement statement = stubborn.createStatement()) {
+                statement.execute("SET default_transaction_read_only = off");
+                statement.execute("SET statement_timeout = '1s'");
+                // the commit happens locally but waits for a standby that does not exist: never acknowledged
+                assertThatThrownBy(() -> statement.execute("INSERT INTO t VALUES (4)"))
+                        .isInstanceOf(SQLException.class);
+            }
+            NodeObserved probe = adapter.probe(target(cluster, leader), Duration.ofSeconds(2));
+            assertThat(probe.readOnly()).isTrue();
+            assertThat(probe.synchronousStandbyNames()).isEqualTo("\"regent-fenced\"");
+
+            // promoting a fenced node (a later epoch chose it again) lifts the fence
+            adapter.promote(target(cluster, leader), TIMEOUT);
+            try (Connection after = leader.connect(APP, "postgres", Duration.ofSeconds(5))) {
+                insert(after, 5);
+            }
+        }
+    }
+
+    @Test
+    void synchronousStandbysAreSetAndCleared() {
+        try (PostgresCluster cluster = PostgresCluster.builder().name("sync").nodes(3).start()) {
+            PostgresNode leader = cluster.initialLeader();
+            NodeTarget target = target(cluster, leader);
+            adapter.configureSynchronous(target, List.of("sync-2", "sync-3"), 1, TIMEOUT);
+            adapter.configureSynchronous(target, List.of("sync-2", "sync-3"), 1, TIMEOUT);
+            assertThat(leader.queryValue("SHOW synchronous_standby_names")).isEqualTo("ANY 1 (\"sync-2\", \"sync-3\")");
+            leader.execute("CREATE TABLE t AS SELECT 1 AS id"); // acknowledged by a standby
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(leader.query(
+                    "SELECT sync_state FROM pg_stat_replication")).extracting(m -> m.get("sync_state"))
+                    .containsOnly("quorum"));
+            adapter.configureSynchronous(target, List.of(), 0, TIMEOUT);
+            assertThat(leader.queryValue("SHOW synchronous_standby_names")).isEqualTo("");
+            assertThatThrownBy(() -> adapter.configureSynchronous(target, List.of("sync-2"), 2, TIMEOUT))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("cannot wait for 2 of 1 standbys");
+        }
+    }
+
+    @Test
+    void connectionStringsKeepEveryOtherKeyAndQuoting() {
+        Map<String, String> parsed = Conninfo.parse("host=10.0.0.1 port = 5432 user=replicator "
+                + "password='it\\'s a s\\\\ecret' application_name=n2");
+        assertThat(parsed).containsExactly(Map.entry("host", "10.0.0.1"), Map.entry("port", "5432"),
+                Map.entry("user", "replicator"), Map.entry("password", "it's a s\\ecret"),
+                Map.entry("application_name", "n2"));
+        assertThat(Conninfo.parse(Conninfo.format(parsed))).isEqualTo(parsed);
+        assertThatThrownBy(() -> Conninfo.parse("host='unterminated")).hasMessageContaining("unterminated");
+    }
+
+    private static void insert(Connection connection, int id) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("INSERT INTO t VALUES (" + id + ")");
+        }
+    }
+
+    private static NodeTarget target(PostgresCluster cluster, PostgresNode node) {
+        Credentials role = cluster.controlRole();
+        return new NodeTarget(cluster.name(), node.name(), node.host(), node.port(), Engine.POSTGRESQL, role.user(),
+                role.password(), "postgres");
+    }
+}
