@@ -1,5 +1,6 @@
 package io.regent.registry.service;
 
+import io.regent.events.OperationKind;
 import io.regent.events.OperationStatus;
 import io.regent.registry.domain.ClusterEntity;
 import io.regent.registry.domain.OperationEntity;
@@ -13,6 +14,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -45,6 +47,15 @@ public class OperationService {
                 }
                 return existing;
             }
+        }
+        if (request.kind() == OperationKind.FAILOVER || request.kind() == OperationKind.SWITCHOVER) {
+            // the cluster row is locked: two racing failover-service instances cannot both get past here
+            operations.runningLeaderChange(clusterId).ifPresent(running -> {
+                throw new ProblemException(409, "Leader change in progress", "Cluster '" + clusterId + "' already has "
+                        + running.kind + " " + running.id + " running (" + running.fromNode + " -> " + running.toNode
+                        + "); finish it or continue it instead of starting another.",
+                        Map.of("runningOperationId", running.id.toString()));
+            });
         }
         requireNode(cluster, "fromNode", request.fromNode());
         requireNode(cluster, "toNode", request.toNode());

@@ -32,20 +32,21 @@ final class LocalPostgresCluster implements PostgresCluster {
     private final Credentials controlRole;
     private final List<LocalPostgresNode> nodes = new ArrayList<>();
 
-    private LocalPostgresCluster(String name, Path directory, Replication replication) {
+    private LocalPostgresCluster(String name, Path directory, Replication replication, Credentials controlRole) {
         this.name = name;
         this.directory = directory;
         this.replication = replication;
         this.superuser = new Credentials("postgres", randomPassword());
         this.replicationUser = new Credentials("replicator", randomPassword());
-        this.controlRole = new Credentials("regent", randomPassword());
+        this.controlRole = controlRole != null ? controlRole : new Credentials("regent", randomPassword());
     }
 
     static PostgresCluster start(PostgresClusterBuilder spec) {
         PostgresBinaries binaries = PostgresBinaries.locate();
         OsUser osUser = OsUser.forServers();
         Path directory = Testkit.get().newDirectory("pg-" + spec.name);
-        LocalPostgresCluster cluster = new LocalPostgresCluster(spec.name, directory, spec.replication);
+        LocalPostgresCluster cluster = new LocalPostgresCluster(spec.name, directory, spec.replication,
+                spec.controlRole);
         Testkit.get().track(cluster);
         try {
             cluster.build(spec, binaries, osUser);

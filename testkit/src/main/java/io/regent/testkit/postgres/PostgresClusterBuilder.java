@@ -14,6 +14,7 @@ public final class PostgresClusterBuilder {
     Replication replication = Replication.ASYNC;
     Duration startTimeout = Duration.ofSeconds(60);
     final Map<String, String> settings = new LinkedHashMap<>();
+    Credentials controlRole;
 
     PostgresClusterBuilder() {
     }
@@ -50,6 +51,18 @@ public final class PostgresClusterBuilder {
     /** An extra {@code postgresql.conf} setting for every node. */
     public PostgresClusterBuilder setting(String name, String value) {
         settings.put(name, value);
+        return this;
+    }
+
+    /**
+     * Regent's least-privilege role with a password chosen by the test (default: a random one), so
+     * that one set of agents can watch several clusters with the same credentials.
+     */
+    public PostgresClusterBuilder controlRole(Credentials credentials) {
+        if (!credentials.user().matches("[a-z_][a-z0-9_]{0,30}") || credentials.password().contains("'")) {
+            throw new IllegalArgumentException("control role must be a plain identifier with a password without quotes");
+        }
+        this.controlRole = credentials;
         return this;
     }
 

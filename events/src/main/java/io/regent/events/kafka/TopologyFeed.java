@@ -1,0 +1,117 @@
+package io.regent.events.kafka;
+
+import io.regent.events.EventDecodingException;
+import io.regent.events.EventEnvelope;
+import io.regent.events.Topics;
+import io.regent.events.TopologyChanged;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordDeserializationException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * Follows the compacted topology topic from its beginning on every partition, without a consumer
+ * group: every subscriber sees the current snapshot of every cluster, then each change, on its
+ * own thread. A deleted cluster arrives as a tombstone.
+ */
+public final class TopologyFeed implements AutoCloseable {
+
+    /** Called on the feed's thread, in topic order per cluster. */
+    public interface Listener {
+        void snapshot(TopologyChanged snapshot);
+
+        void deleted(String clusterId);
+    }
+
+    private static final System.Logger LOG = System.getLogger(TopologyFeed.class.getName());
+
+    private final KafkaConsumer<String, EventEnvelope> consumer;
+    private final Listener listener;
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    private TopologyFeed(Map<String, Object> kafkaConfig, String clientId, Listener listener) {
+        Map<String, Object> props = new HashMap<>(kafkaConfig);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new RegentEventDeserializer());
+        this.listener = listener;
+        this.thread = new Thread(this::run, clientId);
+        this.thread.setDaemon(true);
+    }
+
+    /** Starts following; {@code kafkaConfig} needs at least {@code bootstrap.servers}. */
+    public static TopologyFeed start(Map<String, Object> kafkaConfig, String clientId, Listener listener) {
+        TopologyFeed feed = new TopologyFeed(kafkaConfig, clientId, listener);
+        feed.thread.start();
+        return feed;
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void run() {
+        try {
+            List<TopicPartition> partitions = null;
+            while (running && partitions == null) {
+                try {
+                    partitions = consumer.partitionsFor(Topics.TOPOLOGY.name(), Duration.ofSeconds(5)).stream()
+                            .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+                } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                    LOG.log(System.Logger.Level.WARNING, "topology topic not reachable yet: " + e.getMessage());
+                }
+            }
+            if (partitions == null) {
+                return;
+            }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            while (running) {
+                for (ConsumerRecord<String, EventEnvelope> record : pollSafely()) {
+                    try {
+                        if (record.value() == null) {
+                            listener.deleted(record.key());
+                        } else if (record.value().data() instanceof TopologyChanged snapshot) {
+                            listener.snapshot(snapshot);
+                        }
+                    } catch (RuntimeException e) {
+                        LOG.log(System.Logger.Level.ERROR, "topology listener failed on " + record.key(), e);
+                    }
+                }
+            }
+        } catch (WakeupException e) {
+            // closing
+        } finally {
+            consumer.close(Duration.ofSeconds(2));
+        }
+    }
+
+    private Iterable<ConsumerRecord<String, EventEnvelope>> pollSafely() {
+        try {
+            return consumer.poll(Duration.ofMillis(200));
+        } catch (RecordDeserializationException e) {
+            LOG.log(System.Logger.Level.WARNING, "skipping an unreadable topology record: " + e.getMessage());
+            consumer.seek(e.topicPartition(), e.offset() + 1);
+            return List.of();
+        } catch (EventDecodingException e) {
+            LOG.log(System.Logger.Level.WARNING, "skipping an unreadable topology record: " + e.getMessage());
+            return List.of();
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package io.regent.failover.cluster;
+
+import io.regent.events.NodeObserved;
+import io.regent.events.TopologyChanged;
+import io.regent.failover.decision.ClusterPolicy;
+import io.regent.failover.decision.ClusterSnapshot;
+import io.regent.failover.decision.Decision;
+import io.regent.failover.decision.Sighting;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * What this instance knows about one cluster it owns: the registry's topology and policy, every
+ * agent's sighting of every node, and its own bookkeeping (an action in flight, the last failover,
+ * refusals already recorded). Updated from the consumer thread and from executions, so every
+ * method is synchronized; decide() gets an immutable {@link ClusterSnapshot}.
+ */
+public final class ClusterState {
+
+    private final String clusterId;
+    private TopologyChanged topology;
+    private ClusterPolicy policy;
+    /** node → agent → sighting; inner maps are replaced, never mutated, so snapshots can share them. */
+    private final Map<String, Map<String, Sighting>> sightings = new HashMap<>();
+    private Instant lastFailoverAt;
+    private UUID runningOperation;
+    private boolean busy;
+    private long refusedAtEpoch = -1;
+    private final Map<String, Instant> fencedAt = new HashMap<>();
+    private Class<? extends Decision> lastDecisionKind;
+    private boolean released;
+
+    public ClusterState(String clusterId) {
+        this.clusterId = clusterId;
+    }
+
+    public String clusterId() {
+        return clusterId;
+    }
+
+    public synchronized void record(NodeObserved observed) {
+        Map<String, Sighting> byAgent = sightings.getOrDefault(observed.node(), Map.of());
+        Sighting previous = byAgent.get(observed.observerId());
+        Sighting next = previous == null ? Sighting.first(observed) : previous.then(observed);
+        if (next != previous) {
+            Map<String, Sighting> copy = new HashMap<>(byAgent);
+            copy.put(observed.observerId(), next);
+            sightings.put(observed.node(), Map.copyOf(copy));
+        }
+    }
+
+    /** Null until the registry has been read. */
+    public synchronized ClusterSnapshot snapshot() {
+        if (topology == null || policy == null) {
+            return null;
+        }
+        return new ClusterSnapshot(topology, policy, sightings, lastFailoverAt, runningOperation);
+    }
+
+    public synchronized TopologyChanged topology() {
+        return topology;
+    }
+
+    /** A newer snapshot replaces the current one; an older one (a late Kafka record) is ignored. */
+    public synchronized void topology(TopologyChanged next) {
+        if (topology == null || next.epoch() > topology.epoch()
+                || (next.epoch() == topology.epoch() && !next.changedAt().isBefore(topology.changedAt()))) {
+            topology = next;
+        }
+    }
+
+    public synchronized void policy(ClusterPolicy next) {
+        policy = next;
+    }
+
+    public synchronized boolean loaded() {
+        return topology != null && policy != null;
+    }
+
+    public synchronized void lastFailoverAt(Instant at) {
+        if (at != null && (lastFailoverAt == null || at.isAfter(lastFailoverAt))) {
+            lastFailoverAt = at;
+        }
+    }
+
+    public synchronized void runningOperation(UUID operation) {
+        runningOperation = operation;
+    }
+
+    public synchronized UUID runningOperation() {
+        return runningOperation;
+    }
+
+    /** Claims the cluster for one execution; false when one is already in flight or the cluster was handed over. */
+    public synchronized boolean tryBusy() {
+        if (busy || released) {
+            return false;
+        }
+        busy = true;
+        return true;
+    }
+
+    public synchronized void idle() {
+        busy = false;
+    }
+
+    /** Another instance owns the cluster now: executions stop at their next step. */
+    public synchronized void release() {
+        released = true;
+    }
+
+    public synchronized boolean released() {
+        return released;
+    }
+
+    /** Records a refusal once per epoch: true the first time. */
+    public synchronized boolean firstRefusalAt(long epoch) {
+        if (refusedAtEpoch == epoch) {
+            return false;
+        }
+        refusedAtEpoch = epoch;
+        return true;
+    }
+
+    public synchronized boolean fencedSince(String node, Instant since) {
+        Instant at = fencedAt.get(node);
+        return at != null && at.isAfter(since);
+    }
+
+    public synchronized void fenced(String node, Instant at) {
+        fencedAt.put(node, at);
+    }
+
+    /** True when the decision is of another kind than the previous one (for logging changes only). */
+    public synchronized boolean decisionKindChanged(Decision decision) {
+        boolean changed = lastDecisionKind != decision.getClass();
+        lastDecisionKind = decision.getClass();
+        return changed;
+    }
+}

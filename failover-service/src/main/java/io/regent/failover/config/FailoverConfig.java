@@ -1,0 +1,61 @@
+package io.regent.failover.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/** Typed settings of the failover-service ({@code regent.failover.*}); defaults are the documented ones. */
+@ConfigMapping(prefix = "regent.failover")
+public interface FailoverConfig {
+
+    /** Names this instance in logs, operations and database sessions. */
+    String instanceId();
+
+    /** How often every owned cluster is decided on, besides on each observation. */
+    @WithDefault("100ms")
+    Duration tick();
+
+    /** An observation older than this no longer counts: its agent is presumed gone. */
+    @WithDefault("3s")
+    Duration observationMaxAge();
+
+    /** No automatic failover of a cluster sooner than this after its previous one (anti-flapping). */
+    @WithDefault("5m")
+    Duration minFailoverInterval();
+
+    /** Budget of one engine action (fence, promote, re-point) on one node. */
+    @WithDefault("10s")
+    Duration actionTimeout();
+
+    /** On taking a cluster over, observations this recent are replayed to rebuild what agents saw. */
+    @WithDefault("30s")
+    Duration healthReplay();
+
+    /** Kafka consumer group shared by all instances: one instance owns each cluster's partition. */
+    @WithDefault("regent-failover")
+    String consumerGroup();
+
+    Registry registry();
+
+    /** Database credentials by name; every cluster uses "default" for now. */
+    Map<String, Credentials> credentials();
+
+    /** Fault injection for crash-safety tests: pause this long after recording the named phase. */
+    Optional<String> testPauseAfterPhase();
+
+    @WithDefault("0s")
+    Duration testPause();
+
+    interface Registry {
+        /** Bearer token of this service's identity ({@code regent-service} role). */
+        Optional<String> token();
+    }
+
+    interface Credentials {
+        String username();
+
+        Optional<String> password();
+    }
+}

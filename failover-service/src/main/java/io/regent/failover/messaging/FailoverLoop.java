@@ -1,0 +1,388 @@
+package io.regent.failover.messaging;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.regent.events.EventEnvelope;
+import io.regent.events.FailoverRequested;
+import io.regent.events.MaintenanceChanged;
+import io.regent.events.NodeObserved;
+import io.regent.events.OperationKind;
+import io.regent.events.OperationStatus;
+import io.regent.events.OperationUpdated;
+import io.regent.events.RegentEvent;
+import io.regent.events.SwitchoverRequested;
+import io.regent.events.Topics;
+import io.regent.events.TopologyChanged;
+import io.regent.events.kafka.RegentEventDeserializer;
+import io.regent.events.kafka.TopologyFeed;
+import io.regent.failover.cluster.ClusterState;
+import io.regent.failover.config.FailoverConfig;
+import io.regent.failover.decision.ClusterPolicy;
+import io.regent.failover.decision.ClusterSnapshot;
+import io.regent.failover.decision.Decider;
+import io.regent.failover.decision.Decision;
+import io.regent.failover.execution.FailoverExecutor;
+import io.regent.failover.registry.RegistryApi;
+import io.regent.failover.registry.RegistryRequests;
+import io.smallrye.common.annotation.Identifier;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.clients.consumer.RangeAssignor;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordDeserializationException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.utils.Utils;
+import org.eclipse.microprofile.rest.client.inject.RestClient;
+import org.jboss.logging.Logger;
+
+/**
+ * The service's one consumer: a group member over node health and commands, both keyed by cluster
+ * id with the same partition count, so the range assignor gives one instance a cluster's health
+ * and its commands together - that instance alone decides for the cluster. On getting a partition
+ * it replays the last {@code health-replay} of observations and reads the registry before it
+ * decides anything; on losing one it stops acting for those clusters at the next step.
+ */
+@ApplicationScoped
+public class FailoverLoop {
+
+    private static final Logger LOG = Logger.getLogger(FailoverLoop.class);
+    private static final Duration RELOAD_BACKOFF = Duration.ofSeconds(1);
+
+    private final FailoverConfig config;
+    private final Map<String, Object> kafkaConfig;
+    private final RegistryApi registry;
+    private final FailoverExecutor executor;
+    private final MeterRegistry metrics;
+
+    /** Every cluster's latest topology, from the compacted topic: tells which clusters an owned partition holds. */
+    private final Map<String, TopologyChanged> topologies = new ConcurrentHashMap<>();
+    private final Map<String, ClusterState> owned = new ConcurrentHashMap<>();
+    private final Set<Integer> ownedPartitions = ConcurrentHashMap.newKeySet();
+    private final Map<String, Instant> loadAttempts = new ConcurrentHashMap<>();
+    private final Set<String> stale = ConcurrentHashMap.newKeySet();
+    /** Commands that arrived before their cluster was loaded or while it was busy, in order. */
+    private final Map<String, Deque<RegentEvent>> pending = new HashMap<>();
+    private final ExecutorService workers = Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "regent-failover-exec");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    private volatile boolean running;
+    private TopologyFeed feed;
+    private KafkaConsumer<String, EventEnvelope> consumer;
+    private Thread thread;
+
+    public FailoverLoop(FailoverConfig config, @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig,
+            @RestClient RegistryApi registry, FailoverExecutor executor, MeterRegistry metrics) {
+        this.config = config;
+        this.kafkaConfig = kafkaConfig;
+        this.registry = registry;
+        this.executor = executor;
+        this.metrics = metrics;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        feed = TopologyFeed.start(kafkaConfig, "regent-failover-topology-" + config.instanceId(),
+                new TopologyFeed.Listener() {
+                    @Override
+                    public void snapshot(TopologyChanged snapshot) {
+                        topologies.put(snapshot.clusterId(), snapshot);
+                        ClusterState state = owned.get(snapshot.clusterId());
+                        if (state != null) {
+                            state.topology(snapshot);
+                            stale.add(snapshot.clusterId()); // its policy may have changed too
+                        }
+                    }
+
+                    @Override
+                    public void deleted(String clusterId) {
+                        topologies.remove(clusterId);
+                        ClusterState state = owned.remove(clusterId);
+                        if (state != null) {
+                            state.release();
+                        }
+                    }
+                });
+        Map<String, Object> props = new HashMap<>(kafkaConfig);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, config.consumerGroup());
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "regent-failover-" + config.instanceId());
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, true);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+        props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName());
+        // a dead instance's clusters move to another within seconds, not the default 45
+        props.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 6_000);
+        props.putIfAbsent(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1_500);
+        consumer = new KafkaConsumer<>(props, new StringDeserializer(), new RegentEventDeserializer());
+        running = true;
+        thread = new Thread(this::run, "regent-failover-loop");
+        thread.setDaemon(true);
+        thread.start();
+        LOG.infof("failover-service %s started: group %s, tick %s, observations valid %s", config.instanceId(),
+                config.consumerGroup(), config.tick(), config.observationMaxAge());
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        running = false;
+        if (consumer != null) {
+            consumer.wakeup();
+        }
+        if (thread != null) {
+            try {
+                thread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (feed != null) {
+            feed.close();
+        }
+        workers.shutdownNow();
+    }
+
+    /** Clusters this instance decides for now (for health and tests). */
+    public Collection<String> ownedClusters() {
+        return List.copyOf(owned.keySet());
+    }
+
+    static int partitionOf(String clusterId) {
+        return Utils.toPositive(Utils.murmur2(clusterId.getBytes(StandardCharsets.UTF_8))) % Topics.PARTITIONS;
+    }
+
+    private void run() {
+        try {
+            consumer.subscribe(List.of(Topics.NODE_HEALTH.name(), Topics.COMMANDS.name()), new Rebalance());
+            while (running) {
+                for (ConsumerRecord<String, EventEnvelope> record : pollSafely()) {
+                    if (record.key() == null || record.value() == null
+                            || !ownedPartitions.contains(record.partition())) {
+                        continue;
+                    }
+                    RegentEvent event = record.value().data();
+                    if (event instanceof NodeObserved observed) {
+                        stateOf(observed.clusterId()).record(observed);
+                    } else if (event instanceof FailoverRequested || event instanceof SwitchoverRequested
+                            || event instanceof MaintenanceChanged) {
+                        pending.computeIfAbsent(record.key(), k -> new ArrayDeque<>()).add(event);
+                    }
+                }
+                evaluate(Instant.now());
+            }
+        } catch (WakeupException e) {
+            // shutting down
+        } catch (RuntimeException e) {
+            LOG.error("the failover loop stopped", e);
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private Iterable<ConsumerRecord<String, EventEnvelope>> pollSafely() {
+        try {
+            return consumer.poll(config.tick());
+        } catch (RecordDeserializationException e) {
+            LOG.warnf("skipping an unreadable record: %s", e.getMessage());
+            consumer.seek(e.topicPartition(), e.offset() + 1);
+            return List.of();
+        }
+    }
+
+    private ClusterState stateOf(String clusterId) {
+        return owned.computeIfAbsent(clusterId, ClusterState::new);
+    }
+
+    private void evaluate(Instant now) {
+        for (TopologyChanged topology : topologies.values()) {
+            if (ownedPartitions.contains(partitionOf(topology.clusterId()))) {
+                stateOf(topology.clusterId());
+            }
+        }
+        for (ClusterState state : owned.values()) {
+            try {
+                evaluate(state, now);
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "cluster %s: evaluation failed", state.clusterId());
+            }
+        }
+    }
+
+    private void evaluate(ClusterState state, Instant now) {
+        String id = state.clusterId();
+        if (!state.loaded() || stale.contains(id)) {
+            Instant last = loadAttempts.get(id);
+            if ((last == null || last.plus(RELOAD_BACKOFF).isBefore(now)) && state.tryBusy()) {
+                loadAttempts.put(id, now);
+                stale.remove(id);
+                submit(state, () -> load(state));
+            }
+            if (!state.loaded()) {
+                return; // nothing is decided on a cluster whose registry state is unknown (invariant 8)
+            }
+        }
+        if (state.runningOperation() != null) {
+            if (state.tryBusy()) {
+                UUID running = state.runningOperation();
+                submit(state, () -> executor.resume(state, running));
+            }
+            return;
+        }
+        Deque<RegentEvent> commands = pending.get(id);
+        if (commands != null && !commands.isEmpty()) {
+            if (state.tryBusy()) {
+                RegentEvent command = commands.poll();
+                submit(state, () -> command(state, command, now));
+            }
+            return;
+        }
+        ClusterSnapshot snapshot = state.snapshot();
+        Decision decision = Decider.decide(snapshot, now);
+        metrics.counter("regent_failover_decisions_total", "decision", decision.getClass().getSimpleName())
+                .increment();
+        boolean changed = state.decisionKindChanged(decision);
+        if (decision instanceof Decision.NoAction || decision instanceof Decision.Wait) {
+            if (changed) {
+                LOG.infof("cluster %s: %s: %s", id, decision.getClass().getSimpleName(), decision.reason());
+            }
+        } else if (decision instanceof Decision.Failover failover) {
+            if (state.tryBusy()) {
+                submit(state, () -> executor.failover(state, failover, "system", now, UUID.randomUUID()));
+            }
+        } else if (decision instanceof Decision.Fence fence) {
+            if (!state.fencedSince(fence.node(), now.minus(config.observationMaxAge())) && state.tryBusy()) {
+                submit(state, () -> executor.fence(state, fence));
+            }
+        } else if (decision instanceof Decision.Refuse refuse) {
+            if (state.firstRefusalAt(refuse.epoch()) && state.tryBusy()) {
+                submit(state, () -> executor.refuse(state, refuse, "system", UUID.randomUUID()));
+            }
+        }
+    }
+
+    private void command(ClusterState state, RegentEvent command, Instant now) {
+        if (command instanceof FailoverRequested request) {
+            Decision decision = Decider.decideRequested(state.snapshot(), request, now);
+            LOG.infof("cluster %s: failover requested by %s (%s): %s", state.clusterId(), request.requestedBy(),
+                    request.requestId(), decision.reason());
+            if (decision instanceof Decision.Failover failover) {
+                executor.failover(state, failover, request.requestedBy(), now, request.requestId());
+            } else if (decision instanceof Decision.Refuse refuse) {
+                executor.refuse(state, refuse, request.requestedBy(), request.requestId());
+            }
+        } else {
+            LOG.warnf("cluster %s: %s is not handled by this version; the registry's maintenance flag and a "
+                    + "requested failover are", state.clusterId(), command.getClass().getSimpleName());
+        }
+    }
+
+    /** Reads what the registry knows: topology, policy, a running operation, the last failover. */
+    private void load(ClusterState state) {
+        String id = state.clusterId();
+        RegistryRequests.ClusterView cluster = registry.cluster(id);
+        state.topology(registry.topology(id));
+        state.policy(policy(cluster.failoverPolicy()));
+        List<OperationUpdated> recent = registry.operations(id, 0, 20).items();
+        recent.stream().filter(op -> op.status() == OperationStatus.RUNNING
+                        && (op.kind() == OperationKind.FAILOVER || op.kind() == OperationKind.SWITCHOVER))
+                .findFirst().ifPresent(op -> state.runningOperation(op.operationId()));
+        recent.stream().filter(op -> op.status() == OperationStatus.SUCCEEDED && op.kind() == OperationKind.FAILOVER)
+                .map(OperationUpdated::finishedAt).filter(Objects::nonNull).max(Instant::compareTo)
+                .ifPresent(state::lastFailoverAt);
+        LOG.infof("cluster %s: loaded from the registry at epoch %d, leader %s%s", id, state.topology().epoch(),
+                state.topology().leader(), state.runningOperation() == null ? ""
+                        : ", operation " + state.runningOperation() + " running");
+    }
+
+    private ClusterPolicy policy(RegistryRequests.Policy policy) {
+        return new ClusterPolicy(policy == null || policy.automatic() == null || policy.automatic(),
+                Duration.ofMillis(policy == null || policy.detectionWindowMillis() == null ? 1_500
+                        : policy.detectionWindowMillis()),
+                policy == null || policy.observerQuorum() == null ? 2 : policy.observerQuorum(),
+                policy == null || policy.maxLagOnFailoverBytes() == null ? 16L << 20 : policy.maxLagOnFailoverBytes(),
+                policy != null && Boolean.TRUE.equals(policy.rpoZeroRequired()),
+                config.minFailoverInterval(), config.observationMaxAge());
+    }
+
+    private void submit(ClusterState state, Runnable work) {
+        workers.execute(() -> {
+            try {
+                work.run();
+            } catch (RuntimeException e) {
+                LOG.errorf("cluster %s: %s", state.clusterId(), e.getMessage());
+            } finally {
+                state.idle();
+            }
+        });
+    }
+
+    private final class Rebalance implements ConsumerRebalanceListener {
+
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            for (TopicPartition partition : partitions) {
+                if (partition.topic().equals(Topics.NODE_HEALTH.name())) {
+                    ownedPartitions.remove(partition.partition());
+                }
+            }
+            owned.values().removeIf(state -> {
+                boolean gone = !ownedPartitions.contains(partitionOf(state.clusterId()));
+                if (gone) {
+                    state.release();
+                    LOG.infof("cluster %s: handed over to another instance", state.clusterId());
+                }
+                return gone;
+            });
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            Map<TopicPartition, Long> replayFrom = new HashMap<>();
+            long since = System.currentTimeMillis() - config.healthReplay().toMillis();
+            for (TopicPartition partition : partitions) {
+                if (partition.topic().equals(Topics.NODE_HEALTH.name())) {
+                    ownedPartitions.add(partition.partition());
+                    replayFrom.put(partition, since);
+                }
+            }
+            if (!replayFrom.isEmpty()) {
+                Map<TopicPartition, OffsetAndTimestamp> offsets = consumer.offsetsForTimes(replayFrom,
+                        Duration.ofSeconds(10));
+                offsets.forEach((partition, offset) -> {
+                    if (offset != null) {
+                        consumer.seek(partition, offset.offset());
+                    } else {
+                        consumer.seekToEnd(List.of(partition));
+                    }
+                });
+                LOG.infof("owning node-health partitions %s (replaying the last %s)", ownedPartitions,
+                        config.healthReplay());
+            }
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            onPartitionsRevoked(partitions);
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package io.regent.failover.registry;
+
+import io.regent.events.OperationUpdated;
+import io.regent.events.TopologyChanged;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import java.util.UUID;
+import org.eclipse.microprofile.rest.client.annotation.RegisterClientHeaders;
+import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
+
+/** The registry's REST API as this service uses it, with its service identity. */
+@RegisterRestClient(configKey = "registry")
+@RegisterClientHeaders(ServiceIdentityHeaders.class)
+@Path("/api/v1")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+public interface RegistryApi {
+
+    @GET
+    @Path("/clusters/{id}")
+    RegistryRequests.ClusterView cluster(@PathParam("id") String id);
+
+    @GET
+    @Path("/clusters/{id}/topology")
+    TopologyChanged topology(@PathParam("id") String id);
+
+    @PUT
+    @Path("/clusters/{id}/topology")
+    TopologyChanged compareAndSet(@PathParam("id") String id, RegistryRequests.TopologyUpdate update);
+
+    @GET
+    @Path("/clusters/{id}/operations")
+    RegistryRequests.OperationPage operations(@PathParam("id") String id, @QueryParam("page") int page,
+            @QueryParam("size") int size);
+
+    @POST
+    @Path("/clusters/{id}/operations")
+    OperationUpdated createOperation(@PathParam("id") String id, RegistryRequests.NewOperation operation);
+
+    @GET
+    @Path("/operations/{operationId}")
+    OperationUpdated operation(@PathParam("operationId") UUID operationId);
+
+    @POST
+    @Path("/operations/{operationId}/phases")
+    OperationUpdated appendPhase(@PathParam("operationId") UUID operationId, RegistryRequests.Phase phase);
+
+    @POST
+    @Path("/operations/{operationId}/finish")
+    OperationUpdated finish(@PathParam("operationId") UUID operationId, RegistryRequests.Finish finish);
+}

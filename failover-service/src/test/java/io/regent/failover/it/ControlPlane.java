@@ -1,0 +1,271 @@
+package io.regent.failover.it;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.regent.events.EventEnvelope;
+import io.regent.events.NodeObserved;
+import io.regent.events.OperationUpdated;
+import io.regent.events.Topics;
+import io.regent.events.TopologyChanged;
+import io.regent.testkit.TestkitException;
+import io.regent.testkit.kafka.KafkaBroker;
+import io.regent.testkit.kafka.TopicReader;
+import io.regent.testkit.postgres.Credentials;
+import io.regent.testkit.postgres.PostgresCluster;
+import io.regent.testkit.postgres.PostgresNode;
+import io.regent.testkit.quarkus.QuarkusService;
+import io.regent.testkit.security.TestTokens;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * The whole control plane as separate processes, as it runs in production: a Kafka broker, the
+ * registry (packaged, on its own PostgreSQL), monitor agents, and failover-service instances
+ * started per test. Every database cluster under test uses the same control-role credentials so
+ * that one set of agents watches them all.
+ */
+final class ControlPlane implements AutoCloseable {
+
+    static final Credentials CONTROL_ROLE = new Credentials("regent", "control-" + HexFormat.of().formatHex(
+            new SecureRandom().generateSeed(8)));
+    /** Long-lived: an integration run takes longer than a usual token lives. */
+    static final String SERVICE_TOKEN = TestTokens.sign("service-account-regent-failover", List.of("regent-service"),
+            Instant.now().plus(Duration.ofHours(3)));
+    static final String ADMIN_TOKEN = TestTokens.sign("alice-admin", List.of("regent-admin"),
+            Instant.now().plus(Duration.ofHours(3)));
+    static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private static final Duration READY = Duration.ofSeconds(90);
+
+    final KafkaBroker kafka;
+    private final PostgresCluster registryDatabase;
+    final QuarkusService registry;
+    final List<QuarkusService> agents = new ArrayList<>();
+    private final List<QuarkusService> started = new ArrayList<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private ControlPlane(KafkaBroker kafka, PostgresCluster registryDatabase, QuarkusService registry) {
+        this.kafka = kafka;
+        this.registryDatabase = registryDatabase;
+        this.registry = registry;
+    }
+
+    static ControlPlane start(int agentCount) {
+        KafkaBroker kafka = KafkaBroker.start();
+        PostgresCluster database = null;
+        QuarkusService registry = null;
+        try {
+            kafka.createRegentTopics();
+            database = PostgresCluster.builder().name("registrydb").nodes(1).start();
+            PostgresNode db = database.initialLeader();
+            String password = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
+            db.execute("CREATE ROLE regent_app LOGIN PASSWORD '" + password + "'");
+            db.execute("CREATE DATABASE regent OWNER regent_app");
+            byte[] key = new byte[32];
+            new SecureRandom().nextBytes(key);
+            registry = QuarkusService.start("registry", jar("registry"), Map.of(
+                    "kafka.bootstrap.servers", kafka.bootstrapServers(),
+                    "quarkus.datasource.jdbc.url", db.jdbcUrl("regent"),
+                    "quarkus.datasource.username", "regent_app",
+                    "quarkus.oidc.auth-server-url", "",
+                    "quarkus.oidc.public-key", TestTokens.PUBLIC_KEY,
+                    "regent.registry.outbox.poll-interval", "200ms"),
+                    Map.of("REGENT_REGISTRY_DB_PASSWORD", password,
+                            "REGENT_REGISTRY_CREDENTIALS_KEY", Base64.getEncoder().encodeToString(key)), READY);
+            ControlPlane plane = new ControlPlane(kafka, database, registry);
+            for (int i = 1; i <= agentCount; i++) {
+                plane.agents.add(QuarkusService.start("agent-" + i, jar("monitor"), Map.of(
+                        "regent.monitor.agent-id", "agent-" + i,
+                        "regent.monitor.zone", "zone-" + i,
+                        "kafka.bootstrap.servers", kafka.bootstrapServers(),
+                        "regent.monitor.credentials.default.username", CONTROL_ROLE.user()),
+                        Map.of("REGENT_NODE_PASSWORD", CONTROL_ROLE.password()), READY));
+            }
+            return plane;
+        } catch (RuntimeException e) {
+            closeQuietly(registry);
+            closeQuietly(database);
+            closeQuietly(kafka);
+            throw e;
+        }
+    }
+
+    /** A failover-service instance in its own consumer group (one group per test keeps tests apart). */
+    QuarkusService startFailover(String instance, String group, Map<String, String> extra) {
+        Map<String, String> properties = new LinkedHashMap<>(Map.of(
+                "regent.failover.instance-id", instance,
+                "regent.failover.consumer-group", group,
+                "kafka.bootstrap.servers", kafka.bootstrapServers(),
+                "quarkus.rest-client.registry.url", registry.url().toString(),
+                "regent.failover.credentials.default.username", CONTROL_ROLE.user()));
+        properties.putAll(extra);
+        QuarkusService service = QuarkusService.start(instance, jar("failover"), properties, Map.of(
+                "REGENT_NODE_PASSWORD", CONTROL_ROLE.password(), "REGENT_SERVICE_TOKEN", SERVICE_TOKEN), READY);
+        started.add(service);
+        return service;
+    }
+
+    /** Registers a testkit cluster: node 1 leads, the policy has the registry's defaults plus {@code policy}. */
+    void register(PostgresCluster cluster, Map<String, Object> policy) {
+        List<Map<String, Object>> nodes = new ArrayList<>();
+        for (PostgresNode node : cluster.nodes()) {
+            Map<String, Object> n = new LinkedHashMap<>(Map.of("name", node.name(), "host", node.host(),
+                    "port", node.port(), "zone", "zone-" + node.name()));
+            if (node == cluster.initialLeader()) {
+                n.put("role", "LEADER");
+            }
+            nodes.add(n);
+        }
+        Map<String, Object> body = new LinkedHashMap<>(Map.of("id", cluster.name(), "displayName", cluster.name(),
+                "engine", "POSTGRESQL", "nodes", nodes, "failoverPolicy", policy));
+        if (cluster.replication().syncCount() > 0) {
+            body.put("replication", Map.of("mode", "SYNC_ANY", "syncCount", cluster.replication().syncCount()));
+        }
+        call("POST", "/api/v1/clusters", body, ADMIN_TOKEN, 201);
+    }
+
+    TopologyChanged topology(String cluster) {
+        return read(call("GET", "/api/v1/clusters/" + cluster + "/topology", null, SERVICE_TOKEN, 200),
+                TopologyChanged.class);
+    }
+
+    List<OperationUpdated> operations(String cluster) {
+        JsonNode page = read(call("GET", "/api/v1/clusters/" + cluster + "/operations?size=100", null,
+                SERVICE_TOKEN, 200), JsonNode.class);
+        List<OperationUpdated> operations = new ArrayList<>();
+        page.get("items").forEach(item -> operations.add(JSON.convertValue(item, OperationUpdated.class)));
+        return operations;
+    }
+
+    /** Every topology snapshot of the cluster on the topic, in order. */
+    List<TopologyChanged> topologyEvents(String cluster) {
+        List<TopologyChanged> events = new ArrayList<>();
+        for (ConsumerRecord<String, EventEnvelope> record : TopicReader.readAll(kafka.bootstrapServers(),
+                Topics.TOPOLOGY.name(), cluster)) {
+            if (record.value() != null) {
+                events.add(record.value().data(TopologyChanged.class));
+            }
+        }
+        return events;
+    }
+
+    /** How many distinct agents have published observations of the cluster. */
+    long nodeHealthObservers(String cluster) {
+        return TopicReader.readAll(kafka.bootstrapServers(), Topics.NODE_HEALTH.name(), cluster).stream()
+                .filter(r -> r.value() != null).map(r -> r.value().data(NodeObserved.class).observerId())
+                .distinct().count();
+    }
+
+    /** Which failover-service instance owns which clusters. */
+    List<String> ownedBy(QuarkusService failover) {
+        JsonNode ownership = read(call(failover.url(), "GET", "/failover/v1/ownership", null, null, 200),
+                JsonNode.class);
+        List<String> clusters = new ArrayList<>();
+        ownership.get("clusters").forEach(c -> clusters.add(c.asText()));
+        return clusters;
+    }
+
+    private String call(String method, String path, Object body, String token, int expected) {
+        return call(registry.url(), method, path, body, token, expected);
+    }
+
+    private String call(URI base, String method, String path, Object body, String token, int expected) {
+        try {
+            HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(10))
+                    .header("Accept", "application/json");
+            if (token != null) {
+                request.header("Authorization", "Bearer " + token);
+            }
+            if (body != null) {
+                request.header("Content-Type", "application/json")
+                        .method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+            } else {
+                request.method(method, HttpRequest.BodyPublishers.noBody());
+            }
+            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != expected) {
+                throw new TestkitException(method + " " + path + " -> " + response.statusCode() + ": " + response.body());
+            }
+            return response.body();
+        } catch (java.io.IOException e) {
+            throw new TestkitException(method + " " + path + " failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TestkitException("interrupted", e);
+        }
+    }
+
+    private static <T> T read(String json, Class<T> type) {
+        try {
+            return JSON.readValue(json, type);
+        } catch (java.io.IOException e) {
+            throw new TestkitException("unreadable response " + json, e);
+        }
+    }
+
+    private static Path jar(String service) {
+        String path = System.getProperty("regent.it." + service + "-jar");
+        if (path == null) {
+            throw new TestkitException("system property regent.it." + service + "-jar is not set (run through failsafe)");
+        }
+        return Path.of(path);
+    }
+
+    /** Stops the failover-service instances a test started (the shared services keep running). */
+    void stopFailoverInstances() {
+        for (QuarkusService service : started) {
+            // what the instance decided and did, for whoever reads a failed run
+            System.out.println("---- " + service.name() + " (decisions and actions) ----");
+            service.process().logTail(400).lines().filter(line -> line.contains("cluster ") || line.contains("ERROR"))
+                    .forEach(System.out::println);
+        }
+        for (AutoCloseable service : started) {
+            closeQuietly(service);
+        }
+        started.clear();
+    }
+
+    @Override
+    public void close() {
+        stopFailoverInstances();
+        agents.forEach(ControlPlane::closeQuietly);
+        closeQuietly(registry);
+        closeQuietly(registryDatabase);
+        closeQuietly(kafka);
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        if (closeable != null) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                // best effort: the testkit's reaper kills what is left
+            }
+        }
+    }
+
+    static Map<String, Object> policy(Object... keyValues) {
+        Map<String, Object> policy = new HashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            policy.put((String) keyValues[i], keyValues[i + 1]);
+        }
+        return policy;
+    }
+}

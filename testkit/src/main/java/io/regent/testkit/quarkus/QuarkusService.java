@@ -1,0 +1,123 @@
+package io.regent.testkit.quarkus;
+
+import io.regent.testkit.FreePorts;
+import io.regent.testkit.ServerProcess;
+import io.regent.testkit.Testkit;
+import io.regent.testkit.TestkitException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A packaged Quarkus service ({@code target/quarkus-app/quarkus-run.jar}) run as its own process
+ * on a free loopback port, as it runs in production: for tests that need several services or
+ * several instances of one. Configuration goes in as system properties; secrets through the
+ * environment (other users can read a command line).
+ */
+public final class QuarkusService implements AutoCloseable {
+
+    private final String name;
+    private final ServerProcess process;
+    private final int port;
+
+    private QuarkusService(String name, ServerProcess process, int port) {
+        this.name = name;
+        this.process = process;
+        this.port = port;
+    }
+
+    /**
+     * Starts the service and waits until {@code /q/health/ready} answers 200.
+     *
+     * @param jar         the packaged application
+     * @param properties  system properties ({@code quarkus.http.*} are set here)
+     * @param environment environment variables, for secrets
+     */
+    public static QuarkusService start(String name, Path jar, Map<String, String> properties,
+            Map<String, String> environment, Duration readyTimeout) {
+        if (!Files.isRegularFile(jar)) {
+            throw new TestkitException(name + ": no packaged application at " + jar + " (run the package phase first)");
+        }
+        int port = FreePorts.next();
+        Path dir = Testkit.get().newDirectory(name);
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=" + port));
+        properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
+        command.add("-jar");
+        command.add(jar.toString());
+        ServerProcess process = ServerProcess.start(name, command, dir, dir.resolve(name + ".log"), environment);
+        QuarkusService service = new QuarkusService(name, process, port);
+        try {
+            service.awaitReady(readyTimeout);
+        } catch (RuntimeException e) {
+            service.close();
+            throw e;
+        }
+        return service;
+    }
+
+    private void awaitReady(Duration timeout) {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new TestkitException(name + " exited while starting:\n" + process.logTail(40));
+            }
+            try {
+                HttpResponse<Void> response = http.send(HttpRequest.newBuilder(url().resolve("/q/health/ready"))
+                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
+                if (response.statusCode() == 200) {
+                    return;
+                }
+            } catch (java.io.IOException e) {
+                // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new TestkitException(name + ": interrupted while starting", e);
+            }
+            Testkit.sleep(200);
+        }
+        throw new TestkitException(name + " not ready within " + timeout + ":\n" + process.logTail(40));
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public URI url() {
+        return URI.create("http://127.0.0.1:" + port);
+    }
+
+    public ServerProcess process() {
+        return process;
+    }
+
+    /** SIGKILL: the crash case. */
+    public void kill() {
+        process.kill();
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.stop("TERM", Duration.ofSeconds(15));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name + " at " + url();
+    }
+}
