@@ -43,6 +43,20 @@ public interface EngineAdapter extends AutoCloseable {
         throw new UnsupportedOperationException(engine() + ": configureSynchronous is not implemented yet");
     }
 
+    /**
+     * Writes a marker into the leader's replication stream after every write acknowledged so far
+     * and returns its position: once a follower has replayed it, it holds all of them (a planned
+     * switchover waits for this on its target).
+     */
+    default long writeBarrier(NodeTarget leader, Duration timeout) {
+        throw new UnsupportedOperationException(engine() + ": writeBarrier is not implemented yet");
+    }
+
+    /** Waits until {@code follower} has replayed the stream up to {@code position}, or fails after the timeout. */
+    default void awaitReplayed(NodeTarget follower, long position, Duration timeout) {
+        throw new UnsupportedOperationException(engine() + ": awaitReplayed is not implemented yet");
+    }
+
     /** Forgets the connection to a node that left the topology. */
     void forget(NodeTarget node);
 

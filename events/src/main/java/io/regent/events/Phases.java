@@ -5,6 +5,8 @@ public final class Phases {
     public static final String DETECTED = "detected";
     public static final String DECIDED = "decided";
     public static final String FENCED = "fenced";
+    /** A switchover's target has replayed everything the fenced leader acknowledged. */
+    public static final String CAUGHT_UP = "caught-up";
     public static final String PROMOTED = "promoted";
     public static final String REPOINTED = "repointed";
     public static final String ANNOUNCED = "announced";

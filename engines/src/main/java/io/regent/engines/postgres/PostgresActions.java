@@ -142,6 +142,50 @@ final class PostgresActions {
         });
     }
 
+    long writeBarrier(NodeTarget leader, Duration timeout) {
+        return withConnection(leader, timeout, "write barrier", (connection, deadline) -> {
+            if (inRecovery(connection)) {
+                throw new EngineActionException("write barrier: " + leader + " is in recovery, not a leader");
+            }
+            // a fenced leader defaults to read-only; this session writes only the marker
+            execute(connection, "SET default_transaction_read_only = off");
+            try (Statement statement = connection.createStatement();
+                 ResultSet rs = statement.executeQuery("SELECT pg_logical_emit_message(false, 'regent-barrier', "
+                         + "now()::text) - '0/0'::pg_lsn")) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
+    }
+
+    void awaitReplayed(NodeTarget follower, long position, Duration timeout) {
+        withConnection(follower, timeout, "await replay", (connection, deadline) -> {
+            long replayed = -1;
+            while (System.nanoTime() < deadline) {
+                try (Statement statement = connection.createStatement();
+                     ResultSet rs = statement.executeQuery("SELECT pg_is_in_recovery(), "
+                             + "pg_last_wal_replay_lsn() - '0/0'::pg_lsn")) {
+                    rs.next();
+                    if (!rs.getBoolean(1)) {
+                        throw new EngineActionException("await replay: " + follower + " is not in recovery");
+                    }
+                    replayed = rs.getLong(2);
+                }
+                if (replayed >= position) {
+                    return null;
+                }
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new EngineActionException(follower + ": interrupted while waiting for replay");
+                }
+            }
+            throw new EngineActionException(follower + " replayed up to " + replayed + " but not " + position
+                    + " within " + timeout.toMillis() + " ms");
+        });
+    }
+
     private interface Work<T> {
         T run(Connection connection, long deadlineNanos) throws SQLException;
     }

@@ -288,6 +288,16 @@ public final class PostgresAdapter implements EngineAdapter {
     }
 
     @Override
+    public long writeBarrier(NodeTarget leader, Duration timeout) {
+        return actions.writeBarrier(leader, timeout);
+    }
+
+    @Override
+    public void awaitReplayed(NodeTarget follower, long position, Duration timeout) {
+        actions.awaitReplayed(follower, position, timeout);
+    }
+
+    @Override
     public void forget(NodeTarget node) {
         closeQuietly(idle.remove(node.key()));
     }

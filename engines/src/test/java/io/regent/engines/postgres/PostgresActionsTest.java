@@ -112,6 +112,29 @@ class PostgresActionsTest {
     }
 
     @Test
+    void aBarrierWrittenOnAFencedLeaderTellsWhenAFollowerHasEveryCommit() {
+        try (PostgresCluster cluster = PostgresCluster.builder().name("barrier").nodes(2).start()) {
+            PostgresNode leader = cluster.initialLeader();
+            PostgresNode follower = cluster.node("barrier-2");
+            leader.execute("CREATE TABLE t AS SELECT generate_series(1, 50000) AS id");
+            adapter.fence(target(cluster, leader), TIMEOUT);
+
+            long barrier = adapter.writeBarrier(target(cluster, leader), TIMEOUT);
+            assertThat(barrier).isGreaterThan(0);
+            adapter.awaitReplayed(target(cluster, follower), barrier, TIMEOUT);
+            assertThat(follower.queryValue("SELECT count(*) FROM t")).isEqualTo(50000L);
+            assertThat(((Number) follower.queryValue("SELECT pg_last_wal_replay_lsn() - '0/0'::pg_lsn")).longValue())
+                    .isGreaterThanOrEqualTo(barrier);
+
+            assertThatThrownBy(() -> adapter.awaitReplayed(target(cluster, follower), barrier + (1L << 30),
+                    Duration.ofMillis(300))).isInstanceOf(EngineActionException.class)
+                    .hasMessageContaining("but not " + (barrier + (1L << 30)));
+            assertThatThrownBy(() -> adapter.writeBarrier(target(cluster, follower), TIMEOUT))
+                    .hasMessageContaining("is in recovery, not a leader");
+        }
+    }
+
+    @Test
     void synchronousStandbysAreSetAndCleared() {
         try (PostgresCluster cluster = PostgresCluster.builder().name("sync").nodes(3).start()) {
             PostgresNode leader = cluster.initialLeader();

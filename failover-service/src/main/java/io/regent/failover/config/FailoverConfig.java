@@ -29,6 +29,10 @@ public interface FailoverConfig {
     @WithDefault("10s")
     Duration actionTimeout();
 
+    /** How long a switchover waits for its target to replay what the fenced leader acknowledged before it gives up and unfences the leader. */
+    @WithDefault("30s")
+    Duration switchoverCatchUpTimeout();
+
     /** On taking a cluster over, observations this recent are replayed to rebuild what agents saw. */
     @WithDefault("30s")
     Duration healthReplay();

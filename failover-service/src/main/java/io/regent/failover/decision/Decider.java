@@ -4,11 +4,13 @@ import io.regent.events.FailoverRequested;
 import io.regent.events.NodeObserved;
 import io.regent.events.NodeRole;
 import io.regent.events.ReplicationMode;
+import io.regent.events.SwitchoverRequested;
 import io.regent.events.TopologyNode;
 import io.regent.failover.decision.Decision.Failover;
 import io.regent.failover.decision.Decision.Fence;
 import io.regent.failover.decision.Decision.NoAction;
 import io.regent.failover.decision.Decision.Refuse;
+import io.regent.failover.decision.Decision.Switchover;
 import io.regent.failover.decision.Decision.Wait;
 import java.time.Duration;
 import java.time.Instant;
@@ -73,7 +75,7 @@ public final class Decider {
                     + " apart (anti-flapping); the next is allowed at "
                     + last.plus(snapshot.policy().minFailoverInterval()));
         }
-        return elect(snapshot, leader, null, now, verdict.evidence());
+        return elect(snapshot, leader, null, now, verdict.evidence(), false);
     }
 
     /**
@@ -95,7 +97,48 @@ public final class Decider {
         }
         String why = "failover requested by " + request.requestedBy()
                 + (request.reason() == null || request.reason().isBlank() ? "" : " (" + request.reason() + ")");
-        return elect(snapshot, leader, request.candidate(), now, why);
+        return elect(snapshot, leader, request.candidate(), now, why, false);
+    }
+
+    /**
+     * The decision for a planned {@link SwitchoverRequested}: the leader must be healthy (a dead one
+     * needs a failover), the epoch and leader must be the ones the requester saw, and the target
+     * must pass the candidate rules. RPO zero holds by construction: the executor waits until the
+     * target has replayed everything the fenced leader acknowledged.
+     */
+    public static Decision decideSwitchover(ClusterSnapshot snapshot, SwitchoverRequested request, Instant now) {
+        String leader = snapshot.topology().leader();
+        long epoch = snapshot.epoch();
+        if (request.expectedEpoch() != null && request.expectedEpoch() != epoch) {
+            return new Refuse(leader, epoch, "switchover requested for epoch " + request.expectedEpoch()
+                    + " but cluster " + snapshot.clusterId() + " is at epoch " + epoch + " (leader " + leader
+                    + "): the topology changed since; look again and re-request");
+        }
+        if (request.expectedLeader() != null && !request.expectedLeader().equals(leader)) {
+            return new Refuse(leader, epoch, "switchover requested from " + request.expectedLeader() + " but the "
+                    + "leader of cluster " + snapshot.clusterId() + " is " + leader);
+        }
+        if (snapshot.runningOperation() != null) {
+            return new Refuse(leader, epoch, "operation " + snapshot.runningOperation() + " of cluster "
+                    + snapshot.clusterId() + " is still running; request again when it has finished");
+        }
+        if (leader == null) {
+            return new Refuse(null, epoch, "cluster " + snapshot.clusterId() + " has no leader to hand over from; "
+                    + "request a failover naming a candidate");
+        }
+        Optional<NodeObserved> leaderView = freshestReachable(snapshot, leader, now);
+        if (leaderView.isEmpty() || leaderView.get().role() != NodeRole.LEADER) {
+            return new Refuse(leader, epoch, "leader " + leader + " is not seen healthy by any agent in the last "
+                    + seconds(snapshot.policy().observationMaxAge()) + "; a switchover needs a live leader - "
+                    + "request a failover instead");
+        }
+        String why = "switchover requested by " + request.requestedBy()
+                + (request.reason() == null || request.reason().isBlank() ? "" : " (" + request.reason() + ")");
+        Decision elected = elect(snapshot, leader, request.candidate(), now, why, true);
+        if (elected instanceof Failover f) {
+            return new Switchover(leader, f.candidate(), epoch, f.reason().replace("; promoting ", "; handing over to "));
+        }
+        return elected;
     }
 
     /** Candidate order of invariant 4, best first: most WAL received, then replayed, then priority, then name. */
@@ -116,8 +159,9 @@ public final class Decider {
         }
     }
 
+    /** @param planned a switchover: the target catches up before promotion, so the RPO-zero arithmetic does not apply */
     private static Decision elect(ClusterSnapshot snapshot, String leader, String requested, Instant now,
-            String evidence) {
+            String evidence, boolean planned) {
         long epoch = snapshot.epoch();
         ClusterPolicy policy = snapshot.policy();
         Long leaderLsn = lastKnownPosition(snapshot, leader);
@@ -143,7 +187,7 @@ public final class Decider {
         candidates.sort(CANDIDATE_ORDER);
         String exclusions = excluded.isEmpty() ? "" : "; excluded " + String.join(", ", excluded);
 
-        Optional<String> rpo = rpoZeroViolation(snapshot, reachableFollowers);
+        Optional<String> rpo = planned ? Optional.empty() : rpoZeroViolation(snapshot, reachableFollowers);
         if (rpo.isPresent()) {
             return new Refuse(leader, epoch, evidence + "; refusing to fail over: " + rpo.get() + exclusions);
         }
@@ -166,7 +210,7 @@ public final class Decider {
         } else {
             chosen = candidates.get(0);
         }
-        if (snapshot.topology().replication().mode() == ReplicationMode.SYNC_ANY) {
+        if (!planned && snapshot.topology().replication().mode() == ReplicationMode.SYNC_ANY) {
             long mostAdvanced = reachableFollowers.stream().mapToLong(o -> orZero(o.receivedLsn())).max().orElse(0);
             if (chosen.receivedLsn() < mostAdvanced) {
                 return new Refuse(leader, epoch, evidence + "; synchronous cluster: " + chosen.node().name()

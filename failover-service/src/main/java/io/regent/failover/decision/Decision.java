@@ -20,6 +20,10 @@ public sealed interface Decision {
     record Failover(String failedLeader, String candidate, long epoch, String reason) implements Decision {
     }
 
+    /** Planned: hand leadership from the healthy {@code leader} to {@code candidate} without losing a commit. */
+    record Switchover(String leader, String candidate, long epoch, String reason) implements Decision {
+    }
+
     /** {@code node} acts as a leader it no longer is: make it read-only and end its sessions. */
     record Fence(String node, long epoch, String reason) implements Decision {
     }

@@ -106,6 +106,10 @@ public class FailoverExecutor {
         LOG.infof("cluster %s: resuming %s %s (%s -> %s, epoch %d), phases so far %s", state.clusterId(), op.kind(),
                 op.operationId(), op.fromNode(), op.toNode(), op.epochBefore(),
                 op.phases().stream().map(OperationPhase::name).toList());
+        if (op.kind() == OperationKind.SWITCHOVER && op.toNode() != null && op.epochBefore() != null) {
+            runSwitchover(state, op);
+            return;
+        }
         if (op.kind() != OperationKind.FAILOVER || op.toNode() == null || op.epochBefore() == null) {
             finish(state, op, OperationStatus.FAILED, null, "cannot resume a " + op.kind() + " without a target "
                     + "and an epoch; the instance that started it is gone");
@@ -114,69 +118,89 @@ public class FailoverExecutor {
         run(state, op);
     }
 
-    private void run(ClusterState state, OperationUpdated op) {
-        String cluster = state.clusterId();
-        String from = op.fromNode();
-        String to = op.toNode();
-        long epoch = op.epochBefore();
-        try {
-            TopologyChanged topology = state.topology();
-            if (topology.epoch() != epoch) {
-                TopologyChanged current = registry.topology(cluster);
-                state.topology(current);
-                if (current.epoch() == epoch + 1 && to.equals(current.leader())
-                        && op.operationId().equals(current.operationId())) {
-                    finishSucceeded(state, op, current); // announced before a crash; only the finish was missing
-                } else {
-                    finish(state, op, OperationStatus.FAILED, null, "the topology moved on to epoch "
-                            + current.epoch() + " (leader " + current.leader() + ") before this operation completed");
-                }
-                return;
-            }
+    /** Failover steps; each repeats safely, recorded phases are not recorded twice. */
+    private void run(ClusterState state, OperationUpdated start) {
+        guarded(state, start, op -> {
+            String from = op.fromNode();
+            String to = op.toNode();
             if (!has(op, Phases.DECIDED)) {
-                op = phase(op, Phases.DECIDED, Instant.now(), "promote " + to + " in place of " + from
-                        + " (epoch " + epoch + " -> " + (epoch + 1) + ")");
+                op = phase(op, Phases.DECIDED, Instant.now(), "promote " + to + " in place of " + from + " (epoch "
+                        + op.epochBefore() + " -> " + (op.epochBefore() + 1) + ")");
             }
             requireOwned(state);
             if (!has(op, Phases.FENCED)) {
                 op = phase(op, Phases.FENCED, Instant.now(), fenceOldLeader(state, op));
             }
-            requireOwned(state);
-            TopologyNode candidate = node(topology, to);
-            engine.promote(target(cluster, candidate), config.actionTimeout());
-            String sync = configureSynchronous(topology, candidate, from);
-            if (!has(op, Phases.PROMOTED)) {
-                op = phase(op, Phases.PROMOTED, Instant.now(), to + " accepts writes; " + sync);
+            promoteAndAnnounce(state, op, "");
+        });
+    }
+
+    /**
+     * Planned switchover: fence the leader, write a barrier after its last acknowledged commit,
+     * wait until the target has replayed it, then promote, re-point and announce. If the target
+     * does not catch up in time, the leader is unfenced and nothing else changes.
+     */
+    public void switchover(ClusterState state, Decision.Switchover decision, String initiator, UUID operationId) {
+        OperationUpdated op = registry.createOperation(state.clusterId(), new RegistryRequests.NewOperation(
+                operationId, OperationKind.SWITCHOVER, decision.leader(), decision.candidate(), decision.epoch(),
+                initiator, decision.reason()));
+        if (op.status().isFinal()) {
+            return; // a redelivered request whose operation already ended
+        }
+        state.runningOperation(op.operationId());
+        LOG.infof("cluster %s: SWITCHOVER %s -> %s at epoch %d (operation %s): %s", state.clusterId(), op.fromNode(),
+                op.toNode(), op.epochBefore(), op.operationId(), decision.reason());
+        runSwitchover(state, op);
+    }
+
+    /** Switchover steps; once the target has caught up, it never waits or unfences the old leader again. */
+    private void runSwitchover(ClusterState state, OperationUpdated start) {
+        guarded(state, start, op -> {
+            String from = op.fromNode();
+            String to = op.toNode();
+            TopologyChanged topology = state.topology();
+            NodeTarget leader = target(state.clusterId(), node(topology, from));
+            NodeTarget candidate = target(state.clusterId(), node(topology, to));
+            if (!has(op, Phases.DECIDED)) {
+                op = phase(op, Phases.DECIDED, Instant.now(), "hand over from " + from + " to " + to + " (epoch "
+                        + op.epochBefore() + " -> " + (op.epochBefore() + 1) + ")");
             }
             requireOwned(state);
-            List<String> repointed = new ArrayList<>();
-            for (TopologyNode follower : topology.nodes()) {
-                if (follower.name().equals(to) || follower.name().equals(from)
-                        || follower.role() != NodeRole.FOLLOWER) {
-                    continue;
+            if (!has(op, Phases.CAUGHT_UP)) {
+                engine.fence(leader, config.actionTimeout());
+                state.fenced(from, Instant.now());
+                if (!has(op, Phases.FENCED)) {
+                    op = phase(op, Phases.FENCED, Instant.now(), from + " is read-only, its client sessions ended");
                 }
+                long barrier;
                 try {
-                    engine.follow(target(cluster, follower), target(cluster, candidate), config.actionTimeout());
-                    repointed.add(follower.name() + " follows " + to);
+                    barrier = engine.writeBarrier(leader, config.actionTimeout());
+                    engine.awaitReplayed(candidate, barrier, config.switchoverCatchUpTimeout());
                 } catch (RuntimeException e) {
-                    repointed.add(follower.name() + " not re-pointed (" + e.getMessage() + ")");
-                    LOG.warnf("cluster %s: could not re-point %s to %s: %s", cluster, follower.name(), to,
-                            e.getMessage());
+                    engine.promote(leader, config.actionTimeout()); // on a leader, promote lifts the fence
+                    finish(state, op, OperationStatus.FAILED, null, to + " did not catch up with " + from + " ("
+                            + e.getMessage() + "); " + from + " is writable again and remains the leader");
+                    return;
                 }
+                requireOwned(state);
+                op = phase(op, Phases.CAUGHT_UP, Instant.now(), to + " replayed everything " + from
+                        + " acknowledged (up to position " + barrier + ")");
             }
-            if (!has(op, Phases.REPOINTED)) {
-                op = phase(op, Phases.REPOINTED, Instant.now(), repointed.isEmpty() ? "no other follower"
-                        : String.join("; ", repointed));
+            promoteAndAnnounce(state, op, "; writes were refused for %d ms (fenced to promoted)");
+        });
+    }
+
+    private interface Steps {
+        void run(OperationUpdated op);
+    }
+
+    /** Runs an operation's steps unless the registry shows it decided already; failures end it, handovers do not. */
+    private void guarded(ClusterState state, OperationUpdated op, Steps steps) {
+        String cluster = state.clusterId();
+        try {
+            if (!settledElsewhere(state, op)) {
+                steps.run(op);
             }
-            requireOwned(state);
-            TopologyChanged announced = announce(state, op, from, to, epoch);
-            if (announced == null) {
-                return;
-            }
-            if (!has(op, Phases.ANNOUNCED)) {
-                op = phase(op, Phases.ANNOUNCED, Instant.now(), "epoch " + announced.epoch() + ": leader " + to);
-            }
-            finishSucceeded(state, op, announced);
         } catch (HandedOver e) {
             LOG.infof("cluster %s: %s; operation %s left to the new owner", cluster, e.getMessage(), op.operationId());
         } catch (ProcessingException e) {
@@ -187,6 +211,91 @@ public class FailoverExecutor {
             LOG.errorf("cluster %s: operation %s failed: %s", cluster, op.operationId(), e.getMessage());
             finish(state, op, OperationStatus.FAILED, null, e.getMessage());
         }
+    }
+
+    /**
+     * The common end of failover and switchover: promote the target, set its synchronous standbys,
+     * re-point the other followers, announce by compare-and-set, finish.
+     *
+     * @param unavailability appended to the announced phase's detail with the fenced-to-promoted millis, or ""
+     */
+    private void promoteAndAnnounce(ClusterState state, OperationUpdated op, String unavailability) {
+        requireOwned(state);
+        TopologyChanged topology = state.topology();
+        String from = op.fromNode();
+        String to = op.toNode();
+        TopologyNode candidate = node(topology, to);
+        engine.promote(target(state.clusterId(), candidate), config.actionTimeout());
+        String sync = configureSynchronous(topology, candidate, from);
+        if (!has(op, Phases.PROMOTED)) {
+            op = phase(op, Phases.PROMOTED, Instant.now(), to + " accepts writes; " + sync);
+        }
+        requireOwned(state);
+        op = repointOthers(state, op, topology, from, to);
+        requireOwned(state);
+        TopologyChanged announced = announce(state, op, from, to, op.epochBefore());
+        if (announced == null) {
+            return;
+        }
+        if (!has(op, Phases.ANNOUNCED)) {
+            op = phase(op, Phases.ANNOUNCED, Instant.now(), "epoch " + announced.epoch() + ": leader " + to
+                    + (unavailability.isEmpty() ? "" : String.format(unavailability, unavailableMillis(op))));
+        }
+        finishSucceeded(state, op, announced);
+    }
+
+    private static long unavailableMillis(OperationUpdated op) {
+        Optional<Instant> fenced = op.phases().stream().filter(p -> p.name().equals(Phases.FENCED))
+                .map(OperationPhase::at).findFirst();
+        Optional<Instant> promoted = op.phases().stream().filter(p -> p.name().equals(Phases.PROMOTED))
+                .map(OperationPhase::at).findFirst();
+        return fenced.isPresent() && promoted.isPresent()
+                ? Duration.between(fenced.get(), promoted.get()).toMillis() : -1;
+    }
+
+    /** True (and the operation finished) when the registry's epoch shows the operation already decided. */
+    private boolean settledElsewhere(ClusterState state, OperationUpdated op) {
+        long epoch = op.epochBefore();
+        if (state.topology().epoch() == epoch) {
+            return false;
+        }
+        TopologyChanged current = registry.topology(state.clusterId());
+        state.topology(current);
+        if (current.epoch() == epoch) {
+            return false;
+        }
+        if (current.epoch() == epoch + 1 && op.toNode().equals(current.leader())
+                && op.operationId().equals(current.operationId())) {
+            finishSucceeded(state, op, current); // announced before a crash; only the finish was missing
+        } else {
+            finish(state, op, OperationStatus.FAILED, null, "the topology moved on to epoch " + current.epoch()
+                    + " (leader " + current.leader() + ") before this operation completed");
+        }
+        return true;
+    }
+
+    private OperationUpdated repointOthers(ClusterState state, OperationUpdated op, TopologyChanged topology,
+            String from, String to) {
+        List<String> repointed = new ArrayList<>();
+        NodeTarget leader = target(state.clusterId(), node(topology, to));
+        for (TopologyNode follower : topology.nodes()) {
+            if (follower.name().equals(to) || follower.name().equals(from) || follower.role() != NodeRole.FOLLOWER) {
+                continue;
+            }
+            try {
+                engine.follow(target(state.clusterId(), follower), leader, config.actionTimeout());
+                repointed.add(follower.name() + " follows " + to);
+            } catch (RuntimeException e) {
+                repointed.add(follower.name() + " not re-pointed (" + e.getMessage() + ")");
+                LOG.warnf("cluster %s: could not re-point %s to %s: %s", state.clusterId(), follower.name(), to,
+                        e.getMessage());
+            }
+        }
+        if (has(op, Phases.REPOINTED)) {
+            return op;
+        }
+        return phase(op, Phases.REPOINTED, Instant.now(), repointed.isEmpty() ? "no other follower"
+                : String.join("; ", repointed));
     }
 
     /** Invariant 1 and 2: the epoch moves once, by compare-and-set, after the new leader accepts writes. */
@@ -270,12 +379,12 @@ public class FailoverExecutor {
     }
 
     /** Records, once per epoch, that a needed failover was refused and why (invariant 5: fail loudly). */
-    public void refuse(ClusterState state, Decision.Refuse decision, String initiator, UUID operationId) {
-        LOG.errorf("cluster %s: failover REFUSED at epoch %d: %s", state.clusterId(), decision.epoch(),
+    public void refuse(ClusterState state, Decision.Refuse decision, OperationKind kind, String initiator,
+            UUID operationId) {
+        LOG.errorf("cluster %s: %s REFUSED at epoch %d: %s", state.clusterId(), kind, decision.epoch(),
                 decision.reason());
         OperationUpdated op = registry.createOperation(state.clusterId(), new RegistryRequests.NewOperation(
-                operationId, OperationKind.FAILOVER, decision.failedLeader(), null, decision.epoch(), initiator,
-                decision.reason()));
+                operationId, kind, decision.failedLeader(), null, decision.epoch(), initiator, decision.reason()));
         if (op.status().isFinal()) {
             return; // a redelivered request, already answered
         }
@@ -285,8 +394,10 @@ public class FailoverExecutor {
 
     private void finishSucceeded(ClusterState state, OperationUpdated op, TopologyChanged announced) {
         finish(state, op, OperationStatus.SUCCEEDED, announced.epoch(), null);
-        state.lastFailoverAt(Instant.now());
-        LOG.infof("cluster %s: failover %s done, epoch %d, leader %s, after %d ms", state.clusterId(),
+        if (op.kind() == OperationKind.FAILOVER) {
+            state.lastFailoverAt(Instant.now()); // anti-flapping counts failures, not planned switchovers
+        }
+        LOG.infof("cluster %s: %s %s done, epoch %d, leader %s, after %d ms", state.clusterId(), op.kind(),
                 op.operationId(), announced.epoch(), announced.leader(),
                 Duration.between(op.startedAt(), Instant.now()).toMillis());
     }

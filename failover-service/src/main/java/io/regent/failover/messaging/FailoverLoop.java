@@ -275,7 +275,7 @@ public class FailoverLoop {
             }
         } else if (decision instanceof Decision.Refuse refuse) {
             if (state.firstRefusalAt(refuse.epoch()) && state.tryBusy()) {
-                submit(state, () -> executor.refuse(state, refuse, "system", UUID.randomUUID()));
+                submit(state, () -> executor.refuse(state, refuse, OperationKind.FAILOVER, "system", UUID.randomUUID()));
             }
         }
     }
@@ -288,11 +288,21 @@ public class FailoverLoop {
             if (decision instanceof Decision.Failover failover) {
                 executor.failover(state, failover, request.requestedBy(), now, request.requestId());
             } else if (decision instanceof Decision.Refuse refuse) {
-                executor.refuse(state, refuse, request.requestedBy(), request.requestId());
+                executor.refuse(state, refuse, OperationKind.FAILOVER, request.requestedBy(), request.requestId());
+            }
+        } else if (command instanceof SwitchoverRequested request) {
+            Decision decision = Decider.decideSwitchover(state.snapshot(), request, now);
+            LOG.infof("cluster %s: switchover requested by %s (%s): %s", state.clusterId(), request.requestedBy(),
+                    request.requestId(), decision.reason());
+            if (decision instanceof Decision.Switchover switchover) {
+                executor.switchover(state, switchover, request.requestedBy(), request.requestId());
+            } else if (decision instanceof Decision.Refuse refuse) {
+                executor.refuse(state, refuse, OperationKind.SWITCHOVER, request.requestedBy(), request.requestId());
             }
         } else {
-            LOG.warnf("cluster %s: %s is not handled by this version; the registry's maintenance flag and a "
-                    + "requested failover are", state.clusterId(), command.getClass().getSimpleName());
+            LOG.warnf("cluster %s: %s is not handled by this version: maintenance is switched in the registry "
+                    + "(PUT /api/v1/clusters/%s/maintenance), which this service follows", state.clusterId(),
+                    command.getClass().getSimpleName(), state.clusterId());
         }
     }
 

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.regent.events.FailoverRequested;
 import io.regent.events.NodeRole;
+import io.regent.events.SwitchoverRequested;
 import io.regent.failover.decision.Decision.Failover;
 import io.regent.failover.decision.Decision.Fence;
 import io.regent.failover.decision.Decision.NoAction;
@@ -249,6 +250,45 @@ class DeciderTest {
                         Refuse.class, null, "needs 2 reachable"));
     }
 
+    static Stream<Arguments> switchovers() {
+        Scenario healthy = withFollowers(Scenario.threeNodes().leaderUp("a", "m1", 100).leaderUp("a", "m2", 200));
+        return Stream.of(
+                Arguments.of("to a chosen follower of a healthy leader", healthy, switchover(7L, "a", "c"),
+                        Decision.Switchover.class, "c", "switchover requested by alice (planned); handing over to c "
+                                + "as requested"),
+                Arguments.of("to the best follower when none is named",
+                        Scenario.threeNodes().leaderUp("a", "m1", 100).follower("b", "m1", 100, LEADER_LSN - 9, 0)
+                                .follower("c", "m1", 100, LEADER_LSN, LEADER_LSN), switchover(null, null, null),
+                        Decision.Switchover.class, "c", "handing over to c as the best candidate"),
+                Arguments.of("not from a dead leader: that is a failover", withFollowers(deadLeader()),
+                        switchover(7L, "a", "b"), Refuse.class, null,
+                        "leader a is not seen healthy by any agent in the last 3 s; a switchover needs a live leader"),
+                Arguments.of("not when the leader changed since the request", healthy, switchover(7L, "b", "c"),
+                        Refuse.class, null, "switchover requested from b but the leader of cluster orders is a"),
+                Arguments.of("not when the epoch changed since the request", healthy, switchover(5L, "a", "c"),
+                        Refuse.class, null, "switchover requested for epoch 5 but cluster orders is at epoch 7"),
+                Arguments.of("planned: synchronous with a standby down is still safe",
+                        Scenario.threeNodes().synchronousAny(1).leaderUp("a", "m1", 100)
+                                .follower("b", "m1", 100, LEADER_LSN, LEADER_LSN).unreachable("c", "m1", 100)
+                                .unreachable("c", "m2", 100), switchover(7L, "a", "b"),
+                        Decision.Switchover.class, "b", "handing over to b as requested"),
+                Arguments.of("not to a follower with priority 0",
+                        withFollowers(new Scenario().node("a", NodeRole.LEADER, 100).node("b", NodeRole.FOLLOWER, 0)
+                                .node("c", NodeRole.FOLLOWER, 100).leaderUp("a", "m1", 100)), switchover(7L, "a", "b"),
+                        Refuse.class, null, "the requested candidate cannot be promoted: b: priority 0"),
+                Arguments.of("not while another operation runs",
+                        withFollowers(Scenario.threeNodes().leaderUp("a", "m1", 100))
+                                .running(UUID.fromString("00000000-0000-0000-0000-000000000003")),
+                        switchover(7L, "a", "b"), Refuse.class, null, "is still running"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("switchovers")
+    void decidesSwitchovers(String name, Scenario scenario, SwitchoverRequested request,
+            Class<? extends Decision> kind, String node, String reason) {
+        assertDecision(Decider.decideSwitchover(scenario.snapshot(), request, NOW), kind, node, reason);
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("automatic")
     void decidesAutomatically(String name, Scenario scenario, Object ignored, Class<? extends Decision> kind,
@@ -268,7 +308,7 @@ class DeciderTest {
         assertThat(decision).as(decision.toString()).isInstanceOf(kind);
         assertThat(decision.reason()).contains(reason);
         Function<Decision, String> target = d -> d instanceof Failover f ? f.candidate()
-                : d instanceof Fence f ? f.node() : null;
+                : d instanceof Decision.Switchover sw ? sw.candidate() : d instanceof Fence f ? f.node() : null;
         assertThat(target.apply(decision)).as("node acted on").isEqualTo(node);
         if (decision instanceof Failover f) {
             assertThat(f.epoch()).isEqualTo(7);
@@ -290,6 +330,11 @@ class DeciderTest {
     private static ClusterPolicy policy(ClusterPolicy p, boolean automatic, Duration minInterval, boolean rpoZero) {
         return new ClusterPolicy(automatic, p.detectionWindow(), p.observerQuorum(), p.maxLagOnFailoverBytes(),
                 rpoZero, minInterval, p.observationMaxAge());
+    }
+
+    private static SwitchoverRequested switchover(Long expectedEpoch, String expectedLeader, String candidate) {
+        return new SwitchoverRequested(UUID.randomUUID(), "orders", expectedLeader, candidate, expectedEpoch, "alice",
+                NOW, "planned");
     }
 
     private static FailoverRequested request(Long expectedEpoch, String candidate) {

@@ -7,8 +7,10 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.regent.events.EventEnvelope;
 import io.regent.events.NodeObserved;
 import io.regent.events.OperationUpdated;
+import io.regent.events.RegentEvent;
 import io.regent.events.Topics;
 import io.regent.events.TopologyChanged;
+import io.regent.events.kafka.RegentEventSerializer;
 import io.regent.testkit.TestkitException;
 import io.regent.testkit.kafka.KafkaBroker;
 import io.regent.testkit.kafka.TopicReader;
@@ -33,6 +35,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * The whole control plane as separate processes, as it runs in production: a Kafka broker, the
@@ -122,8 +127,12 @@ final class ControlPlane implements AutoCloseable {
         return service;
     }
 
-    /** Registers a testkit cluster: node 1 leads, the policy has the registry's defaults plus {@code policy}. */
-    void register(PostgresCluster cluster, Map<String, Object> policy) {
+    /**
+     * Registers a testkit cluster: node 1 leads, the policy has the registry's defaults plus
+     * {@code policy}. Closing the result removes it from the registry - do that before stopping the
+     * database servers, or the instances still running would see a dead cluster.
+     */
+    AutoCloseable register(PostgresCluster cluster, Map<String, Object> policy) {
         List<Map<String, Object>> nodes = new ArrayList<>();
         for (PostgresNode node : cluster.nodes()) {
             Map<String, Object> n = new LinkedHashMap<>(Map.of("name", node.name(), "host", node.host(),
@@ -139,6 +148,11 @@ final class ControlPlane implements AutoCloseable {
             body.put("replication", Map.of("mode", "SYNC_ANY", "syncCount", cluster.replication().syncCount()));
         }
         call("POST", "/api/v1/clusters", body, ADMIN_TOKEN, 201);
+        return () -> {
+            call("PUT", "/api/v1/clusters/" + cluster.name() + "/maintenance", Map.of("enabled", true, "reason",
+                    "test over"), ADMIN_TOKEN, 200);
+            call("DELETE", "/api/v1/clusters/" + cluster.name(), null, ADMIN_TOKEN, 204);
+        };
     }
 
     TopologyChanged topology(String cluster) {
@@ -164,6 +178,17 @@ final class ControlPlane implements AutoCloseable {
             }
         }
         return events;
+    }
+
+    /** Publishes a command to the commands topic, keyed by its cluster, as the gateway does. */
+    void send(String cluster, RegentEvent command) {
+        Map<String, Object> props = Map.of("bootstrap.servers", kafka.bootstrapServers(), "acks", "all");
+        try (KafkaProducer<String, RegentEvent> producer = new KafkaProducer<>(props, new StringSerializer(),
+                new RegentEventSerializer(URI.create("/regent/it")))) {
+            producer.send(new ProducerRecord<>(Topics.COMMANDS.name(), cluster, command)).get();
+        } catch (Exception e) {
+            throw new TestkitException("cannot publish " + command + ": " + e.getMessage(), e);
+        }
     }
 
     /** How many distinct agents have published observations of the cluster. */

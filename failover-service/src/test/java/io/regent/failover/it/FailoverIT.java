@@ -10,6 +10,7 @@ import io.regent.events.OperationPhase;
 import io.regent.events.OperationStatus;
 import io.regent.events.OperationUpdated;
 import io.regent.events.Phases;
+import io.regent.events.SwitchoverRequested;
 import io.regent.events.TopologyChanged;
 import io.regent.testkit.Testkit;
 import io.regent.testkit.postgres.Credentials;
@@ -20,9 +21,13 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -45,6 +50,7 @@ class FailoverIT {
             Phases.PROMOTED, Phases.REPOINTED, Phases.ANNOUNCED);
 
     private static ControlPlane plane;
+    private static final List<AutoCloseable> registrations = new java.util.ArrayList<>();
 
     @BeforeAll
     static void startControlPlane() {
@@ -68,7 +74,7 @@ class FailoverIT {
     void killMinus9OfTheLeaderPromotesTheBestFollowerOnceWithTwoInstancesRunning() throws Exception {
         QuarkusService a = plane.startFailover("failover-a", "group-kill", Map.of());
         QuarkusService b = plane.startFailover("failover-b", "group-kill", Map.of());
-        try (PostgresCluster pg = cluster("kill", 0)) {
+        try (PostgresCluster pg = cluster("kill", 0); AutoCloseable registered = FailoverIT::unregister) {
             long epoch = registerAndAwaitWatched(pg, List.of(a, b));
             assertThat(owners(pg, List.of(a, b))).as("exactly one instance owns the cluster").hasSize(1);
 
@@ -104,7 +110,7 @@ class FailoverIT {
     @Test
     void aFrozenAgentAndOneSecondLeaderStallsCauseNoFailover() throws Exception {
         QuarkusService failover = plane.startFailover("failover-calm", "group-calm", Map.of());
-        try (PostgresCluster pg = cluster("calm", 0)) {
+        try (PostgresCluster pg = cluster("calm", 0); AutoCloseable registered = FailoverIT::unregister) {
             long epoch = registerAndAwaitWatched(pg, List.of(failover));
             QuarkusService blinded = plane.agents.get(0);
             blinded.process().freeze();
@@ -133,7 +139,7 @@ class FailoverIT {
     @Test
     void aFrozenLeaderIsReplacedAndFencedWhenItWakesSoItCannotAcknowledgeWrites() throws Exception {
         QuarkusService failover = plane.startFailover("failover-zombie", "group-zombie", Map.of());
-        try (PostgresCluster pg = cluster("zombie", 1)) {
+        try (PostgresCluster pg = cluster("zombie", 1); AutoCloseable registered = FailoverIT::unregister) {
             PostgresNode old = pg.initialLeader();
             old.execute("CREATE ROLE " + APP.user() + " LOGIN PASSWORD '" + APP.password() + "'");
             old.execute("GRANT INSERT, SELECT ON t TO " + APP.user());
@@ -183,7 +189,7 @@ class FailoverIT {
                 "regent.failover.test-pause", "120s");
         QuarkusService a = plane.startFailover("failover-c1", "group-crash", pauseAfterPromotion);
         QuarkusService b = plane.startFailover("failover-c2", "group-crash", pauseAfterPromotion);
-        try (PostgresCluster pg = cluster("crash", 0)) {
+        try (PostgresCluster pg = cluster("crash", 0); AutoCloseable registered = FailoverIT::unregister) {
             long epoch = registerAndAwaitWatched(pg, List.of(a, b));
             QuarkusService owner = owners(pg, List.of(a, b)).get(0);
             QuarkusService survivor = owner == a ? b : a;
@@ -213,7 +219,7 @@ class FailoverIT {
     @Test
     void synchronousAny1Of2WithOneFollowerDownAndTheLeaderDeadRefusesLoudly() throws Exception {
         QuarkusService failover = plane.startFailover("failover-rpo", "group-rpo", Map.of());
-        try (PostgresCluster pg = cluster("rpo", 1)) {
+        try (PostgresCluster pg = cluster("rpo", 1); AutoCloseable registered = FailoverIT::unregister) {
             long epoch = registerAndAwaitWatched(pg, List.of(failover));
             pg.node("rpo-3").kill();
             Testkit.sleep(2_500); // the agents see it gone
@@ -231,6 +237,53 @@ class FailoverIT {
         }
     }
 
+    @Test
+    void aSwitchoverWithAConcurrentWriterLosesNoAcknowledgedWrite() throws Exception {
+        QuarkusService failover = plane.startFailover("failover-switch", "group-switch", Map.of());
+        try (PostgresCluster pg = cluster("switch", 1); AutoCloseable registered = FailoverIT::unregister) {
+            pg.initialLeader().execute("CREATE ROLE " + APP.user() + " LOGIN PASSWORD '" + APP.password() + "'");
+            pg.initialLeader().execute("GRANT INSERT, SELECT ON t TO " + APP.user());
+            long epoch = registerAndAwaitWatched(pg, List.of(failover));
+            try (Writer writer = Writer.start(pg, APP)) {
+                await().atMost(Duration.ofSeconds(20)).until(() -> writer.acknowledged().size() >= 20);
+                plane.send("switch", new SwitchoverRequested(UUID.randomUUID(), "switch", "switch-1", "switch-3",
+                        epoch, "alice", Instant.now(), "planned maintenance of switch-1"));
+                OperationUpdated op = await().atMost(Duration.ofSeconds(60)).until(() -> plane.operations("switch")
+                        .stream().filter(o -> o.kind() == OperationKind.SWITCHOVER).findFirst().orElse(null),
+                        o -> o != null && o.status().isFinal());
+                assertThat(op.status()).as("error: %s", op.error()).isEqualTo(OperationStatus.SUCCEEDED);
+                assertThat(op.initiator()).isEqualTo("alice");
+                assertThat(op.phases()).extracting(OperationPhase::name).containsExactly(Phases.DECIDED,
+                        Phases.FENCED, Phases.CAUGHT_UP, Phases.PROMOTED, Phases.REPOINTED, Phases.ANNOUNCED);
+                System.out.println("switchover: " + op.phases().get(5).detail());
+                int before = writer.acknowledged().size();
+                await().atMost(Duration.ofSeconds(20)).until(() -> writer.acknowledged().size() >= before + 20);
+                writer.stop();
+                PostgresNode leader = pg.node("switch-3");
+                assertThat(leader.isInRecovery()).isFalse();
+                Set<Integer> stored = leader.query("SELECT id FROM t").stream()
+                        .map(row -> ((Number) row.get("id")).intValue()).collect(Collectors.toSet());
+                assertThat(stored).as("every acknowledged write is on the new leader")
+                        .containsAll(writer.acknowledged());
+                assertThat(plane.topology("switch")).satisfies(t -> {
+                    assertThat(t.epoch()).isEqualTo(epoch + 1);
+                    assertThat(t.leader()).isEqualTo("switch-3");
+                });
+                assertAnnouncedOnceAfterPromotion("switch", epoch, op);
+                await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                        assertThat(pg.node("switch-2").walReceiverStatus()).contains("streaming"));
+            }
+        }
+    }
+
+    /** Removes the test's clusters from the registry while their servers still run. */
+    private static void unregister() throws Exception {
+        for (AutoCloseable registration : registrations) {
+            registration.close();
+        }
+        registrations.clear();
+    }
+
     private static PostgresCluster cluster(String name, int synchronousK) {
         var builder = PostgresCluster.builder().name(name).nodes(3).controlRole(CONTROL_ROLE);
         if (synchronousK > 0) {
@@ -242,9 +295,12 @@ class FailoverIT {
         return pg;
     }
 
-    /** Registers the cluster and waits until its owner has read the registry and the agents see every node. */
+    /**
+     * Registers the cluster (removed again at the end of the test, before its servers stop) and
+     * waits until its owner has read the registry and the agents see every node.
+     */
     private static long registerAndAwaitWatched(PostgresCluster pg, List<QuarkusService> instances) {
-        plane.register(pg, Map.of());
+        registrations.add(plane.register(pg, Map.of()));
         await().atMost(Duration.ofSeconds(30)).until(() -> owners(pg, instances).size() == 1);
         // three agents, three probes each of every node: enough history for a first decision
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).until(() ->
