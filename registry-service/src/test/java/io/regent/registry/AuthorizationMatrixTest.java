@@ -70,7 +70,7 @@ class AuthorizationMatrixTest {
                     return new Call("DELETE", "/api/v1/clusters/" + id + "/nodes/" + id + "-3", null);
                 }, 204, List.of("admin")),
                 new Endpoint("PUT maintenance", () -> new Call("PUT", "/api/v1/clusters/" + fresh() + "/maintenance",
-                        "{\"enabled\":true}"), 200, List.of("operator", "admin")),
+                        "{\"enabled\":true}"), 200, List.of("operator", "admin", "service")),
                 new Endpoint("PUT topology", () -> {
                     String id = fresh();
                     return new Call("PUT", "/api/v1/clusters/" + id + "/topology",

@@ -31,6 +31,7 @@ public final class ClusterState {
     private final Map<String, Instant> fencedAt = new HashMap<>();
     private Class<? extends Decision> lastDecisionKind;
     private boolean released;
+    private Instant maintenanceUntil;
 
     public ClusterState(String clusterId) {
         this.clusterId = clusterId;
@@ -91,6 +92,15 @@ public final class ClusterState {
 
     public synchronized UUID runningOperation() {
         return runningOperation;
+    }
+
+    /** When a maintenance window switched on by command ends by itself; null when it does not. */
+    public synchronized Instant maintenanceUntil() {
+        return maintenanceUntil;
+    }
+
+    public synchronized void maintenanceUntil(Instant until) {
+        maintenanceUntil = until;
     }
 
     /** Claims the cluster for one execution; false when one is already in flight or the cluster was handed over. */

@@ -82,6 +82,8 @@ public class FailoverLoop {
     private final Set<Integer> ownedPartitions = ConcurrentHashMap.newKeySet();
     private final Map<String, Instant> loadAttempts = new ConcurrentHashMap<>();
     private final Set<String> stale = ConcurrentHashMap.newKeySet();
+    /** Clusters whose tombstone was seen: replayed observations must not bring them back. */
+    private final Set<String> deleted = ConcurrentHashMap.newKeySet();
     /** Commands that arrived before their cluster was loaded or while it was busy, in order. */
     private final Map<String, Deque<RegentEvent>> pending = new HashMap<>();
     private final ExecutorService workers = Executors.newCachedThreadPool(runnable -> {
@@ -110,6 +112,7 @@ public class FailoverLoop {
                     @Override
                     public void snapshot(TopologyChanged snapshot) {
                         topologies.put(snapshot.clusterId(), snapshot);
+                        deleted.remove(snapshot.clusterId());
                         ClusterState state = owned.get(snapshot.clusterId());
                         if (state != null) {
                             state.topology(snapshot);
@@ -120,6 +123,7 @@ public class FailoverLoop {
                     @Override
                     public void deleted(String clusterId) {
                         topologies.remove(clusterId);
+                        deleted.add(clusterId);
                         ClusterState state = owned.remove(clusterId);
                         if (state != null) {
                             state.release();
@@ -181,6 +185,9 @@ public class FailoverLoop {
                         continue;
                     }
                     RegentEvent event = record.value().data();
+                    if (deleted.contains(record.key())) {
+                        continue;
+                    }
                     if (event instanceof NodeObserved observed) {
                         stateOf(observed.clusterId()).record(observed);
                     } else if (event instanceof FailoverRequested || event instanceof SwitchoverRequested
@@ -230,6 +237,9 @@ public class FailoverLoop {
 
     private void evaluate(ClusterState state, Instant now) {
         String id = state.clusterId();
+        if (!topologies.containsKey(id)) {
+            return; // not (yet) in the topology topic: unknown to the registry or deleted
+        }
         if (!state.loaded() || stale.contains(id)) {
             Instant last = loadAttempts.get(id);
             if ((last == null || last.plus(RELOAD_BACKOFF).isBefore(now)) && state.tryBusy()) {
@@ -246,6 +256,14 @@ public class FailoverLoop {
                 UUID running = state.runningOperation();
                 submit(state, () -> executor.resume(state, running));
             }
+            return;
+        }
+        Instant until = state.maintenanceUntil();
+        if (until != null && !now.isBefore(until) && state.tryBusy()) {
+            submit(state, () -> {
+                switchMaintenance(state, false, "maintenance window ended at " + until);
+                state.maintenanceUntil(null);
+            });
             return;
         }
         Deque<RegentEvent> commands = pending.get(id);
@@ -299,11 +317,19 @@ public class FailoverLoop {
             } else if (decision instanceof Decision.Refuse refuse) {
                 executor.refuse(state, refuse, OperationKind.SWITCHOVER, request.requestedBy(), request.requestId());
             }
-        } else {
-            LOG.warnf("cluster %s: %s is not handled by this version: maintenance is switched in the registry "
-                    + "(PUT /api/v1/clusters/%s/maintenance), which this service follows", state.clusterId(),
-                    command.getClass().getSimpleName(), state.clusterId());
+        } else if (command instanceof MaintenanceChanged request) {
+            String reason = (request.enabled() ? "maintenance on" : "maintenance off") + " requested by "
+                    + request.requestedBy() + (request.reason() == null ? "" : ": " + request.reason());
+            switchMaintenance(state, request.enabled(), reason);
+            state.maintenanceUntil(request.enabled() ? request.until() : null);
         }
+    }
+
+    /** The registry holds the flag (and announces it); the local view is refreshed at once. */
+    private void switchMaintenance(ClusterState state, boolean enabled, String reason) {
+        registry.maintenance(state.clusterId(), new RegistryRequests.Maintenance(enabled, reason));
+        state.topology(registry.topology(state.clusterId()));
+        LOG.infof("cluster %s: %s", state.clusterId(), reason);
     }
 
     /** Reads what the registry knows: topology, policy, a running operation, the last failover. */
@@ -338,6 +364,12 @@ public class FailoverLoop {
         workers.execute(() -> {
             try {
                 work.run();
+            } catch (jakarta.ws.rs.WebApplicationException e) {
+                if (e.getResponse().getStatus() == 404) {
+                    LOG.infof("cluster %s: no longer in the registry", state.clusterId()); // deleted meanwhile
+                } else {
+                    LOG.errorf("cluster %s: %s", state.clusterId(), e.getMessage());
+                }
             } catch (RuntimeException e) {
                 LOG.errorf("cluster %s: %s", state.clusterId(), e.getMessage());
             } finally {

@@ -35,6 +35,10 @@ public interface RegistryApi {
     @Path("/clusters/{id}/topology")
     TopologyChanged compareAndSet(@PathParam("id") String id, RegistryRequests.TopologyUpdate update);
 
+    @PUT
+    @Path("/clusters/{id}/maintenance")
+    RegistryRequests.ClusterView maintenance(@PathParam("id") String id, RegistryRequests.Maintenance maintenance);
+
     @GET
     @Path("/clusters/{id}/operations")
     RegistryRequests.OperationPage operations(@PathParam("id") String id, @QueryParam("page") int page,

@@ -27,6 +27,9 @@ public final class RegistryRequests {
             String initiator, String reason) {
     }
 
+    public record Maintenance(boolean enabled, String reason) {
+    }
+
     public record Phase(String name, Instant at, String detail) {
     }
 

@@ -45,24 +45,24 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * started per test. Every database cluster under test uses the same control-role credentials so
  * that one set of agents watches them all.
  */
-final class ControlPlane implements AutoCloseable {
+public final class ControlPlane implements AutoCloseable {
 
-    static final Credentials CONTROL_ROLE = new Credentials("regent", "control-" + HexFormat.of().formatHex(
+    public static final Credentials CONTROL_ROLE = new Credentials("regent", "control-" + HexFormat.of().formatHex(
             new SecureRandom().generateSeed(8)));
     /** Long-lived: an integration run takes longer than a usual token lives. */
-    static final String SERVICE_TOKEN = TestTokens.sign("service-account-regent-failover", List.of("regent-service"),
+    public static final String SERVICE_TOKEN = TestTokens.sign("service-account-regent-failover", List.of("regent-service"),
             Instant.now().plus(Duration.ofHours(3)));
-    static final String ADMIN_TOKEN = TestTokens.sign("alice-admin", List.of("regent-admin"),
+    public static final String ADMIN_TOKEN = TestTokens.sign("alice-admin", List.of("regent-admin"),
             Instant.now().plus(Duration.ofHours(3)));
-    static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
+    public static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private static final Duration READY = Duration.ofSeconds(90);
 
-    final KafkaBroker kafka;
+    public final KafkaBroker kafka;
     private final PostgresCluster registryDatabase;
-    final QuarkusService registry;
-    final List<QuarkusService> agents = new ArrayList<>();
+    public final QuarkusService registry;
+    public final List<QuarkusService> agents = new ArrayList<>();
     private final List<QuarkusService> started = new ArrayList<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -72,7 +72,7 @@ final class ControlPlane implements AutoCloseable {
         this.registry = registry;
     }
 
-    static ControlPlane start(int agentCount) {
+    public static ControlPlane start(int agentCount) {
         KafkaBroker kafka = KafkaBroker.start();
         PostgresCluster database = null;
         QuarkusService registry = null;
@@ -113,7 +113,7 @@ final class ControlPlane implements AutoCloseable {
     }
 
     /** A failover-service instance in its own consumer group (one group per test keeps tests apart). */
-    QuarkusService startFailover(String instance, String group, Map<String, String> extra) {
+    public QuarkusService startFailover(String instance, String group, Map<String, String> extra) {
         Map<String, String> properties = new LinkedHashMap<>(Map.of(
                 "regent.failover.instance-id", instance,
                 "regent.failover.consumer-group", group,
@@ -132,7 +132,7 @@ final class ControlPlane implements AutoCloseable {
      * {@code policy}. Closing the result removes it from the registry - do that before stopping the
      * database servers, or the instances still running would see a dead cluster.
      */
-    AutoCloseable register(PostgresCluster cluster, Map<String, Object> policy) {
+    public AutoCloseable register(PostgresCluster cluster, Map<String, Object> policy) {
         List<Map<String, Object>> nodes = new ArrayList<>();
         for (PostgresNode node : cluster.nodes()) {
             Map<String, Object> n = new LinkedHashMap<>(Map.of("name", node.name(), "host", node.host(),
@@ -155,12 +155,12 @@ final class ControlPlane implements AutoCloseable {
         };
     }
 
-    TopologyChanged topology(String cluster) {
+    public TopologyChanged topology(String cluster) {
         return read(call("GET", "/api/v1/clusters/" + cluster + "/topology", null, SERVICE_TOKEN, 200),
                 TopologyChanged.class);
     }
 
-    List<OperationUpdated> operations(String cluster) {
+    public List<OperationUpdated> operations(String cluster) {
         JsonNode page = read(call("GET", "/api/v1/clusters/" + cluster + "/operations?size=100", null,
                 SERVICE_TOKEN, 200), JsonNode.class);
         List<OperationUpdated> operations = new ArrayList<>();
@@ -169,7 +169,7 @@ final class ControlPlane implements AutoCloseable {
     }
 
     /** Every topology snapshot of the cluster on the topic, in order. */
-    List<TopologyChanged> topologyEvents(String cluster) {
+    public List<TopologyChanged> topologyEvents(String cluster) {
         List<TopologyChanged> events = new ArrayList<>();
         for (ConsumerRecord<String, EventEnvelope> record : TopicReader.readAll(kafka.bootstrapServers(),
                 Topics.TOPOLOGY.name(), cluster)) {
@@ -181,7 +181,7 @@ final class ControlPlane implements AutoCloseable {
     }
 
     /** Publishes a command to the commands topic, keyed by its cluster, as the gateway does. */
-    void send(String cluster, RegentEvent command) {
+    public void send(String cluster, RegentEvent command) {
         Map<String, Object> props = Map.of("bootstrap.servers", kafka.bootstrapServers(), "acks", "all");
         try (KafkaProducer<String, RegentEvent> producer = new KafkaProducer<>(props, new StringSerializer(),
                 new RegentEventSerializer(URI.create("/regent/it")))) {
@@ -192,14 +192,14 @@ final class ControlPlane implements AutoCloseable {
     }
 
     /** How many distinct agents have published observations of the cluster. */
-    long nodeHealthObservers(String cluster) {
+    public long nodeHealthObservers(String cluster) {
         return TopicReader.readAll(kafka.bootstrapServers(), Topics.NODE_HEALTH.name(), cluster).stream()
                 .filter(r -> r.value() != null).map(r -> r.value().data(NodeObserved.class).observerId())
                 .distinct().count();
     }
 
     /** Which failover-service instance owns which clusters. */
-    List<String> ownedBy(QuarkusService failover) {
+    public List<String> ownedBy(QuarkusService failover) {
         JsonNode ownership = read(call(failover.url(), "GET", "/failover/v1/ownership", null, null, 200),
                 JsonNode.class);
         List<String> clusters = new ArrayList<>();
@@ -254,7 +254,7 @@ final class ControlPlane implements AutoCloseable {
     }
 
     /** Stops the failover-service instances a test started (the shared services keep running). */
-    void stopFailoverInstances() {
+    public void stopFailoverInstances() {
         for (QuarkusService service : started) {
             // what the instance decided and did, for whoever reads a failed run
             System.out.println("---- " + service.name() + " (decisions and actions) ----");
@@ -286,7 +286,7 @@ final class ControlPlane implements AutoCloseable {
         }
     }
 
-    static Map<String, Object> policy(Object... keyValues) {
+    public static Map<String, Object> policy(Object... keyValues) {
         Map<String, Object> policy = new HashMap<>();
         for (int i = 0; i < keyValues.length; i += 2) {
             policy.put((String) keyValues[i], keyValues[i + 1]);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.regent.events.MaintenanceChanged;
 import io.regent.events.OperationKind;
 import io.regent.events.OperationPhase;
 import io.regent.events.OperationStatus;
@@ -273,6 +274,30 @@ class FailoverIT {
                 await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
                         assertThat(pg.node("switch-2").walReceiverStatus()).contains("streaming"));
             }
+        }
+    }
+
+    @Test
+    void maintenanceSwitchedOnByCommandSuspendsFailoverUntilItsWindowEnds() throws Exception {
+        QuarkusService failover = plane.startFailover("failover-maint", "group-maint", Map.of());
+        try (PostgresCluster pg = cluster("maint", 0); AutoCloseable registered = FailoverIT::unregister) {
+            long epoch = registerAndAwaitWatched(pg, List.of(failover));
+            Instant until = Instant.now().plusSeconds(12);
+            plane.send("maint", new MaintenanceChanged(UUID.randomUUID(), "maint", true, "oscar", Instant.now(),
+                    "storage work", until));
+            await().atMost(Duration.ofSeconds(15)).until(() -> plane.topology("maint").maintenance());
+
+            pg.initialLeader().kill();
+            Testkit.sleep(6_000); // four detection windows
+            assertThat(plane.topology("maint").epoch()).as("no failover in maintenance").isEqualTo(epoch);
+            assertThat(plane.operations("maint")).isEmpty();
+
+            TopologyChanged after = await().atMost(Duration.ofSeconds(40))
+                    .until(() -> plane.topology("maint"), t -> t.epoch() == epoch + 1);
+            assertThat(after.maintenance()).isFalse();
+            assertThat(Instant.now()).isAfter(until);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(onlyFailover("maint", epoch).status()).isEqualTo(OperationStatus.SUCCEEDED));
         }
     }
 

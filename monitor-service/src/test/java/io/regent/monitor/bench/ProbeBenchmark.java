@@ -1,18 +1,18 @@
 package io.regent.monitor.bench;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.distribution.HistogramSnapshot;
+import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 import io.quarkus.test.junit.QuarkusTest;
 import io.regent.events.Engine;
-import io.regent.events.NodeObserved;
 import io.regent.events.NodeRole;
 import io.regent.events.Replication;
-import io.regent.events.Topics;
 import io.regent.events.TopologyChanged;
 import io.regent.events.TopologyNode;
 import io.regent.monitor.topology.WatchedNodes;
-import io.regent.testkit.kafka.TopicReader;
 import io.regent.testkit.postgres.PostgresCluster;
 import io.regent.testkit.postgres.PostgresNode;
-import io.regent.testkit.quarkus.KafkaTestResource;
 import jakarta.inject.Inject;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
@@ -20,14 +20,15 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * How many node probes per second one agent sustains at 1 Hz per node: 500, then 2,000 node
  * entries that point at the three real servers of the test cluster (one connection each, as
- * distinct nodes would need). Latency is the probes' own {@code probeMillis}, read back from the
- * node-health topic; CPU and heap are this JVM's (agent, Kafka client and harness together).
+ * distinct nodes would need). Probes, latency percentiles, published and dropped observations are
+ * the agent's own meters; CPU and heap are this JVM's (agent, Kafka client and harness together).
  *
  * <pre>./mvnw -Pbench -pl monitor-service -am verify -Dsurefire.failIfNoSpecifiedTests=false \
  *     -Dregent.testkit.pg.max-connections=2300 -Dsurefire.argLine="-Xmx512m -XX:+UseSerialGC" [-Dbench.sizes=500,2000]
@@ -43,6 +44,9 @@ class ProbeBenchmark {
     @Inject
     WatchedNodes watched;
 
+    @Inject
+    MeterRegistry meters;
+
     @Test
     void probesPerSecondAtOneHertzPerNode() throws Exception {
         PostgresCluster cluster = io.regent.monitor.MonitoredClusterResource.cluster();
@@ -50,16 +54,21 @@ class ProbeBenchmark {
         List<String> json = new ArrayList<>();
         int[] sizes = java.util.Arrays.stream(System.getProperty("bench.sizes", "500,2000").split(","))
                 .map(String::strip).mapToInt(Integer::parseInt).toArray();
+        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         for (int nodes : sizes) {
             List<String> clusters = register(cluster, nodes);
             Thread.sleep(WARM_UP.toMillis());
-            Instant from = Instant.now();
+            Timer latency = meters.get("regent.probe.latency").timer();
+            long probesBefore = latency.count();
+            double errorsBefore = errors();
+            double publishedBefore = counter("regent.observations.published");
+            double droppedBefore = counter("regent.observations.dropped");
+            long started = System.nanoTime();
             double maxCpu = 0;
             long maxHeap = 0;
             double cpuSum = 0;
             int samples = 0;
-            var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-            long end = System.nanoTime() + MEASURE.toNanos();
+            long end = started + MEASURE.toNanos();
             while (System.nanoTime() < end) {
                 Thread.sleep(1_000);
                 double cpu = os.getProcessCpuLoad() * os.getAvailableProcessors();
@@ -68,45 +77,52 @@ class ProbeBenchmark {
                 maxCpu = Math.max(maxCpu, cpu);
                 maxHeap = Math.max(maxHeap, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
             }
-            Instant to = Instant.now();
-            // stop probing these entries and let the publisher drain before reading, once, what arrived
+            double seconds = (System.nanoTime() - started) / 1e9;
+            // the agent's own meters: every probe it ran in the window and its latency percentiles
+            // (over the last ~30 s), what it handed to Kafka and what it had to drop
+            HistogramSnapshot snapshot = latency.takeSnapshot();
+            double probesPerSecond = (latency.count() - probesBefore) / seconds;
+            double errorsPerSecond = (errors() - errorsBefore) / seconds;
+            double publishedPerSecond = (counter("regent.observations.published") - publishedBefore) / seconds;
+            double dropped = counter("regent.observations.dropped") - droppedBefore;
+            long skipped = (long) meters.get("regent.probe.skipped").gauge().value();
             clusters.forEach(watched::remove);
             Thread.sleep(3_000);
-            long count = 0;
-            long unreachable = 0;
-            List<Long> latencies = new ArrayList<>();
-            java.util.Set<String> keys = new java.util.HashSet<>(clusters);
-            for (var record : TopicReader.readAll(KafkaTestResource.broker().bootstrapServers(),
-                    Topics.NODE_HEALTH.name())) {
-                if (record.value() == null || !keys.contains(record.key())) {
-                    continue;
-                }
-                NodeObserved o = record.value().data(NodeObserved.class);
-                if (o.observedAt().isAfter(from) && o.observedAt().isBefore(to)) {
-                    count++;
-                    latencies.add(o.probeMillis());
-                    if (!o.reachable()) {
-                        unreachable++;
-                    }
-                }
-            }
-            long[] millis = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
-            double seconds = Duration.between(from, to).toMillis() / 1000.0;
-            rows.add(String.format(Locale.ROOT, "%6d %10.0f %8d %8d %8d %8d %8d %8.2f %8.2f %8d", nodes,
-                    count / seconds, unreachable, pct(millis, 50), pct(millis, 95), pct(millis, 99), pct(millis, 100),
-                    cpuSum / Math.max(1, samples), maxCpu, maxHeap / (1024 * 1024)));
-            json.add(String.format(Locale.ROOT, "{\"nodes\":%d,\"probesPerSecond\":%.0f,\"unreachable\":%d,"
-                    + "\"p50Ms\":%d,\"p95Ms\":%d,\"p99Ms\":%d,\"maxMs\":%d,\"cpuCoresAvg\":%.2f,\"cpuCoresMax\":%.2f,"
-                    + "\"heapMaxMb\":%d}", nodes, count / seconds, unreachable, pct(millis, 50), pct(millis, 95),
-                    pct(millis, 99), pct(millis, 100), cpuSum / Math.max(1, samples), maxCpu,
-                    maxHeap / (1024 * 1024)));
+            rows.add(String.format(Locale.ROOT, "%6d %10.0f %9.0f %8.1f %8.0f %8.1f %8.1f %8.1f %8.2f %8.2f %8d %8d",
+                    nodes, probesPerSecond, publishedPerSecond, errorsPerSecond, dropped, ms(snapshot, 0.5),
+                    ms(snapshot, 0.95), ms(snapshot, 0.99), cpuSum / Math.max(1, samples), maxCpu,
+                    maxHeap / (1024 * 1024), skipped));
+            json.add(String.format(Locale.ROOT, "{\"nodes\":%d,\"probesPerSecond\":%.0f,\"publishedPerSecond\":%.0f,"
+                    + "\"errorsPerSecond\":%.1f,\"dropped\":%.0f,\"p50Ms\":%.1f,\"p95Ms\":%.1f,\"p99Ms\":%.1f,"
+                    + "\"cpuCoresAvg\":%.2f,\"cpuCoresMax\":%.2f,\"heapMaxMb\":%d,\"skippedTotal\":%d}", nodes,
+                    probesPerSecond, publishedPerSecond, errorsPerSecond, dropped, ms(snapshot, 0.5),
+                    ms(snapshot, 0.95), ms(snapshot, 0.99), cpuSum / Math.max(1, samples), maxCpu,
+                    maxHeap / (1024 * 1024), skipped));
         }
         System.out.println();
         System.out.println("Probe benchmark: 1 Hz per node, " + MEASURE.toSeconds() + " s per size, heap limit "
                 + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MB");
-        System.out.println(" nodes  probes/s unreach   p50 ms   p95 ms   p99 ms   max ms  cpu avg  cpu max  heap MB");
+        System.out.println(" nodes   probes/s published errors/s  dropped   p50 ms   p95 ms   p99 ms  cpu avg  cpu max"
+                + "  heap MB  skipped");
         rows.forEach(System.out::println);
         System.out.println("[" + String.join(",", json) + "]");
+    }
+
+    private double errors() {
+        return meters.find("regent.probe.errors").counters().stream().mapToDouble(c -> c.count()).sum();
+    }
+
+    private double counter(String name) {
+        return meters.find(name).counters().stream().mapToDouble(c -> c.count()).sum();
+    }
+
+    private static double ms(HistogramSnapshot snapshot, double percentile) {
+        for (ValueAtPercentile value : snapshot.percentileValues()) {
+            if (value.percentile() == percentile) {
+                return value.value(TimeUnit.MILLISECONDS);
+            }
+        }
+        return Double.NaN;
     }
 
     /** Registers {@code nodes} entries in clusters of 100, spread over the cluster's servers. */

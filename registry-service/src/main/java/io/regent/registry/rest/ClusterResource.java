@@ -158,7 +158,7 @@ public class ClusterResource {
 
     @PUT
     @Path("/{id}/maintenance")
-    @RolesAllowed({Roles.OPERATOR, Roles.ADMIN})
+    @RolesAllowed({Roles.OPERATOR, Roles.ADMIN, Roles.SERVICE}) // the service applies MaintenanceChanged commands
     @Operation(summary = "Switch maintenance on or off: no automatic action while on")
     public ClusterResponse maintenance(@PathParam("id") String id, @Valid @NotNull MaintenanceRequest request) {
         return response(clusters.setMaintenance(id, request.enabled(), request.reason(),
