@@ -264,8 +264,8 @@ public class FailoverExecutor {
         if (current.epoch() == epoch) {
             return false;
         }
-        if (current.epoch() == epoch + 1 && op.toNode().equals(current.leader())
-                && op.operationId().equals(current.operationId())) {
+        // one leader change runs per cluster at a time, so epoch + 1 with this target is this operation's
+        if (current.epoch() == epoch + 1 && op.toNode().equals(current.leader())) {
             finishSucceeded(state, op, current); // announced before a crash; only the finish was missing
         } else {
             finish(state, op, OperationStatus.FAILED, null, "the topology moved on to epoch " + current.epoch()

@@ -6,7 +6,7 @@ import io.regent.events.OperationKind;
 import io.regent.events.OperationPhase;
 import io.regent.events.OperationUpdated;
 import io.regent.events.Phases;
-import io.regent.failover.it.ControlPlane;
+import io.regent.testkit.stack.ControlPlane;
 import io.regent.testkit.postgres.PostgresCluster;
 import io.regent.testkit.postgres.PostgresNode;
 import java.sql.Connection;

@@ -1,6 +1,6 @@
 package io.regent.failover.it;
 
-import static io.regent.failover.it.ControlPlane.CONTROL_ROLE;
+import static io.regent.testkit.stack.ControlPlane.CONTROL_ROLE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -18,6 +18,7 @@ import io.regent.testkit.postgres.Credentials;
 import io.regent.testkit.postgres.PostgresCluster;
 import io.regent.testkit.postgres.PostgresNode;
 import io.regent.testkit.quarkus.QuarkusService;
+import io.regent.testkit.stack.ControlPlane;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;

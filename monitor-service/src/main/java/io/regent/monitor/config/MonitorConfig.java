@@ -34,12 +34,23 @@ public interface MonitorConfig {
 
     Buffer buffer();
 
+    Registry registry();
+
     /**
      * Credentials for the nodes by name. Today every cluster uses {@code default} (topology snapshots
      * do not carry a cluster's credentialsRef); the map leaves room for per-cluster references.
      * Passwords are never logged.
      */
     Map<String, NodeCredentials> credentials();
+
+    interface Registry {
+        /** Load every cluster's topology over REST at start (the topic alone would also do, while it retains it). */
+        @WithDefault("true")
+        boolean initialLoad();
+
+        /** Bearer token of the agent's service identity ({@code regent-service} role). */
+        java.util.Optional<String> token();
+    }
 
     interface Buffer {
         /** Observations kept while Kafka is unreachable; beyond it the oldest are dropped and counted. */

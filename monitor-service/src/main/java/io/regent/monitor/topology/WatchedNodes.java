@@ -19,6 +19,8 @@ public class WatchedNodes {
     private static final Logger LOG = Logger.getLogger(WatchedNodes.class);
 
     private final Map<String, List<NodeTarget>> byCluster = new ConcurrentHashMap<>();
+    /** The epoch and time of the snapshot each cluster's nodes come from: an older one is ignored. */
+    private final Map<String, TopologyChanged> applied = new ConcurrentHashMap<>();
     private final MonitorConfig config;
 
     public WatchedNodes(MonitorConfig config) {
@@ -30,7 +32,13 @@ public class WatchedNodes {
      * cluster's credentialsRef, so every cluster uses the {@code default} credentials until the agent
      * loads clusters from the registry.
      */
-    public void apply(TopologyChanged snapshot) {
+    public synchronized void apply(TopologyChanged snapshot) {
+        TopologyChanged current = applied.get(snapshot.clusterId());
+        if (current != null && (snapshot.epoch() < current.epoch()
+                || (snapshot.epoch() == current.epoch() && snapshot.changedAt().isBefore(current.changedAt())))) {
+            return; // the registry's newer state arrived first (initial load), then the topic's history
+        }
+        applied.put(snapshot.clusterId(), snapshot);
         MonitorConfig.NodeCredentials credentials = config.credentials().get("default");
         if (credentials == null) {
             LOG.warnf("no credentials for cluster %s (regent.monitor.credentials.default.*): not probed",
@@ -51,7 +59,8 @@ public class WatchedNodes {
     }
 
     /** A deleted cluster (tombstone): stop probing its nodes. */
-    public List<NodeTarget> remove(String clusterId) {
+    public synchronized List<NodeTarget> remove(String clusterId) {
+        applied.remove(clusterId);
         List<NodeTarget> removed = byCluster.remove(clusterId);
         if (removed != null) {
             LOG.infof("cluster %s removed: no longer probed", clusterId);

@@ -47,6 +47,15 @@ public interface RegistryConfig {
         boolean enabled();
     }
 
+    TopologyViewConfig topologyView();
+
+    /** The in-memory topology every read is served from. */
+    interface TopologyViewConfig {
+        /** Follow the topology topic for other registry instances' changes (off: this instance's only). */
+        @WithDefault("true")
+        boolean followTopic();
+    }
+
     /** Failover policy of a cluster created without one. */
     interface ClusterDefaults {
         /** From each agent's first failed probe; with 1 s probes it rides out a 1 s leader stall. */

@@ -41,10 +41,12 @@ public class ClusterService {
     private final CredentialsCipher cipher;
     private final EntityManager entityManager;
     private final RegistryConfig config;
+    private final TopologyView view;
 
     public ClusterService(ClusterRepository clusters, OutboxWriter outbox, CredentialsCipher cipher,
-            EntityManager entityManager, RegistryConfig config) {
+            EntityManager entityManager, RegistryConfig config, TopologyView view) {
         this.clusters = clusters;
+        this.view = view;
         this.outbox = outbox;
         this.cipher = cipher;
         this.entityManager = entityManager;
@@ -236,10 +238,14 @@ public class ClusterService {
         return cluster;
     }
 
-    /** A read: no JTA transaction, the request-scoped session reads in one query. */
+    /** A read from memory ({@link TopologyView}); on a miss, one query without a JTA transaction. */
     public TopologyChanged topology(String clusterId) {
-        ClusterEntity cluster = clusters.requireWithNodes(clusterId);
-        return Snapshots.topology(cluster, cluster.updatedAt, null, null);
+        return view.get(clusterId).orElseGet(() -> {
+            ClusterEntity cluster = clusters.requireWithNodes(clusterId);
+            TopologyChanged snapshot = Snapshots.topology(cluster, cluster.updatedAt, null, null);
+            view.offer(snapshot);
+            return snapshot;
+        });
     }
 
     /**

@@ -4,6 +4,7 @@ import io.regent.events.EventCodec;
 import io.regent.events.EventType;
 import io.regent.events.RegentEvent;
 import io.regent.events.Topics;
+import io.regent.events.TopologyChanged;
 import io.regent.registry.config.RegistryConfig;
 import io.regent.registry.domain.OutboxEntity;
 import io.regent.registry.repository.OutboxRepository;
@@ -14,6 +15,8 @@ import jakarta.transaction.Synchronization;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import java.net.URI;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -32,10 +35,12 @@ public class OutboxWriter {
     private final TransactionSynchronizationRegistry transactions;
     private final Event<OutboxCommitted> committed;
     private final EventCodec codec;
+    private final TopologyView view;
 
     public OutboxWriter(OutboxRepository outbox, TransactionSynchronizationRegistry transactions,
-            Event<OutboxCommitted> committed, RegistryConfig config) {
+            Event<OutboxCommitted> committed, RegistryConfig config, TopologyView view) {
         this.outbox = outbox;
+        this.view = view;
         this.transactions = transactions;
         this.committed = committed;
         this.codec = new EventCodec(URI.create(config.outbox().source()));
@@ -44,11 +49,15 @@ public class OutboxWriter {
     public void append(RegentEvent event, Instant at) {
         UUID id = UUID.randomUUID();
         write(id, EventType.of(event).topic().name(), event.clusterId(), codec.encode(event, id.toString(), at), at);
+        if (event instanceof TopologyChanged snapshot) {
+            afterCommit(() -> view.offer(snapshot));
+        }
     }
 
     /** A tombstone on the compacted topology topic: the cluster is gone. */
     public void topologyTombstone(String clusterId, Instant at) {
         write(UUID.randomUUID(), Topics.TOPOLOGY.name(), clusterId, null, at);
+        afterCommit(() -> view.forget(clusterId));
     }
 
     private void write(UUID id, String topic, String key, byte[] payload, Instant at) {
@@ -62,6 +71,18 @@ public class OutboxWriter {
         Object marker = OutboxWriter.class;
         if (transactions.getResource(marker) == null) {
             transactions.putResource(marker, Boolean.TRUE);
+            afterCommit(() -> committed.fire(new OutboxCommitted())); // wakes the relay once per transaction
+        }
+    }
+
+    /** Runs after this transaction commits, in order; nothing happens on a rollback. */
+    @SuppressWarnings("unchecked")
+    private void afterCommit(Runnable action) {
+        Object key = Runnable.class; // this transaction's after-commit actions
+        List<Runnable> actions = (List<Runnable>) transactions.getResource(key);
+        if (actions == null) {
+            List<Runnable> pending = new ArrayList<>();
+            transactions.putResource(key, pending);
             transactions.registerInterposedSynchronization(new Synchronization() {
                 @Override
                 public void beforeCompletion() {
@@ -70,10 +91,12 @@ public class OutboxWriter {
                 @Override
                 public void afterCompletion(int status) {
                     if (status == Status.STATUS_COMMITTED) {
-                        committed.fire(new OutboxCommitted());
+                        pending.forEach(Runnable::run);
                     }
                 }
             });
+            actions = pending;
         }
+        actions.add(action);
     }
 }

@@ -1,4 +1,4 @@
-package io.regent.failover.it;
+package io.regent.testkit.stack;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -43,7 +43,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * The whole control plane as separate processes, as it runs in production: a Kafka broker, the
  * registry (packaged, on its own PostgreSQL), monitor agents, and failover-service instances
  * started per test. Every database cluster under test uses the same control-role credentials so
- * that one set of agents watches them all.
+ * that one set of agents watches them all. The packaged services are found through the system
+ * properties {@code regent.it.registry-jar}, {@code regent.it.monitor-jar} and
+ * {@code regent.it.failover-jar} (a module's failsafe configuration sets them).
  */
 public final class ControlPlane implements AutoCloseable {
 
@@ -73,6 +75,11 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     public static ControlPlane start(int agentCount) {
+        return start(agentCount, Map.of());
+    }
+
+    /** @param registryProperties extra system properties of the registry (e.g. to switch its outbox off) */
+    public static ControlPlane start(int agentCount, Map<String, String> registryProperties) {
         KafkaBroker kafka = KafkaBroker.start();
         PostgresCluster database = null;
         QuarkusService registry = null;
@@ -85,23 +92,20 @@ public final class ControlPlane implements AutoCloseable {
             db.execute("CREATE DATABASE regent OWNER regent_app");
             byte[] key = new byte[32];
             new SecureRandom().nextBytes(key);
-            registry = QuarkusService.start("registry", jar("registry"), Map.of(
+            Map<String, String> properties = new LinkedHashMap<>(Map.of(
                     "kafka.bootstrap.servers", kafka.bootstrapServers(),
                     "quarkus.datasource.jdbc.url", db.jdbcUrl("regent"),
                     "quarkus.datasource.username", "regent_app",
                     "quarkus.oidc.auth-server-url", "",
                     "quarkus.oidc.public-key", TestTokens.PUBLIC_KEY,
-                    "regent.registry.outbox.poll-interval", "200ms"),
+                    "regent.registry.outbox.poll-interval", "200ms"));
+            properties.putAll(registryProperties);
+            registry = QuarkusService.start("registry", jar("registry"), properties,
                     Map.of("REGENT_REGISTRY_DB_PASSWORD", password,
                             "REGENT_REGISTRY_CREDENTIALS_KEY", Base64.getEncoder().encodeToString(key)), READY);
             ControlPlane plane = new ControlPlane(kafka, database, registry);
             for (int i = 1; i <= agentCount; i++) {
-                plane.agents.add(QuarkusService.start("agent-" + i, jar("monitor"), Map.of(
-                        "regent.monitor.agent-id", "agent-" + i,
-                        "regent.monitor.zone", "zone-" + i,
-                        "kafka.bootstrap.servers", kafka.bootstrapServers(),
-                        "regent.monitor.credentials.default.username", CONTROL_ROLE.user()),
-                        Map.of("REGENT_NODE_PASSWORD", CONTROL_ROLE.password()), READY));
+                plane.startAgent("agent-" + i, "zone-" + i);
             }
             return plane;
         } catch (RuntimeException e) {
@@ -110,6 +114,19 @@ public final class ControlPlane implements AutoCloseable {
             closeQuietly(kafka);
             throw e;
         }
+    }
+
+    /** A monitor agent that loads the registry over REST with the service token, then follows the topic. */
+    public QuarkusService startAgent(String id, String zone) {
+        QuarkusService agent = QuarkusService.start(id, jar("monitor"), Map.of(
+                "regent.monitor.agent-id", id,
+                "regent.monitor.zone", zone,
+                "kafka.bootstrap.servers", kafka.bootstrapServers(),
+                "quarkus.rest-client.registry.url", registry.url().toString(),
+                "regent.monitor.credentials.default.username", CONTROL_ROLE.user()),
+                Map.of("REGENT_NODE_PASSWORD", CONTROL_ROLE.password(), "REGENT_SERVICE_TOKEN", SERVICE_TOKEN), READY);
+        agents.add(agent);
+        return agent;
     }
 
     /** A failover-service instance in its own consumer group (one group per test keeps tests apart). */

@@ -1,0 +1,60 @@
+package io.regent.monitor.topology;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import io.regent.events.TopologyChanged;
+import io.regent.monitor.config.MonitorConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.MultivaluedHashMap;
+import jakarta.ws.rs.core.MultivaluedMap;
+import java.util.List;
+import org.eclipse.microprofile.rest.client.annotation.RegisterClientHeaders;
+import org.eclipse.microprofile.rest.client.ext.ClientHeadersFactory;
+import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
+
+/** The part of the registry's REST API the agent reads, with its service identity. */
+@RegisterRestClient(configKey = "registry")
+@RegisterClientHeaders(RegistryApi.ServiceIdentity.class)
+@Path("/api/v1/clusters")
+@Produces(MediaType.APPLICATION_JSON)
+public interface RegistryApi {
+
+    @GET
+    ClusterPage clusters(@QueryParam("page") int page, @QueryParam("size") int size);
+
+    @GET
+    @Path("/{id}/topology")
+    TopologyChanged topology(@PathParam("id") String id);
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record ClusterPage(List<ClusterId> items, long total) {
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record ClusterId(String id) {
+    }
+
+    /** Adds the configured bearer token (Keycloak client credentials replace it with the gateway issue). */
+    @ApplicationScoped
+    class ServiceIdentity implements ClientHeadersFactory {
+
+        private final MonitorConfig config;
+
+        public ServiceIdentity(MonitorConfig config) {
+            this.config = config;
+        }
+
+        @Override
+        public MultivaluedMap<String, String> update(MultivaluedMap<String, String> incoming,
+                MultivaluedMap<String, String> outgoing) {
+            MultivaluedMap<String, String> headers = new MultivaluedHashMap<>();
+            config.registry().token().ifPresent(token -> headers.add("Authorization", "Bearer " + token));
+            return headers;
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package io.regent.registry.service;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.regent.events.TopologyChanged;
+import io.regent.events.kafka.TopologyFeed;
+import io.regent.registry.config.RegistryConfig;
+import io.smallrye.common.annotation.Identifier;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The current topology of every cluster in memory, so that reads - the hot path: agents, the
+ * gateway, routing checks - cost no database round trip. Kept current by this instance's own
+ * commits (applied right after commit, before the response is sent: a writer reads its write) and
+ * by the compacted topology topic (other instances' commits, within the outbox lag). A newer
+ * snapshot (epoch, then time) always wins; a miss reads the database.
+ */
+@ApplicationScoped
+public class TopologyView {
+
+    private final Map<String, TopologyChanged> snapshots = new ConcurrentHashMap<>();
+    private final RegistryConfig config;
+    private final Map<String, Object> kafkaConfig;
+    private TopologyFeed feed;
+
+    public TopologyView(RegistryConfig config, @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig) {
+        this.config = config;
+        this.kafkaConfig = kafkaConfig;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        if (config.topologyView().followTopic()) {
+            feed = TopologyFeed.start(kafkaConfig, "regent-registry-topology-view", new TopologyFeed.Listener() {
+                @Override
+                public void snapshot(TopologyChanged snapshot) {
+                    offer(snapshot);
+                }
+
+                @Override
+                public void deleted(String clusterId) {
+                    forget(clusterId);
+                }
+            });
+        }
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        if (feed != null) {
+            feed.close();
+        }
+    }
+
+    public Optional<TopologyChanged> get(String clusterId) {
+        return Optional.ofNullable(snapshots.get(clusterId));
+    }
+
+    /** Keeps {@code snapshot} unless a newer one of the cluster is known. */
+    public void offer(TopologyChanged snapshot) {
+        snapshots.merge(snapshot.clusterId(), snapshot, (current, next) -> next.epoch() > current.epoch()
+                || (next.epoch() == current.epoch() && !next.changedAt().isBefore(current.changedAt()))
+                ? next : current);
+    }
+
+    public void forget(String clusterId) {
+        snapshots.remove(clusterId);
+    }
+}
