@@ -49,10 +49,11 @@ class TwoAgentsIT {
                     assertThat(observersByNode).containsOnlyKeys("quorum-1", "quorum-2", "quorum-3");
                     assertThat(observersByNode.values()).allSatisfy(ids -> assertThat(ids)
                             .containsExactlyInAnyOrder("agent-a", "agent-b"));
-                    // each agent keeps probing on its own: several observations of the leader from each
+                    // each agent keeps probing on its own: several successful probes of the leader from each
+                    // (a first probe that logs in while the machine is busy may time out, and says so)
                     for (String agent : List.of("agent-a", "agent-b")) {
                         List<NodeObserved> mine = observed.stream().filter(o -> o.observerId().equals(agent)
-                                && o.node().equals("quorum-1")).toList();
+                                && o.node().equals("quorum-1") && o.reachable()).toList();
                         assertThat(mine).hasSizeGreaterThanOrEqualTo(3)
                                 .allSatisfy(o -> assertThat(o.role()).isEqualTo(NodeRole.LEADER));
                         assertThat(mine.get(0).observerZone()).isEqualTo(agent.equals("agent-a") ? "zone-a"
