@@ -142,6 +142,13 @@ final class PostgresActions {
         });
     }
 
+    void checkpoint(NodeTarget node, Duration timeout) {
+        withConnection(node, timeout, "checkpoint", (connection, deadline) -> {
+            execute(connection, "CHECKPOINT");
+            return null;
+        });
+    }
+
     long writeBarrier(NodeTarget leader, Duration timeout) {
         return withConnection(leader, timeout, "write barrier", (connection, deadline) -> {
             if (inRecovery(connection)) {

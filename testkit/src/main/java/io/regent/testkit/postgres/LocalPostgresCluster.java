@@ -149,7 +149,11 @@ final class LocalPostgresCluster implements PostgresCluster {
                 "GRANT pg_signal_backend TO " + controlRole.user(),
                 "GRANT EXECUTE ON FUNCTION pg_promote(boolean, integer) TO " + controlRole.user(),
                 "GRANT EXECUTE ON FUNCTION pg_reload_conf() TO " + controlRole.user(),
-                "GRANT EXECUTE ON FUNCTION pg_logical_emit_message(boolean, text, text) TO " + controlRole.user()));
+                "GRANT EXECUTE ON FUNCTION pg_logical_emit_message(boolean, text, text) TO " + controlRole.user(),
+                // pg_rewind's source role (a node agent rejoining an old leader)
+                "GRANT EXECUTE ON FUNCTION pg_ls_dir(text, boolean, boolean), pg_stat_file(text, boolean), "
+                        + "pg_read_binary_file(text), pg_read_binary_file(text, bigint, bigint, boolean) TO "
+                        + controlRole.user()));
         if (version >= 150000) {
             statements.add("GRANT pg_checkpoint TO " + controlRole.user());
             statements.add("GRANT ALTER SYSTEM ON PARAMETER primary_conninfo, synchronous_standby_names, "

@@ -1,0 +1,196 @@
+package io.regent.engines.postgres;
+
+import io.regent.engines.EngineActionException;
+import io.regent.engines.NodeTarget;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.UserPrincipalLookupService;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * Node-local repairs that need the data directory, so only an agent next to the node can do them:
+ * turn an old leader into a follower of the new one with {@code pg_rewind}, or rebuild a node from
+ * scratch with {@code pg_basebackup}. The server must be stopped; the caller starts it afterwards.
+ * Both end with the node's own settings restored (the tools copy the leader's configuration) and a
+ * follower configuration pointing at {@code leader}. Measured pitfalls are in DESIGN.md.
+ */
+public final class PostgresNodeRepair {
+
+    /** Settings copied from the leader that must not survive on a follower. */
+    private static final Set<String> LEADER_ONLY = Set.of("primary_conninfo", "synchronous_standby_names",
+            "default_transaction_read_only", "primary_slot_name");
+
+    private final PostgresActions actions;
+
+    public PostgresNodeRepair(String applicationName) {
+        this.actions = new PostgresActions(applicationName);
+    }
+
+    /** What a rewind did, for the operation's phases. */
+    public record Outcome(boolean rewound, String detail) {
+    }
+
+    /**
+     * Rewinds the stopped {@code node} onto {@code leader}'s timeline. {@code pg_rewind} recovers a
+     * node that crashed first (PostgreSQL 13+ runs crash recovery in single-user mode).
+     */
+    public Outcome rewind(LocalNode node, NodeTarget leader, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        // without a checkpoint on the new leader pg_rewind can wrongly find "no rewind required"
+        actions.checkpoint(leader, remaining(deadline));
+        String output = run(node, List.of(node.binDirectory().resolve("pg_rewind").toString(),
+                "--target-pgdata=" + node.dataDirectory(), "--source-server=" + sourceServer(leader)),
+                Map.of("PGPASSWORD", leader.password() == null ? "" : leader.password()), remaining(deadline),
+                "pg_rewind of " + node.name() + " from " + leader.name());
+        boolean rewound = !output.contains("no rewind required");
+        configureFollower(node, leader);
+        return new Outcome(rewound, rewound ? node.name() + " rewound onto " + leader.name() + "'s timeline"
+                : node.name() + " had not diverged from " + leader.name());
+    }
+
+    /**
+     * Replaces the stopped {@code node}'s data directory with a fresh copy of {@code leader}'s (the
+     * old one, if any, is kept beside it as {@code <dir>.replaced-<millis>} for a person to inspect).
+     */
+    public void rebuild(LocalNode node, NodeTarget leader, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Path data = node.dataDirectory();
+        try {
+            if (Files.exists(data) && !isEmpty(data)) {
+                Files.move(data, data.resolveSibling(data.getFileName() + ".replaced-" + System.currentTimeMillis()));
+            }
+            Files.createDirectories(data);
+            Files.setPosixFilePermissions(data, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            chown(node, data);
+        } catch (IOException e) {
+            throw new EngineActionException("rebuild " + node.name() + ": cannot prepare " + data + ": " + e.getMessage(),
+                    e);
+        }
+        run(node, List.of(node.binDirectory().resolve("pg_basebackup").toString(), "-D", data.toString(),
+                "-h", leader.host(), "-p", Integer.toString(leader.port()), "-U", node.replicationUser(),
+                "-X", "stream", "-c", "fast", "--no-password"),
+                Map.of("PGPASSWORD", node.replicationPassword() == null ? "" : node.replicationPassword()),
+                remaining(deadline), "pg_basebackup of " + node.name() + " from " + leader.name());
+        configureFollower(node, leader);
+    }
+
+    /** Node settings back, leader-only settings out, {@code primary_conninfo} to {@code leader}, standby.signal. */
+    private void configureFollower(LocalNode node, NodeTarget leader) {
+        Path data = node.dataDirectory();
+        try {
+            StringBuilder own = new StringBuilder("# written by Regent for node " + node.name() + "\n");
+            node.nodeSettings().forEach((key, value) -> own.append(key).append(" = ").append(quote(value)).append('\n'));
+            write(node, data.resolve(LocalNode.NODE_CONF), own.toString());
+
+            Path conf = data.resolve("postgresql.conf");
+            String include = "include_if_exists = '" + LocalNode.NODE_CONF + "'";
+            String main = Files.exists(conf) ? Files.readString(conf) : "";
+            if (!main.contains(include)) {
+                write(node, conf, main + (main.endsWith("\n") || main.isEmpty() ? "" : "\n") + include + "\n");
+            }
+
+            Path auto = data.resolve("postgresql.auto.conf");
+            List<String> kept = new ArrayList<>();
+            if (Files.exists(auto)) {
+                for (String line : Files.readAllLines(auto)) {
+                    String key = line.split("=", 2)[0].strip();
+                    if (!LEADER_ONLY.contains(key)) {
+                        kept.add(line);
+                    }
+                }
+            }
+            kept.add("primary_conninfo = " + quote(Conninfo.format(new java.util.LinkedHashMap<>(Map.of(
+                    "host", leader.host(), "port", Integer.toString(leader.port()), "user", node.replicationUser(),
+                    "password", node.replicationPassword() == null ? "" : node.replicationPassword(),
+                    "application_name", node.name())))));
+            write(node, auto, String.join("\n", kept) + "\n");
+            write(node, data.resolve("standby.signal"), "");
+        } catch (IOException e) {
+            throw new EngineActionException("configuring " + node.name() + " as a follower of " + leader.name()
+                    + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static String sourceServer(NodeTarget leader) {
+        return Conninfo.format(new java.util.LinkedHashMap<>(Map.of("host", leader.host(),
+                "port", Integer.toString(leader.port()), "user", leader.username(), "dbname", leader.database())));
+    }
+
+    /** Runs a PostgreSQL tool as the data directory's owner; its output is the error message when it fails. */
+    private static String run(LocalNode node, List<String> command, Map<String, String> environment, Duration timeout,
+            String what) {
+        List<String> full = new ArrayList<>();
+        if (node.osUser().isPresent() && "root".equals(System.getProperty("user.name"))) {
+            String user = node.osUser().get();
+            full.addAll(List.of("setpriv", "--reuid=" + user, "--regid=" + user, "--init-groups", "--"));
+        }
+        full.addAll(command);
+        ProcessBuilder builder = new ProcessBuilder(full).redirectErrorStream(true)
+                .directory(node.dataDirectory().getParent().toFile());
+        builder.environment().putAll(environment);
+        try {
+            Process process = builder.start();
+            process.getOutputStream().close();
+            byte[] out = process.getInputStream().readAllBytes(); // ends when the tool exits
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                throw new EngineActionException(what + " did not finish within " + timeout.toSeconds() + " s");
+            }
+            String output = new String(out, StandardCharsets.UTF_8);
+            if (process.exitValue() != 0) {
+                throw new EngineActionException(what + " failed (exit " + process.exitValue() + "): "
+                        + output.lines().skip(Math.max(0, output.lines().count() - 8)).collect(Collectors.joining(" | ")));
+            }
+            return output;
+        } catch (IOException e) {
+            throw new EngineActionException(what + " could not run: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EngineActionException(what + " interrupted", e);
+        }
+    }
+
+    private static void write(LocalNode node, Path file, String content) throws IOException {
+        Files.writeString(file, content);
+        chown(node, file);
+    }
+
+    private static void chown(LocalNode node, Path path) throws IOException {
+        if (node.osUser().isPresent() && "root".equals(System.getProperty("user.name"))) {
+            UserPrincipalLookupService lookup = FileSystems.getDefault().getUserPrincipalLookupService();
+            PosixFileAttributeView view = Files.getFileAttributeView(path, PosixFileAttributeView.class);
+            view.setOwner(lookup.lookupPrincipalByName(node.osUser().get()));
+            GroupPrincipal group = lookup.lookupPrincipalByGroupName(node.osUser().get());
+            view.setGroup(group);
+        }
+    }
+
+    private static boolean isEmpty(Path dir) throws IOException {
+        try (var entries = Files.list(dir)) {
+            return entries.findAny().isEmpty();
+        }
+    }
+
+    private static String quote(String value) {
+        return "'" + value.replace("'", "''") + "'";
+    }
+
+    private static Duration remaining(long deadline) {
+        long nanos = deadline - System.nanoTime();
+        if (nanos <= 0) {
+            throw new EngineActionException("no time left");
+        }
+        return Duration.ofNanos(nanos);
+    }
+}
