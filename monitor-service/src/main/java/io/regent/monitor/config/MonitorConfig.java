@@ -24,6 +24,13 @@ public interface MonitorConfig {
     @WithDefault("800ms")
     Duration probeTimeout();
 
+    /**
+     * Spread each round's probes over the interval (a fixed offset per node, so each node is still
+     * probed once per interval), instead of starting them all at the tick.
+     */
+    @WithDefault("true")
+    boolean spreadProbes();
+
     /** Probes running at once; a frozen node holds one for at most the probe timeout. */
     @WithDefault("64")
     int probeThreads();

@@ -47,7 +47,7 @@ public class ProbeScheduler {
     private ScheduledExecutorService ticker;
     private ExecutorService probes;
     private PostgresAdapter postgres;
-    private java.util.Map<String, NodeTarget> known = new java.util.HashMap<>();
+    private volatile java.util.Map<String, NodeTarget> known = new java.util.HashMap<>();
 
     public ProbeScheduler(MonitorConfig config, WatchedNodes nodes, ObservationPublisher publisher,
             MeterRegistry meters) {
@@ -101,11 +101,8 @@ public class ProbeScheduler {
             java.util.Map<String, NodeTarget> current = new java.util.HashMap<>();
             for (NodeTarget node : nodes.all()) {
                 current.put(node.key(), node);
-                if (!running.add(node.key())) {
-                    skipped.incrementAndGet(); // still busy with the previous probe
-                    continue;
-                }
-                probes.execute(() -> probe(node));
+                // runs on this same single ticker thread, after this round's bookkeeping below
+                ticker.schedule(() -> start(node), spread(node), TimeUnit.MILLISECONDS);
             }
             for (java.util.Map.Entry<String, NodeTarget> gone : known.entrySet()) {
                 if (!current.containsKey(gone.getKey())) {
@@ -121,6 +118,29 @@ public class ProbeScheduler {
         } catch (RuntimeException e) {
             LOG.error("probe round failed", e);
         }
+    }
+
+    private void start(NodeTarget node) {
+        if (!known.containsKey(node.key())) {
+            return; // left the topology since the tick (its connection is already closed)
+        }
+        if (!running.add(node.key())) {
+            skipped.incrementAndGet(); // still busy with the previous probe
+            return;
+        }
+        probes.execute(() -> probe(node));
+    }
+
+    /**
+     * Where in the interval this node's probe starts: the same place every round (so each node is
+     * still probed once per interval) but different places for different nodes, so that thousands
+     * of probes do not hit the servers, the pool and the login path in one burst.
+     */
+    private long spread(NodeTarget node) {
+        if (!config.spreadProbes()) {
+            return 0;
+        }
+        return Math.floorMod(node.key().hashCode(), config.probeInterval().toMillis());
     }
 
     private void probe(NodeTarget node) {
