@@ -32,6 +32,7 @@ public final class ClusterState {
     private Class<? extends Decision> lastDecisionKind;
     private boolean released;
     private Instant maintenanceUntil;
+    private Instant quietUntil = Instant.MIN;
 
     public ClusterState(String clusterId) {
         this.clusterId = clusterId;
@@ -101,6 +102,15 @@ public final class ClusterState {
 
     public synchronized void maintenanceUntil(Instant until) {
         maintenanceUntil = until;
+    }
+
+    /** After a failed execution (registry or a node unreachable), the next attempt waits a little. */
+    public synchronized void backOff(Instant until) {
+        quietUntil = until;
+    }
+
+    public synchronized boolean backingOff(Instant now) {
+        return now.isBefore(quietUntil);
     }
 
     /** Claims the cluster for one execution; false when one is already in flight or the cluster was handed over. */

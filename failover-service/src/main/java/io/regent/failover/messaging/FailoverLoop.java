@@ -69,6 +69,7 @@ public class FailoverLoop {
 
     private static final Logger LOG = Logger.getLogger(FailoverLoop.class);
     private static final Duration RELOAD_BACKOFF = Duration.ofSeconds(1);
+    private static final Duration RETRY_BACKOFF = Duration.ofSeconds(1);
 
     private final FailoverConfig config;
     private final Map<String, Object> kafkaConfig;
@@ -251,6 +252,9 @@ public class FailoverLoop {
                 return; // nothing is decided on a cluster whose registry state is unknown (invariant 8)
             }
         }
+        if (state.backingOff(now)) {
+            return; // the last attempt failed a moment ago: do not hammer an unreachable registry or node
+        }
         if (state.runningOperation() != null) {
             if (state.tryBusy()) {
                 UUID running = state.runningOperation();
@@ -364,18 +368,21 @@ public class FailoverLoop {
         workers.execute(() -> {
             try {
                 work.run();
-            } catch (jakarta.ws.rs.WebApplicationException e) {
-                if (e.getResponse().getStatus() == 404) {
-                    LOG.infof("cluster %s: no longer in the registry", state.clusterId()); // deleted meanwhile
-                } else {
-                    LOG.errorf("cluster %s: %s", state.clusterId(), e.getMessage());
-                }
             } catch (RuntimeException e) {
-                LOG.errorf("cluster %s: %s", state.clusterId(), e.getMessage());
+                state.backOff(Instant.now().plus(RETRY_BACKOFF));
+                report(state, e);
             } finally {
                 state.idle();
             }
         });
+    }
+
+    private static void report(ClusterState state, RuntimeException failure) {
+        if (failure instanceof jakarta.ws.rs.WebApplicationException web && web.getResponse().getStatus() == 404) {
+            LOG.infof("cluster %s: no longer in the registry", state.clusterId()); // deleted meanwhile
+        } else {
+            LOG.errorf("cluster %s: %s", state.clusterId(), failure.getMessage());
+        }
     }
 
     private final class Rebalance implements ConsumerRebalanceListener {
