@@ -1,5 +1,6 @@
 package io.regent.engines.postgres;
 
+import static io.regent.engines.postgres.Targets.target;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -7,7 +8,6 @@ import static org.awaitility.Awaitility.await;
 import io.regent.engines.EngineActionException;
 import io.regent.engines.NodeTarget;
 import io.regent.engines.Observer;
-import io.regent.events.Engine;
 import io.regent.events.NodeObserved;
 import io.regent.testkit.postgres.Credentials;
 import io.regent.testkit.postgres.PostgresCluster;
@@ -168,11 +168,5 @@ class PostgresActionsTest {
         try (Statement statement = connection.createStatement()) {
             statement.execute("INSERT INTO t VALUES (" + id + ")");
         }
-    }
-
-    private static NodeTarget target(PostgresCluster cluster, PostgresNode node) {
-        Credentials role = cluster.controlRole();
-        return new NodeTarget(cluster.name(), node.name(), node.host(), node.port(), Engine.POSTGRESQL, role.user(),
-                role.password(), "postgres");
     }
 }

@@ -1,5 +1,6 @@
 package io.regent.engines.postgres;
 
+import static io.regent.engines.postgres.Targets.target;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -10,7 +11,6 @@ import io.regent.events.NodeObserved;
 import io.regent.events.NodeRole;
 import io.regent.events.ProbeErrorKind;
 import io.regent.events.ReplicaState;
-import io.regent.testkit.postgres.Credentials;
 import io.regent.testkit.postgres.PostgresCluster;
 import io.regent.testkit.postgres.PostgresNode;
 import java.time.Duration;
@@ -207,11 +207,5 @@ class PostgresAdapterTest {
     private static ReplicaState replica(NodeObserved leader, String name) {
         return leader.replicas().stream().filter(r -> r.name().equals(name)).findFirst()
                 .orElseThrow(() -> new AssertionError(name + " not among " + leader.replicas()));
-    }
-
-    private static NodeTarget target(PostgresCluster cluster, PostgresNode node) {
-        Credentials role = cluster.controlRole();
-        return new NodeTarget(cluster.name(), node.name(), node.host(), node.port(), Engine.POSTGRESQL, role.user(),
-                role.password(), "postgres");
     }
 }

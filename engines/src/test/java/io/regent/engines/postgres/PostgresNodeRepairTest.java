@@ -1,11 +1,10 @@
 package io.regent.engines.postgres;
 
+import static io.regent.engines.postgres.Targets.target;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.regent.engines.NodeTarget;
 import io.regent.engines.Observer;
-import io.regent.events.Engine;
 import io.regent.testkit.OsUser;
 import io.regent.testkit.postgres.Credentials;
 import io.regent.testkit.postgres.PostgresBinaries;
@@ -98,12 +97,6 @@ class PostgresNodeRepairTest {
                 Optional.of(OsUser.forServers().name()),
                 Map.of("port", Integer.toString(node.port()), "cluster_name", node.name()), replication.user(),
                 replication.password());
-    }
-
-    private static NodeTarget target(PostgresCluster cluster, PostgresNode node) {
-        Credentials role = cluster.controlRole();
-        return new NodeTarget(cluster.name(), node.name(), node.host(), node.port(), Engine.POSTGRESQL, role.user(),
-                role.password(), "postgres");
     }
 
     private static void deleteRecursively(Path dir) throws java.io.IOException {

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -23,34 +24,37 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  */
 public final class TopologyFeed implements AutoCloseable {
 
-    /** Called on the feed's thread, in topic order per cluster. */
-    public interface Listener {
-        void snapshot(TopologyChanged snapshot);
-
-        void deleted(String clusterId);
-    }
-
     private static final System.Logger LOG = System.getLogger(TopologyFeed.class.getName());
 
     private final KafkaConsumer<String, EventEnvelope> consumer;
-    private final Listener listener;
+    private final Consumer<TopologyChanged> onSnapshot;
+    private final Consumer<String> onDeleted;
     private final Thread thread;
     private volatile boolean running = true;
 
-    private TopologyFeed(Map<String, Object> kafkaConfig, String clientId, Listener listener) {
+    private TopologyFeed(Map<String, Object> kafkaConfig, String clientId, Consumer<TopologyChanged> onSnapshot,
+            Consumer<String> onDeleted) {
         Map<String, Object> props = new HashMap<>(kafkaConfig);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
         this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new RegentEventDeserializer());
-        this.listener = listener;
+        this.onSnapshot = onSnapshot;
+        this.onDeleted = onDeleted;
         this.thread = new Thread(this::run, clientId);
         this.thread.setDaemon(true);
     }
 
-    /** Starts following; {@code kafkaConfig} needs at least {@code bootstrap.servers}. */
-    public static TopologyFeed start(Map<String, Object> kafkaConfig, String clientId, Listener listener) {
-        TopologyFeed feed = new TopologyFeed(kafkaConfig, clientId, listener);
+    /**
+     * Starts following; {@code kafkaConfig} needs at least {@code bootstrap.servers}. The callbacks
+     * run on the feed's thread, in topic order per cluster.
+     *
+     * @param onSnapshot a cluster's newest topology
+     * @param onDeleted  a cluster's tombstone
+     */
+    public static TopologyFeed start(Map<String, Object> kafkaConfig, String clientId,
+            Consumer<TopologyChanged> onSnapshot, Consumer<String> onDeleted) {
+        TopologyFeed feed = new TopologyFeed(kafkaConfig, clientId, onSnapshot, onDeleted);
         feed.thread.start();
         return feed;
     }
@@ -86,12 +90,12 @@ public final class TopologyFeed implements AutoCloseable {
                 for (ConsumerRecord<String, EventEnvelope> record : pollSafely()) {
                     try {
                         if (record.value() == null) {
-                            listener.deleted(record.key());
+                            onDeleted.accept(record.key());
                         } else if (record.value().data() instanceof TopologyChanged snapshot) {
-                            listener.snapshot(snapshot);
+                            onSnapshot.accept(snapshot);
                         }
                     } catch (RuntimeException e) {
-                        LOG.log(System.Logger.Level.ERROR, "topology listener failed on " + record.key(), e);
+                        LOG.log(System.Logger.Level.ERROR, "topology callback failed on " + record.key(), e);
                     }
                 }
             }

@@ -3,7 +3,6 @@ package io.regent.failover.execution;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.regent.engines.EngineAdapter;
 import io.regent.engines.NodeTarget;
-import io.regent.events.Engine;
 import io.regent.events.NodeRole;
 import io.regent.events.OperationKind;
 import io.regent.events.OperationPhase;
@@ -159,8 +158,8 @@ public class FailoverExecutor {
             String from = op.fromNode();
             String to = op.toNode();
             TopologyChanged topology = state.topology();
-            NodeTarget leader = target(state.clusterId(), node(topology, from));
-            NodeTarget candidate = target(state.clusterId(), node(topology, to));
+            NodeTarget leader = target(topology, from);
+            NodeTarget candidate = target(topology, to);
             if (!has(op, Phases.DECIDED)) {
                 op = phase(op, Phases.DECIDED, Instant.now(), "hand over from " + from + " to " + to + " (epoch "
                         + op.epochBefore() + " -> " + (op.epochBefore() + 1) + ")");
@@ -225,7 +224,7 @@ public class FailoverExecutor {
         String from = op.fromNode();
         String to = op.toNode();
         TopologyNode candidate = node(topology, to);
-        engine.promote(target(state.clusterId(), candidate), config.actionTimeout());
+        engine.promote(target(topology, to), config.actionTimeout());
         String sync = configureSynchronous(topology, candidate, from);
         if (!has(op, Phases.PROMOTED)) {
             op = phase(op, Phases.PROMOTED, Instant.now(), to + " accepts writes; " + sync);
@@ -277,13 +276,13 @@ public class FailoverExecutor {
     private OperationUpdated repointOthers(ClusterState state, OperationUpdated op, TopologyChanged topology,
             String from, String to) {
         List<String> repointed = new ArrayList<>();
-        NodeTarget leader = target(state.clusterId(), node(topology, to));
+        NodeTarget leader = target(topology, to);
         for (TopologyNode follower : topology.nodes()) {
             if (follower.name().equals(to) || follower.name().equals(from) || follower.role() != NodeRole.FOLLOWER) {
                 continue;
             }
             try {
-                engine.follow(target(state.clusterId(), follower), leader, config.actionTimeout());
+                engine.follow(target(topology, follower.name()), leader, config.actionTimeout());
                 repointed.add(follower.name() + " follows " + to);
             } catch (RuntimeException e) {
                 repointed.add(follower.name() + " not re-pointed (" + e.getMessage() + ")");
@@ -334,7 +333,7 @@ public class FailoverExecutor {
             return from + " is unreachable: it is fenced when it is seen again";
         }
         try {
-            engine.fence(target(state.clusterId(), node(state.topology(), from)), config.actionTimeout());
+            engine.fence(target(state.topology(), from), config.actionTimeout());
             state.fenced(from, Instant.now());
             return from + " is read-only, its client sessions ended";
         } catch (RuntimeException e) {
@@ -349,14 +348,14 @@ public class FailoverExecutor {
 
     private String configureSynchronous(TopologyChanged topology, TopologyNode leader, String oldLeader) {
         if (topology.replication().mode() != ReplicationMode.SYNC_ANY) {
-            engine.configureSynchronous(target(topology.clusterId(), leader), List.of(), 0, config.actionTimeout());
+            engine.configureSynchronous(target(topology, leader.name()), List.of(), 0, config.actionTimeout());
             return "asynchronous";
         }
         // the old leader stays listed: once rejoined it counts again without another change
         List<String> standbys = topology.nodes().stream().map(TopologyNode::name)
                 .filter(name -> !name.equals(leader.name())).sorted().toList();
         int k = Math.min(topology.replication().syncCount(), standbys.size());
-        engine.configureSynchronous(target(topology.clusterId(), leader), standbys, k, config.actionTimeout());
+        engine.configureSynchronous(target(topology, leader.name()), standbys, k, config.actionTimeout());
         return "synchronous ANY " + k + " " + standbys + " (old leader " + oldLeader + " counts once rejoined)";
     }
 
@@ -369,7 +368,7 @@ public class FailoverExecutor {
                 decision.reason());
         try {
             op = phase(op, Phases.DETECTED, Instant.now(), decision.reason());
-            engine.fence(target(state.clusterId(), node(state.topology(), decision.node())), config.actionTimeout());
+            engine.fence(target(state.topology(), decision.node()), config.actionTimeout());
             state.fenced(decision.node(), Instant.now());
             op = phase(op, Phases.FENCED, Instant.now(), decision.node() + " is read-only, its client sessions ended");
             finish(state, op, OperationStatus.SUCCEEDED, decision.epoch(), null);
@@ -442,14 +441,17 @@ public class FailoverExecutor {
                         + topology.clusterId() + " (epoch " + topology.epoch() + ")"));
     }
 
-    private NodeTarget target(String cluster, TopologyNode node) {
+    /** How to reach {@code name} of this topology with Regent's role (the cluster's engine, "default" credentials). */
+    private NodeTarget target(TopologyChanged topology, String name) {
         FailoverConfig.Credentials credentials = config.credentials().get("default");
         if (credentials == null) {
             throw new IllegalStateException("no database credentials configured (regent.failover.credentials.default.*)");
         }
-        return new NodeTarget(cluster, node.name(), node.host(), node.port(), Engine.POSTGRESQL,
+        TopologyNode node = node(topology, name);
+        return new NodeTarget(topology.clusterId(), node.name(), node.host(), node.port(), topology.engine(),
                 credentials.username(), credentials.password().orElse(null), "postgres");
     }
+
 
     private static Optional<UUID> runningOperationOf(WebApplicationException e) {
         if (e.getResponse().getStatus() != 409) {

@@ -1,5 +1,6 @@
 package io.regent.failover.messaging;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -85,6 +86,9 @@ public class FailoverLoop {
     private final Set<String> stale = ConcurrentHashMap.newKeySet();
     /** Clusters whose tombstone was seen: replayed observations must not bring them back. */
     private final Set<String> deleted = ConcurrentHashMap.newKeySet();
+    /** Set when the known clusters or the owned partitions change; the next evaluation looks for new owned clusters. */
+    private volatile boolean membershipChanged;
+    private final Map<Class<?>, Counter> decisions = new ConcurrentHashMap<>();
     /** Commands that arrived before their cluster was loaded or while it was busy, in order. */
     private final Map<String, Deque<RegentEvent>> pending = new HashMap<>();
     private final ExecutorService workers = Executors.newCachedThreadPool(runnable -> {
@@ -109,28 +113,7 @@ public class FailoverLoop {
 
     void onStart(@Observes StartupEvent event) {
         feed = TopologyFeed.start(kafkaConfig, "regent-failover-topology-" + config.instanceId(),
-                new TopologyFeed.Listener() {
-                    @Override
-                    public void snapshot(TopologyChanged snapshot) {
-                        topologies.put(snapshot.clusterId(), snapshot);
-                        deleted.remove(snapshot.clusterId());
-                        ClusterState state = owned.get(snapshot.clusterId());
-                        if (state != null) {
-                            state.topology(snapshot);
-                            stale.add(snapshot.clusterId()); // its policy may have changed too
-                        }
-                    }
-
-                    @Override
-                    public void deleted(String clusterId) {
-                        topologies.remove(clusterId);
-                        deleted.add(clusterId);
-                        ClusterState state = owned.remove(clusterId);
-                        if (state != null) {
-                            state.release();
-                        }
-                    }
-                });
+                this::topologyChanged, this::clusterDeleted);
         Map<String, Object> props = new HashMap<>(kafkaConfig);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, config.consumerGroup());
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "regent-failover-" + config.instanceId());
@@ -165,6 +148,27 @@ public class FailoverLoop {
             feed.close();
         }
         workers.shutdownNow();
+    }
+
+    private void topologyChanged(TopologyChanged snapshot) {
+        if (topologies.put(snapshot.clusterId(), snapshot) == null) {
+            membershipChanged = true;
+        }
+        deleted.remove(snapshot.clusterId());
+        ClusterState state = owned.get(snapshot.clusterId());
+        if (state != null) {
+            state.topology(snapshot);
+            stale.add(snapshot.clusterId()); // its policy may have changed too
+        }
+    }
+
+    private void clusterDeleted(String clusterId) {
+        topologies.remove(clusterId);
+        deleted.add(clusterId);
+        ClusterState state = owned.remove(clusterId);
+        if (state != null) {
+            state.release();
+        }
     }
 
     /** Clusters this instance decides for now (for health and tests). */
@@ -222,9 +226,13 @@ public class FailoverLoop {
     }
 
     private void evaluate(Instant now) {
-        for (TopologyChanged topology : topologies.values()) {
-            if (ownedPartitions.contains(partitionOf(topology.clusterId()))) {
-                stateOf(topology.clusterId());
+        if (membershipChanged) {
+            // a new cluster or a rebalance: pick up the owned clusters no observation has announced yet
+            membershipChanged = false;
+            for (String clusterId : topologies.keySet()) {
+                if (ownedPartitions.contains(partitionOf(clusterId))) {
+                    stateOf(clusterId);
+                }
             }
         }
         for (ClusterState state : owned.values()) {
@@ -280,8 +288,8 @@ public class FailoverLoop {
         }
         ClusterSnapshot snapshot = state.snapshot();
         Decision decision = Decider.decide(snapshot, now);
-        metrics.counter("regent_failover_decisions_total", "decision", decision.getClass().getSimpleName())
-                .increment();
+        decisions.computeIfAbsent(decision.getClass(), kind -> metrics.counter("regent_failover_decisions_total",
+                "decision", kind.getSimpleName())).increment();
         boolean changed = state.decisionKindChanged(decision);
         if (decision instanceof Decision.NoAction || decision instanceof Decision.Wait) {
             if (changed) {
@@ -412,6 +420,7 @@ public class FailoverLoop {
                 if (partition.topic().equals(Topics.NODE_HEALTH.name())) {
                     ownedPartitions.add(partition.partition());
                     replayFrom.put(partition, since);
+                    membershipChanged = true;
                 }
             }
             if (!replayFrom.isEmpty()) {

@@ -2,7 +2,6 @@ package io.regent.monitor.topology;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.regent.events.TopologyChanged;
 import io.regent.events.kafka.TopologyFeed;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -27,17 +26,7 @@ public class TopologyWatcher {
     }
 
     void onStart(@Observes StartupEvent event) {
-        feed = TopologyFeed.start(kafkaConfig, "regent-monitor-topology", new TopologyFeed.Listener() {
-            @Override
-            public void snapshot(TopologyChanged snapshot) {
-                nodes.apply(snapshot);
-            }
-
-            @Override
-            public void deleted(String clusterId) {
-                nodes.remove(clusterId);
-            }
-        });
+        feed = TopologyFeed.start(kafkaConfig, "regent-monitor-topology", nodes::apply, nodes::remove);
     }
 
     void onStop(@Observes ShutdownEvent event) {

@@ -7,11 +7,10 @@ import io.regent.events.NodeObserved;
 import io.regent.events.NodeRole;
 import io.regent.events.Topics;
 import io.regent.monitor.Topologies;
-import io.regent.testkit.ServerProcess;
-import io.regent.testkit.Testkit;
 import io.regent.testkit.kafka.KafkaBroker;
 import io.regent.testkit.kafka.TopicReader;
 import io.regent.testkit.postgres.PostgresCluster;
+import io.regent.testkit.quarkus.QuarkusService;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,7 +34,7 @@ class TwoAgentsIT {
              PostgresCluster cluster = PostgresCluster.builder().name("quorum").nodes(3).start()) {
             kafka.createRegentTopics();
             Topologies.announce(kafka.bootstrapServers(), "quorum", cluster);
-            List<ServerProcess> agents = new ArrayList<>();
+            List<QuarkusService> agents = new ArrayList<>();
             try {
                 for (String[] agent : new String[][] {{"agent-a", "zone-a"}, {"agent-b", "zone-b"}}) {
                     agents.add(startAgent(jar, agent[0], agent[1], kafka, cluster));
@@ -61,23 +60,18 @@ class TwoAgentsIT {
                     }
                 });
             } finally {
-                agents.forEach(agent -> agent.stop("TERM", Duration.ofSeconds(20)));
+                agents.forEach(QuarkusService::close);
             }
         }
     }
 
-    private static ServerProcess startAgent(Path jar, String id, String zone, KafkaBroker kafka,
-            PostgresCluster cluster) throws Exception {
-        Path dir = Testkit.get().newDirectory(id);
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = List.of(java, "-Xmx256m", "-XX:+UseSerialGC",
-                "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=0",
-                "-Dregent.monitor.agent-id=" + id, "-Dregent.monitor.zone=" + zone,
-                "-Dkafka.bootstrap.servers=" + kafka.bootstrapServers(),
-                "-Dregent.monitor.credentials.default.username=" + cluster.controlRole().user(),
-                "-jar", jar.toString());
+    private static QuarkusService startAgent(Path jar, String id, String zone, KafkaBroker kafka,
+            PostgresCluster cluster) {
         // the password goes through the environment, not the command line other users can read
-        return ServerProcess.start("agent " + id, command, dir, dir.resolve("agent.log"),
-                Map.of("REGENT_NODE_PASSWORD", cluster.controlRole().password()));
+        return QuarkusService.start(id, jar, Map.of("regent.monitor.agent-id", id, "regent.monitor.zone", zone,
+                "kafka.bootstrap.servers", kafka.bootstrapServers(),
+                "regent.monitor.registry.initial-load", "false", // no registry here: the topic alone
+                "regent.monitor.credentials.default.username", cluster.controlRole().user()),
+                Map.of("REGENT_NODE_PASSWORD", cluster.controlRole().password()), Duration.ofSeconds(90));
     }
 }

@@ -34,17 +34,7 @@ public class TopologyView {
 
     void onStart(@Observes StartupEvent event) {
         if (config.topologyView().followTopic()) {
-            feed = TopologyFeed.start(kafkaConfig, "regent-registry-topology-view", new TopologyFeed.Listener() {
-                @Override
-                public void snapshot(TopologyChanged snapshot) {
-                    offer(snapshot);
-                }
-
-                @Override
-                public void deleted(String clusterId) {
-                    forget(clusterId);
-                }
-            });
+            feed = TopologyFeed.start(kafkaConfig, "regent-registry-topology-view", this::offer, this::forget);
         }
     }
 
