@@ -3,20 +3,13 @@ package io.regent.engines.postgres;
 import io.regent.engines.EngineActionException;
 import io.regent.engines.NodeTarget;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.GroupPrincipal;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.UserPrincipalLookupService;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
 /**
  * Node-local repairs that need the data directory, so only an agent next to the node can do them:
@@ -49,7 +42,7 @@ public final class PostgresNodeRepair {
         long deadline = System.nanoTime() + timeout.toNanos();
         // without a checkpoint on the new leader pg_rewind can wrongly find "no rewind required"
         actions.checkpoint(leader, remaining(deadline));
-        String output = run(node, List.of(node.binDirectory().resolve("pg_rewind").toString(),
+        String output = LocalCommands.run(node, List.of(node.binDirectory().resolve("pg_rewind").toString(),
                 "--target-pgdata=" + node.dataDirectory(), "--source-server=" + sourceServer(leader)),
                 Map.of("PGPASSWORD", leader.password() == null ? "" : leader.password()), remaining(deadline),
                 "pg_rewind of " + node.name() + " from " + leader.name());
@@ -72,12 +65,12 @@ public final class PostgresNodeRepair {
             }
             Files.createDirectories(data);
             Files.setPosixFilePermissions(data, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-            chown(node, data);
+            LocalCommands.chown(node, data);
         } catch (IOException e) {
             throw new EngineActionException("rebuild " + node.name() + ": cannot prepare " + data + ": " + e.getMessage(),
                     e);
         }
-        run(node, List.of(node.binDirectory().resolve("pg_basebackup").toString(), "-D", data.toString(),
+        LocalCommands.run(node, List.of(node.binDirectory().resolve("pg_basebackup").toString(), "-D", data.toString(),
                 "-h", leader.host(), "-p", Integer.toString(leader.port()), "-U", node.replicationUser(),
                 "-X", "stream", "-c", "fast", "--no-password"),
                 Map.of("PGPASSWORD", node.replicationPassword() == null ? "" : node.replicationPassword()),
@@ -91,13 +84,13 @@ public final class PostgresNodeRepair {
         try {
             StringBuilder own = new StringBuilder("# written by Regent for node " + node.name() + "\n");
             node.nodeSettings().forEach((key, value) -> own.append(key).append(" = ").append(quote(value)).append('\n'));
-            write(node, data.resolve(LocalNode.NODE_CONF), own.toString());
+            LocalCommands.write(node, data.resolve(LocalNode.NODE_CONF), own.toString());
 
             Path conf = data.resolve("postgresql.conf");
             String include = "include_if_exists = '" + LocalNode.NODE_CONF + "'";
             String main = Files.exists(conf) ? Files.readString(conf) : "";
             if (!main.contains(include)) {
-                write(node, conf, main + (main.endsWith("\n") || main.isEmpty() ? "" : "\n") + include + "\n");
+                LocalCommands.write(node, conf, main + (main.endsWith("\n") || main.isEmpty() ? "" : "\n") + include + "\n");
             }
 
             Path auto = data.resolve("postgresql.auto.conf");
@@ -114,8 +107,8 @@ public final class PostgresNodeRepair {
                     "host", leader.host(), "port", Integer.toString(leader.port()), "user", node.replicationUser(),
                     "password", node.replicationPassword() == null ? "" : node.replicationPassword(),
                     "application_name", node.name())))));
-            write(node, auto, String.join("\n", kept) + "\n");
-            write(node, data.resolve("standby.signal"), "");
+            LocalCommands.write(node, auto, String.join("\n", kept) + "\n");
+            LocalCommands.write(node, data.resolve("standby.signal"), "");
         } catch (IOException e) {
             throw new EngineActionException("configuring " + node.name() + " as a follower of " + leader.name()
                     + " failed: " + e.getMessage(), e);
@@ -125,55 +118,6 @@ public final class PostgresNodeRepair {
     private static String sourceServer(NodeTarget leader) {
         return Conninfo.format(new java.util.LinkedHashMap<>(Map.of("host", leader.host(),
                 "port", Integer.toString(leader.port()), "user", leader.username(), "dbname", leader.database())));
-    }
-
-    /** Runs a PostgreSQL tool as the data directory's owner; its output is the error message when it fails. */
-    private static String run(LocalNode node, List<String> command, Map<String, String> environment, Duration timeout,
-            String what) {
-        List<String> full = new ArrayList<>();
-        if (node.osUser().isPresent() && "root".equals(System.getProperty("user.name"))) {
-            String user = node.osUser().get();
-            full.addAll(List.of("setpriv", "--reuid=" + user, "--regid=" + user, "--init-groups", "--"));
-        }
-        full.addAll(command);
-        ProcessBuilder builder = new ProcessBuilder(full).redirectErrorStream(true)
-                .directory(node.dataDirectory().getParent().toFile());
-        builder.environment().putAll(environment);
-        try {
-            Process process = builder.start();
-            process.getOutputStream().close();
-            byte[] out = process.getInputStream().readAllBytes(); // ends when the tool exits
-            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly();
-                throw new EngineActionException(what + " did not finish within " + timeout.toSeconds() + " s");
-            }
-            String output = new String(out, StandardCharsets.UTF_8);
-            if (process.exitValue() != 0) {
-                throw new EngineActionException(what + " failed (exit " + process.exitValue() + "): "
-                        + output.lines().skip(Math.max(0, output.lines().count() - 8)).collect(Collectors.joining(" | ")));
-            }
-            return output;
-        } catch (IOException e) {
-            throw new EngineActionException(what + " could not run: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new EngineActionException(what + " interrupted", e);
-        }
-    }
-
-    private static void write(LocalNode node, Path file, String content) throws IOException {
-        Files.writeString(file, content);
-        chown(node, file);
-    }
-
-    private static void chown(LocalNode node, Path path) throws IOException {
-        if (node.osUser().isPresent() && "root".equals(System.getProperty("user.name"))) {
-            UserPrincipalLookupService lookup = FileSystems.getDefault().getUserPrincipalLookupService();
-            PosixFileAttributeView view = Files.getFileAttributeView(path, PosixFileAttributeView.class);
-            view.setOwner(lookup.lookupPrincipalByName(node.osUser().get()));
-            GroupPrincipal group = lookup.lookupPrincipalByGroupName(node.osUser().get());
-            view.setGroup(group);
-        }
     }
 
     private static boolean isEmpty(Path dir) throws IOException {

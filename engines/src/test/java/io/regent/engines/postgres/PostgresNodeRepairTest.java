@@ -31,6 +31,7 @@ class PostgresNodeRepairTest {
 
     private final PostgresAdapter adapter = new PostgresAdapter(new Observer("repair-test", "zone-t"), false);
     private final PostgresNodeRepair repair = new PostgresNodeRepair("regent-repair-test");
+    private final PostgresNodeControl control = new PostgresNodeControl();
 
     @AfterEach
     void close() {
@@ -52,8 +53,10 @@ class PostgresNodeRepairTest {
             leader.execute("INSERT INTO t SELECT generate_series(101, 200)");
 
             long started = System.nanoTime();
-            PostgresNodeRepair.Outcome outcome = repair.rewind(local(cluster, old), target(cluster, leader), TIMEOUT);
-            old.start();
+            LocalNode local = local(cluster, old);
+            assertThat(control.isRunning(local)).isFalse();
+            PostgresNodeRepair.Outcome outcome = repair.rewind(local, target(cluster, leader), TIMEOUT);
+            control.start(local, old.dataDirectory().resolveSibling("pg_ctl.log"), TIMEOUT); // as an agent would
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
                 assertThat(old.walReceiverStatus()).contains("streaming");
                 assertThat(old.queryValue("SELECT count(*) FROM t")).isEqualTo(200L);
@@ -68,6 +71,11 @@ class PostgresNodeRepairTest {
             assertThat(old.queryValue("SHOW cluster_name")).isEqualTo("rejoin-1");
             assertThat(leader.queryValue("SELECT count(*) FROM pg_stat_replication WHERE application_name = 'rejoin-1'"))
                     .isEqualTo(1L);
+
+            assertThat(control.isRunning(local)).isTrue();
+            control.stop(local, PostgresNodeControl.StopMode.FAST, TIMEOUT);
+            assertThat(control.isRunning(local)).isFalse();
+            assertThat(old.dataDirectory().resolve("postmaster.pid")).doesNotExist(); // a clean shutdown
         }
     }
 

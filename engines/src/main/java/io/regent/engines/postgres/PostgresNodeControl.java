@@ -1,0 +1,79 @@
+package io.regent.engines.postgres;
+
+import io.regent.engines.EngineActionException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Stops and starts the PostgreSQL server next to the agent with {@code pg_ctl}, as the data
+ * directory's owner. The server is not a child of the agent: it outlives an agent restart.
+ */
+public final class PostgresNodeControl {
+
+    /** {@code pg_ctl stop} modes. */
+    public enum StopMode {
+        /** Ends sessions, writes a shutdown checkpoint: a clean stop, no crash recovery on start. */
+        FAST,
+        /** Exits at once: the next start runs crash recovery. */
+        IMMEDIATE
+    }
+
+    /** Whether the node's postmaster is alive, from {@code postmaster.pid}. */
+    public boolean isRunning(LocalNode node) {
+        return postmasterPid(node).flatMap(ProcessHandle::of).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    /** Stops the server and waits until it is down; does nothing when it is not running. */
+    public void stop(LocalNode node, StopMode mode, Duration timeout) {
+        if (!isRunning(node)) {
+            return;
+        }
+        LocalCommands.run(node, List.of(pgCtl(node), "stop", "-D", node.dataDirectory().toString(), "-m",
+                mode.name().toLowerCase(Locale.ROOT), "-w", "-t", seconds(timeout)), Map.of(), timeout.plusSeconds(5),
+                "pg_ctl stop (" + mode.name().toLowerCase(Locale.ROOT) + ") of " + node.name());
+    }
+
+    /**
+     * Starts the server and waits until it accepts connections; does nothing when it already runs.
+     * Its output is appended to {@code logFile}.
+     */
+    public void start(LocalNode node, Path logFile, Duration timeout) {
+        if (isRunning(node)) {
+            return;
+        }
+        if (!Files.isRegularFile(node.dataDirectory().resolve("PG_VERSION"))) {
+            throw new EngineActionException("cannot start " + node.name() + ": " + node.dataDirectory()
+                    + " holds no PostgreSQL data directory (rebuild it first)");
+        }
+        LocalCommands.run(node, List.of(pgCtl(node), "start", "-D", node.dataDirectory().toString(), "-l",
+                logFile.toString(), "-w", "-t", seconds(timeout)), Map.of(), timeout.plusSeconds(5),
+                "pg_ctl start of " + node.name() + " (log " + logFile + ")");
+    }
+
+    private static Optional<Long> postmasterPid(LocalNode node) {
+        Path pidFile = node.dataDirectory().resolve("postmaster.pid");
+        try {
+            if (!Files.isRegularFile(pidFile)) {
+                return Optional.empty();
+            }
+            List<String> lines = Files.readAllLines(pidFile);
+            return lines.isEmpty() ? Optional.empty() : Optional.of(Long.parseLong(lines.get(0).strip()));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty(); // being written or removed right now: not a running server yet
+        }
+    }
+
+    private static String pgCtl(LocalNode node) {
+        return node.binDirectory().resolve("pg_ctl").toString();
+    }
+
+    private static String seconds(Duration timeout) {
+        return Long.toString(Math.max(1, timeout.toSeconds()));
+    }
+}
