@@ -30,6 +30,8 @@ import java.util.Objects;
  * @param replicas         on a leader, its standbys as {@code pg_stat_replication} shows them
  * @param synchronousStandbyNames on a leader, its {@code synchronous_standby_names}
  * @param serverVersion    the server's version string
+ * @param agentEndpoint    set only when the observer is the node's own agent (node mode): the base URL
+ *                         where it takes node actions (stop, start, rejoin, rebuild)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record NodeObserved(
@@ -53,7 +55,8 @@ public record NodeObserved(
         WalReceiverState walReceiver,
         List<ReplicaState> replicas,
         String synchronousStandbyNames,
-        String serverVersion) implements RegentEvent {
+        String serverVersion,
+        String agentEndpoint) implements RegentEvent {
 
     public NodeObserved {
         Objects.requireNonNull(clusterId, "clusterId");
@@ -62,5 +65,12 @@ public record NodeObserved(
         Objects.requireNonNull(observedAt, "observedAt");
         role = role == null ? NodeRole.UNKNOWN : role;
         replicas = replicas == null ? List.of() : List.copyOf(replicas);
+    }
+
+    /** This observation as the node's own agent publishes it: with where it takes node actions. */
+    public NodeObserved withAgentEndpoint(String endpoint) {
+        return new NodeObserved(clusterId, node, observerId, observerZone, observedAt, probeMillis, engine, reachable,
+                error, role, readOnly, timeline, currentLsn, receivedLsn, replayedLsn, lagBytes, lagMillis, walReceiver,
+                replicas, synchronousStandbyNames, serverVersion, endpoint);
     }
 }

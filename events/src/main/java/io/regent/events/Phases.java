@@ -1,6 +1,6 @@
 package io.regent.events;
 
-/** Names of the phases a failover or switchover goes through, in order. */
+/** Names of the phases operations go through, in order. */
 public final class Phases {
     public static final String DETECTED = "detected";
     public static final String DECIDED = "decided";
@@ -11,6 +11,13 @@ public final class Phases {
     public static final String REPOINTED = "repointed";
     public static final String ANNOUNCED = "announced";
     public static final String REJOINED = "rejoined";
+
+    // a rejoin or rebuild, carried out by the node's own agent
+    public static final String STOPPED = "stopped";
+    public static final String REWOUND = "rewound";
+    public static final String REBUILT = "rebuilt";
+    public static final String STARTED = "started";
+    public static final String STREAMING = "streaming";
 
     private Phases() {
     }

@@ -207,7 +207,7 @@ public final class PostgresAdapter implements EngineAdapter {
             return new NodeObserved(node.clusterId(), node.name(), observer.id(), observer.zone(), started,
                     elapsedMillis(startNanos), engine(), true, null, inRecovery ? NodeRole.FOLLOWER : NodeRole.LEADER,
                     inRecovery || defaultReadOnly, timeline, current, received, replayed, lagBytes, lagMillis,
-                    receiver, replicas, syncNames, version);
+                    receiver, replicas, syncNames, version, null);
         }
     }
 
@@ -318,7 +318,7 @@ public final class PostgresAdapter implements EngineAdapter {
     private NodeObserved unreachable(NodeTarget node, Instant started, long startNanos, ProbeError error) {
         return new NodeObserved(node.clusterId(), node.name(), observer.id(), observer.zone(), started,
                 elapsedMillis(startNanos), engine(), false, error, NodeRole.UNKNOWN, null, null, null, null, null,
-                null, null, null, List.of(), null, null);
+                null, null, null, List.of(), null, null, null);
     }
 
     private static int remainingMillis(long deadlineNanos) throws TimeoutException {

@@ -33,6 +33,9 @@ public final class ClusterState {
     private boolean released;
     private Instant maintenanceUntil;
     private Instant quietUntil = Instant.MIN;
+    /** A rejoin runs beside the decisions (it may take minutes); failovers do not wait for it. */
+    private boolean rejoining;
+    private Instant nextRejoinAt = Instant.MIN;
 
     public ClusterState(String clusterId) {
         this.clusterId = clusterId;
@@ -114,6 +117,21 @@ public final class ClusterState {
     }
 
     /** Claims the cluster for one execution; false when one is already in flight or the cluster was handed over. */
+    /** Claims the cluster's one rejoin slot, unless a rejoin runs or the last one failed a moment ago. */
+    public synchronized boolean tryRejoin(Instant now) {
+        if (rejoining || now.isBefore(nextRejoinAt)) {
+            return false;
+        }
+        rejoining = true;
+        return true;
+    }
+
+    /** The rejoin ended; the next may start at {@code next}. */
+    public synchronized void rejoinEnded(Instant next) {
+        rejoining = false;
+        nextRejoinAt = next;
+    }
+
     public synchronized boolean tryBusy() {
         if (busy || released) {
             return false;

@@ -33,6 +33,18 @@ public interface FailoverConfig {
     @WithDefault("30s")
     Duration switchoverCatchUpTimeout();
 
+    /** Budget of a node agent's rejoin (a rewind takes seconds; a rebuild falls back to copying the database). */
+    @WithDefault("10m")
+    Duration rejoinTimeout();
+
+    /** A follower no agent has reached for this long is restarted, rewound or rebuilt by its own agent. */
+    @WithDefault("10s")
+    Duration followerRepairAfter();
+
+    /** After a failed rejoin, the next attempt for the cluster waits this long. */
+    @WithDefault("30s")
+    Duration rejoinRetryAfter();
+
     /** On taking a cluster over, observations this recent are replayed to rebuild what agents saw. */
     @WithDefault("30s")
     Duration healthReplay();

@@ -1,5 +1,7 @@
 package io.regent.failover.decision;
 
+import io.regent.events.OperationKind;
+
 /**
  * What {@link Decider} concluded, always with a reason a person can read in the log and on the
  * operation.
@@ -26,6 +28,15 @@ public sealed interface Decision {
 
     /** {@code node} acts as a leader it no longer is: make it read-only and end its sessions. */
     record Fence(String node, long epoch, String reason) implements Decision {
+    }
+
+    /**
+     * Have the agent at {@code agentEndpoint} make {@code node} a streaming follower of the leader:
+     * a replaced leader (REJOIN), a follower that is down (REJOIN: restart, rewind or rebuild), or a
+     * node never seen running (BOOTSTRAP: built from the leader).
+     */
+    record Rejoin(String node, OperationKind kind, String agentEndpoint, long epoch, String reason)
+            implements Decision {
     }
 
     /** A failover is needed but would be unsafe; record a failed operation with the reason and do not guess. */

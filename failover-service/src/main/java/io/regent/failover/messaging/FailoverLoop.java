@@ -24,6 +24,7 @@ import io.regent.failover.decision.ClusterSnapshot;
 import io.regent.failover.decision.Decider;
 import io.regent.failover.decision.Decision;
 import io.regent.failover.execution.FailoverExecutor;
+import io.regent.failover.node.RejoinExecutor;
 import io.regent.failover.registry.RegistryApi;
 import io.regent.failover.registry.RegistryRequests;
 import io.smallrye.common.annotation.Identifier;
@@ -76,6 +77,7 @@ public class FailoverLoop {
     private final Map<String, Object> kafkaConfig;
     private final RegistryApi registry;
     private final FailoverExecutor executor;
+    private final RejoinExecutor rejoins;
     private final MeterRegistry metrics;
 
     /** Every cluster's latest topology, from the compacted topic: tells which clusters an owned partition holds. */
@@ -103,7 +105,8 @@ public class FailoverLoop {
     private Thread thread;
 
     public FailoverLoop(FailoverConfig config, @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig,
-            @RestClient RegistryApi registry, FailoverExecutor executor, MeterRegistry metrics) {
+            @RestClient RegistryApi registry, FailoverExecutor executor, RejoinExecutor rejoins, MeterRegistry metrics) {
+        this.rejoins = rejoins;
         this.config = config;
         this.kafkaConfig = kafkaConfig;
         this.registry = registry;
@@ -295,6 +298,18 @@ public class FailoverLoop {
             if (changed) {
                 LOG.infof("cluster %s: %s: %s", id, decision.getClass().getSimpleName(), decision.reason());
             }
+            if (Decider.decideRejoin(snapshot, now) instanceof Decision.Rejoin rejoin && state.tryRejoin(now)) {
+                workers.execute(() -> {
+                    Instant next = Instant.now();
+                    try {
+                        rejoins.rejoin(state, rejoin);
+                    } catch (RuntimeException e) {
+                        next = Instant.now().plus(rejoins.retryAfter());
+                    } finally {
+                        state.rejoinEnded(next);
+                    }
+                });
+            }
         } else if (decision instanceof Decision.Failover failover) {
             if (state.tryBusy()) {
                 submit(state, () -> executor.failover(state, failover, "system", now, UUID.randomUUID()));
@@ -369,7 +384,8 @@ public class FailoverLoop {
                 policy == null || policy.observerQuorum() == null ? 2 : policy.observerQuorum(),
                 policy == null || policy.maxLagOnFailoverBytes() == null ? 16L << 20 : policy.maxLagOnFailoverBytes(),
                 policy != null && Boolean.TRUE.equals(policy.rpoZeroRequired()),
-                config.minFailoverInterval(), config.observationMaxAge());
+                config.minFailoverInterval(), config.observationMaxAge(),
+                policy == null || policy.autoRejoin() == null || policy.autoRejoin(), config.followerRepairAfter());
     }
 
     private void submit(ClusterState state, Runnable work) {

@@ -46,6 +46,6 @@ public final class RegistryRequests {
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Policy(Boolean automatic, Integer detectionWindowMillis, Integer observerQuorum,
-            Long maxLagOnFailoverBytes, Boolean rpoZeroRequired) {
+            Long maxLagOnFailoverBytes, Boolean rpoZeroRequired, Boolean autoRejoin) {
     }
 }

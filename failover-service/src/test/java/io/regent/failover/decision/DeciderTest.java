@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.regent.events.FailoverRequested;
 import io.regent.events.NodeRole;
+import io.regent.events.OperationKind;
 import io.regent.events.SwitchoverRequested;
 import io.regent.failover.decision.Decision.Failover;
 import io.regent.failover.decision.Decision.Fence;
@@ -296,6 +297,81 @@ class DeciderTest {
         assertDecision(Decider.decide(scenario.snapshot(), NOW), kind, node, reason);
     }
 
+    /** After a failover from a to b: a (registry role NEEDS_REJOIN) is dead, its own agent alive; b is healthy. */
+    private static Scenario replacedLeader() {
+        return Scenario.threeNodes().leader("b").leaderUp("b", "m1", 200).leaderUp("b", "m2", 300)
+                .follower("c", "m1", 150, LEADER_LSN, LEADER_LSN);
+    }
+
+    static Stream<Arguments> rejoins() {
+        return Stream.of(
+                row("nothing to heal", withFollowers(Scenario.threeNodes().leaderUp("a", "m1", 200)),
+                        NoAction.class, null, "no node of cluster orders needs a rejoin"),
+                row("the replaced leader's agent is up and the leader healthy: rejoin it",
+                        replacedLeader().nodeAgent("a", 400, false),
+                        Decision.Rejoin.class, "a", "a was replaced as leader and needs a rejoin; its agent "
+                                + "(http://127.0.0.1:8770) is up and leader b is healthy"),
+                row("the replaced leader still runs (fenced): rejoin it all the same",
+                        replacedLeader().nodeAgent("a", 400, true),
+                        Decision.Rejoin.class, "a", "rewind it into a follower of b"),
+                row("automatic rejoin off for the cluster",
+                        replacedLeader().nodeAgent("a", 400, false).policy(p -> new ClusterPolicy(p.automatic(),
+                                p.detectionWindow(), p.observerQuorum(), p.maxLagOnFailoverBytes(), p.rpoZeroRequired(),
+                                p.minFailoverInterval(), p.observationMaxAge(), false, p.followerRepairAfter())),
+                        NoAction.class, null, "[a] need a rejoin, but automatic rejoin is off for cluster orders"),
+                row("maintenance: no rejoin", replacedLeader().nodeAgent("a", 400, false).maintenance(),
+                        NoAction.class, null, "cluster orders is in maintenance: no node is rejoined"),
+                row("a running operation first",
+                        replacedLeader().nodeAgent("a", 400, false)
+                                .running(UUID.fromString("00000000-0000-0000-0000-000000000002")),
+                        Wait.class, null, "operation 00000000-0000-0000-0000-000000000002 of cluster orders is "
+                                + "still running; rejoins wait for it"),
+                row("the new leader is not reachable: nothing to rewind from",
+                        Scenario.threeNodes().leader("b").unreachable("b", "m1", 200).nodeAgent("a", 400, false),
+                        Wait.class, null, "[a] need a rejoin, but leader b is not seen as a healthy writable leader"),
+                row("the new leader is read-only",
+                        Scenario.threeNodes().leader("b").readOnlyLeader("b", "m1", 200).nodeAgent("a", 400, false),
+                        Wait.class, null, "leader b is not seen as a healthy writable leader"),
+                row("no agent runs next to the replaced leader",
+                        replacedLeader().unreachable("a", "m1", 300),
+                        Wait.class, null, "no agent running next to them (node mode) reported in the last 3 s"),
+                row("its agent went quiet 10 s ago",
+                        replacedLeader().nodeAgent("a", 10_000, false),
+                        Wait.class, null, "no agent running next to them (node mode)"),
+                row("no leader at all", Scenario.threeNodes().leader(null).nodeAgent("a", 400, false),
+                        NoAction.class, null, "[a] need a rejoin, but cluster orders has no leader to follow"),
+                row("a follower down for 12 s, its agent up: restart it",
+                        Scenario.threeNodes().leaderUp("a", "m1", 200).nodeAgentDown("c", 13_000, 12_000)
+                                .leaderDown("c", "m1", 13_000, 12_000, 500, REFUSED),
+                        Decision.Rejoin.class, "c", "c is a follower no agent has reached for at least 10 s; its agent "
+                                + "(http://127.0.0.1:8790) is up and leader a is healthy: start it again"),
+                row("a follower down for 5 s only: not yet",
+                        Scenario.threeNodes().leaderUp("a", "m1", 200).nodeAgentDown("c", 6_000, 5_000),
+                        NoAction.class, null, "no node of cluster orders needs a rejoin"),
+                row("a follower its agent cannot reach but another agent can: not down",
+                        Scenario.threeNodes().leaderUp("a", "m1", 200).nodeAgentDown("c", 13_000, 12_000)
+                                .follower("c", "m1", 300, LEADER_LSN, LEADER_LSN),
+                        NoAction.class, null, "no node of cluster orders needs a rejoin"),
+                row("a node never seen running (registered with an empty data directory): build it",
+                        Scenario.threeNodes().leaderUp("a", "m1", 200).nodeAgentDown("c", -1, 12_000),
+                        Decision.Rejoin.class, "c", "c has never been seen running (a new node?); its agent "
+                                + "(http://127.0.0.1:8790) is up and leader a is healthy: build it from a base backup"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("rejoins")
+    void decidesRejoins(String name, Scenario scenario, Object ignored, Class<? extends Decision> kind, String node,
+            String reason) {
+        Decision decision = Decider.decideRejoin(scenario.snapshot(), NOW);
+        assertDecision(decision, kind, node, reason);
+        if (decision instanceof Decision.Rejoin rejoin) {
+            assertThat(rejoin.epoch()).isEqualTo(7);
+            assertThat(rejoin.agentEndpoint()).isEqualTo("http://127.0.0.1:87" + rejoin.node().charAt(0) % 10 + "0");
+            assertThat(rejoin.kind()).isEqualTo(reason.contains("never been seen running") ? OperationKind.BOOTSTRAP
+                    : OperationKind.REJOIN);
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("requested")
     void decidesOnRequest(String name, Scenario scenario, FailoverRequested request, Class<? extends Decision> kind,
@@ -308,7 +384,8 @@ class DeciderTest {
         assertThat(decision).as(decision.toString()).isInstanceOf(kind);
         assertThat(decision.reason()).contains(reason);
         Function<Decision, String> target = d -> d instanceof Failover f ? f.candidate()
-                : d instanceof Decision.Switchover sw ? sw.candidate() : d instanceof Fence f ? f.node() : null;
+                : d instanceof Decision.Switchover sw ? sw.candidate() : d instanceof Fence f ? f.node()
+                : d instanceof Decision.Rejoin r ? r.node() : null;
         assertThat(target.apply(decision)).as("node acted on").isEqualTo(node);
         if (decision instanceof Failover f) {
             assertThat(f.epoch()).isEqualTo(7);

@@ -137,6 +137,32 @@ final class Scenario {
                 wal));
     }
 
+    /** The agent running next to {@code node} (node mode) probed it {@code agoMs} ago: it publishes its endpoint. */
+    Scenario nodeAgent(String node, long agoMs, boolean reachable) {
+        NodeObserved own = reachable
+                ? observation(node, "node-" + node, agoMs, true, null, NodeRole.LEADER, true, LEADER_LSN, null, null,
+                        null)
+                : down(node, "node-" + node, agoMs, ProbeErrorKind.REFUSED);
+        return observe(own.withAgentEndpoint("http://127.0.0.1:87" + node.charAt(0) % 10 + "0"));
+    }
+
+    /**
+     * The agent next to {@code node} has failed to reach it every second since {@code downSinceAgoMs}
+     * (the latest 300 ms ago), after a successful probe {@code healthyAgoMs} ago (none when negative).
+     */
+    Scenario nodeAgentDown(String node, long healthyAgoMs, long downSinceAgoMs) {
+        String agent = "node-" + node;
+        String endpoint = "http://127.0.0.1:87" + node.charAt(0) % 10 + "0";
+        if (healthyAgoMs >= 0) {
+            observe(observation(node, agent, healthyAgoMs, true, null, NodeRole.FOLLOWER, true, null, LEADER_LSN,
+                    LEADER_LSN, null).withAgentEndpoint(endpoint));
+        }
+        for (long ago = downSinceAgoMs; ago > 300; ago -= 1000) {
+            observe(down(node, agent, ago, ProbeErrorKind.REFUSED).withAgentEndpoint(endpoint));
+        }
+        return observe(down(node, agent, 300, ProbeErrorKind.REFUSED).withAgentEndpoint(endpoint));
+    }
+
     Scenario observe(NodeObserved observed) {
         sightings.computeIfAbsent(observed.node(), n -> new HashMap<>()).merge(observed.observerId(),
                 Sighting.first(observed), (old, fresh) -> old.then(observed));
@@ -161,6 +187,6 @@ final class Scenario {
         Long lag = received == null || replayed == null ? null : received - replayed;
         return new NodeObserved("orders", node, agent, "zone-" + agent, NOW.minusMillis(agoMs), 2L,
                 Engine.POSTGRESQL, reachable, error, role, readOnly, 1L, current, received, replayed, lag,
-                lag == null ? null : 0L, wal, List.of(), null, "15");
+                lag == null ? null : 0L, wal, List.of(), null, "15", null);
     }
 }

@@ -3,7 +3,9 @@ package io.regent.monitor.config;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 
 /** Typed configuration of a monitor agent ({@code regent.monitor.*}). */
 @ConfigMapping(prefix = "regent.monitor")
@@ -43,6 +45,9 @@ public interface MonitorConfig {
 
     Registry registry();
 
+    /** Node mode: the database node this agent runs next to, and may stop, start, rewind and rebuild. */
+    Node node();
+
     /**
      * Credentials for the nodes by name. Today every cluster uses {@code default} (topology snapshots
      * do not carry a cluster's credentialsRef); the map leaves room for per-cluster references.
@@ -67,6 +72,51 @@ public interface MonitorConfig {
         /** Observations handed to the Kafka producer and not yet acknowledged. */
         @WithDefault("2000")
         int maxInFlight();
+    }
+
+    interface Node {
+        /** The cluster of the local node; node mode is on when this and {@code name} are set. */
+        Optional<String> clusterId();
+
+        /** The local node's name in the registry. */
+        Optional<String> name();
+
+        /** Its {@code PGDATA}. */
+        Optional<Path> dataDirectory();
+
+        /** The PostgreSQL server binaries ({@code pg_ctl}, {@code pg_rewind}, {@code pg_basebackup}). */
+        @WithDefault("/usr/lib/postgresql/15/bin")
+        Path binDirectory();
+
+        /** The OS user owning the data directory; the tools run as it when the agent runs as root. */
+        Optional<String> osUser();
+
+        /**
+         * Settings only this node has (e.g. {@code port}, {@code cluster_name}), written again after a
+         * rewind or rebuild copied the leader's configuration. {@code port} and {@code cluster_name}
+         * default to the node's registered port and its name.
+         */
+        Map<String, String> settings();
+
+        /** The server's log when the agent starts it; default {@code <data-directory>.log} beside it. */
+        Optional<Path> logFile();
+
+        /** The role the node streams as from its leader (also used by pg_basebackup). */
+        @WithDefault("replicator")
+        String replicationUser();
+
+        Optional<String> replicationPassword();
+
+        /** How the failover-service reaches this agent's action endpoint; default http://<host>:<http port>. */
+        Optional<String> advertisedUrl();
+
+        /** Budget of one action (a rebuild copies the whole database). */
+        @WithDefault("10m")
+        Duration actionTimeout();
+
+        /** After a start, how long the node may take to stream from its leader. */
+        @WithDefault("60s")
+        Duration streamingTimeout();
     }
 
     interface NodeCredentials {

@@ -9,6 +9,7 @@ import io.regent.events.NodeObserved;
 import io.regent.engines.Observer;
 import io.regent.engines.postgres.PostgresAdapter;
 import io.regent.monitor.config.MonitorConfig;
+import io.regent.monitor.node.LocalNodeAgent;
 import io.regent.monitor.messaging.ObservationPublisher;
 import io.regent.monitor.topology.WatchedNodes;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -37,6 +38,7 @@ public class ProbeScheduler {
     private final WatchedNodes nodes;
     private final ObservationPublisher publisher;
     private final MeterRegistry meters;
+    private final LocalNodeAgent localNode;
     private final Set<String> running = ConcurrentHashMap.newKeySet();
     /** One timer per node (count, sum, max: cheap enough for thousands), looked up once rather than built per probe. */
     private final java.util.Map<String, Timer> timers = new ConcurrentHashMap<>();
@@ -50,8 +52,9 @@ public class ProbeScheduler {
     private volatile java.util.Map<String, NodeTarget> known = new java.util.HashMap<>();
 
     public ProbeScheduler(MonitorConfig config, WatchedNodes nodes, ObservationPublisher publisher,
-            MeterRegistry meters) {
+            MeterRegistry meters, LocalNodeAgent localNode) {
         this.config = config;
+        this.localNode = localNode;
         this.nodes = nodes;
         this.publisher = publisher;
         this.meters = meters;
@@ -146,6 +149,9 @@ public class ProbeScheduler {
     private void probe(NodeTarget node) {
         try {
             NodeObserved observation = postgres.probe(node, config.probeTimeout());
+            if (localNode.isOwn(node.clusterId(), node.name())) {
+                observation = observation.withAgentEndpoint(localNode.endpoint()); // where to send node actions
+            }
             timers.computeIfAbsent(node.key(), key -> Timer.builder("regent.probe.duration")
                     .tag("cluster", node.clusterId()).tag("node", node.name()).register(meters))
                     .record(observation.probeMillis(), TimeUnit.MILLISECONDS);

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
@@ -66,6 +67,11 @@ public class WatchedNodes {
             LOG.infof("cluster %s removed: no longer probed", clusterId);
         }
         return removed == null ? List.of() : removed;
+    }
+
+    /** The newest topology applied for a cluster. */
+    public Optional<TopologyChanged> topology(String clusterId) {
+        return Optional.ofNullable(applied.get(clusterId));
     }
 
     public Collection<NodeTarget> all() {

@@ -54,6 +54,9 @@ public class ClusterEntity {
     @Column(name = "rpo_zero_required", nullable = false)
     public boolean rpoZeroRequired;
 
+    @Column(name = "auto_rejoin", nullable = false)
+    public boolean autoRejoin = true;
+
     @Column(nullable = false)
     public boolean maintenance;
 

@@ -18,11 +18,8 @@ public class ClusterRepository implements PanacheRepositoryBase<ClusterEntity, S
     }
 
     /**
-     * The cluster with its row locked until the transaction ends. Every change that writes an
-     * outbox row takes this lock first, so outbox ids of one cluster are in commit order.
-     */
-    /**
-     * The cluster row locked for this transaction, then its nodes - read after the lock, so they
+     * The cluster row locked until the transaction ends (every change that writes an outbox row takes
+     * this lock first, so outbox ids of one cluster are in commit order), then its nodes - read after the lock, so they
      * are current - by a join fetch whose plan Hibernate caches. (Loading the nodes lazily instead
      * made Hibernate build a new collection loader, SQL translation included, on every write: half
      * of a compare-and-set's CPU. One locking join fetch is no better: Hibernate locks in a

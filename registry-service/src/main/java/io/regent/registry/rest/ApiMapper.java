@@ -17,7 +17,7 @@ final class ApiMapper {
     static ClusterResponse cluster(ClusterEntity c, boolean credentialsStored) {
         return new ClusterResponse(c.id, c.displayName, c.engine, new ReplicationDto(c.replicationMode, c.syncCount),
                 new FailoverPolicyDto(c.automaticFailover, c.detectionWindowMillis, c.observerQuorum,
-                        c.maxLagOnFailoverBytes, c.rpoZeroRequired),
+                        c.maxLagOnFailoverBytes, c.rpoZeroRequired, c.autoRejoin),
                 c.maintenance, c.epoch, c.leaderNode, c.credentialsRef, credentialsStored,
                 c.nodes.stream().map(ApiMapper::node).toList(), c.createdAt, c.updatedAt);
     }

@@ -360,6 +360,9 @@ public class ClusterService {
         if (policy.rpoZeroRequired() != null) {
             cluster.rpoZeroRequired = policy.rpoZeroRequired();
         }
+        if (policy.autoRejoin() != null) {
+            cluster.autoRejoin = policy.autoRejoin();
+        }
     }
 
     private void storeCredentials(String clusterId, CredentialsDto credentials, Instant now) {

@@ -30,7 +30,10 @@ final class LocalPostgresCluster implements PostgresCluster {
     private final Credentials superuser;
     private final Credentials replicationUser;
     private final Credentials controlRole;
-    private final List<LocalPostgresNode> nodes = new ArrayList<>();
+    private final List<LocalPostgresNode> nodes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private PostgresBinaries binaries;
+    private OsUser osUser;
+    private Duration startTimeout;
 
     private LocalPostgresCluster(String name, Path directory, Replication replication, Credentials controlRole) {
         this.name = name;
@@ -58,6 +61,9 @@ final class LocalPostgresCluster implements PostgresCluster {
     }
 
     private void build(PostgresClusterBuilder spec, PostgresBinaries binaries, OsUser osUser) {
+        this.binaries = binaries;
+        this.osUser = osUser;
+        this.startTimeout = spec.startTimeout;
         long started = System.nanoTime();
         LocalPostgresNode leader = newNode(1, binaries, osUser, spec.startTimeout);
         initLeader(leader, binaries, osUser, spec);
@@ -262,6 +268,11 @@ final class LocalPostgresCluster implements PostgresCluster {
         return nodes.stream().filter(n -> n.name().equals(nodeName)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no node '" + nodeName + "' in cluster " + name
                         + "; nodes are " + nodes.stream().map(LocalPostgresNode::name).toList()));
+    }
+
+    @Override
+    public synchronized PostgresNode addEmptyNode() {
+        return newNode(nodes.size() + 1, binaries, osUser, startTimeout);
     }
 
     @Override

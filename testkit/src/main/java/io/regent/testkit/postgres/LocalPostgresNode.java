@@ -2,8 +2,11 @@ package io.regent.testkit.postgres;
 
 import io.regent.testkit.OsUser;
 import io.regent.testkit.ServerProcess;
+import io.regent.testkit.Signals;
 import io.regent.testkit.Testkit;
 import io.regent.testkit.TestkitException;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -17,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Properties;
 
 /** A PostgreSQL server run as a local process. */
@@ -209,6 +213,16 @@ final class LocalPostgresNode implements PostgresNode {
 
     @Override
     public synchronized void stop() {
+        OptionalLong adopted = adoptedPid();
+        if (adopted.isPresent()) {
+            Signals.send("INT", adopted.getAsLong());
+            long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
+            while (adoptedPid().isPresent() && System.nanoTime() < deadline) {
+                Testkit.sleep(50);
+            }
+            Testkit.killEverythingUnder(nodeDirectory);
+            return;
+        }
         if (process != null) {
             process.stop("INT", STOP_TIMEOUT);
         }
@@ -216,8 +230,32 @@ final class LocalPostgresNode implements PostgresNode {
 
     @Override
     public synchronized void kill() {
+        if (adoptedPid().isPresent()) {
+            Testkit.killEverythingUnder(nodeDirectory); // the postmaster and its children at once: a crash
+            return;
+        }
         if (process != null) {
             process.kill();
+        }
+    }
+
+    /**
+     * The postmaster of a server someone else started on this node's data directory (a node agent
+     * with pg_ctl), from {@code postmaster.pid}, while it is alive; empty when the testkit's own
+     * process runs or nothing does. Such a server counts as this node's for every fault.
+     */
+    private OptionalLong adoptedPid() {
+        ServerProcess current = process;
+        if (current != null && current.isAlive()) {
+            return OptionalLong.empty();
+        }
+        try {
+            List<String> lines = Files.readAllLines(dataDirectory().resolve("postmaster.pid"));
+            long pid = Long.parseLong(lines.get(0).strip());
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isPresent() ? OptionalLong.of(pid)
+                    : OptionalLong.empty();
+        } catch (IOException | RuntimeException e) {
+            return OptionalLong.empty();
         }
     }
 
@@ -240,12 +278,13 @@ final class LocalPostgresNode implements PostgresNode {
     @Override
     public boolean isRunning() {
         ServerProcess current = process;
-        return current != null && current.isAlive();
+        return (current != null && current.isAlive()) || adoptedPid().isPresent();
     }
 
     @Override
     public long pid() {
-        return requireRunning().pid();
+        OptionalLong adopted = adoptedPid();
+        return adopted.isPresent() ? adopted.getAsLong() : requireRunning().pid();
     }
 
     @Override

@@ -22,6 +22,13 @@ public interface PostgresCluster extends AutoCloseable {
 
     PostgresNode node(String name);
 
+    /**
+     * A new node slot: a name ({@code <cluster>-<n+1>}), a free port and a directory, but no data
+     * directory and no server - for a node agent to build from the leader (a user adding read capacity).
+     * Once built and started by someone else, its faults ({@code kill}, {@code stop}) work as for any node.
+     */
+    PostgresNode addEmptyNode();
+
     /** The node that was leader when the cluster was built. */
     PostgresNode initialLeader();
 

@@ -11,10 +11,12 @@ import io.regent.events.RegentEvent;
 import io.regent.events.Topics;
 import io.regent.events.TopologyChanged;
 import io.regent.events.kafka.RegentEventSerializer;
+import io.regent.testkit.OsUser;
 import io.regent.testkit.TestkitException;
 import io.regent.testkit.kafka.KafkaBroker;
 import io.regent.testkit.kafka.TopicReader;
 import io.regent.testkit.postgres.Credentials;
+import io.regent.testkit.postgres.PostgresBinaries;
 import io.regent.testkit.postgres.PostgresCluster;
 import io.regent.testkit.postgres.PostgresNode;
 import io.regent.testkit.quarkus.QuarkusService;
@@ -129,6 +131,34 @@ public final class ControlPlane implements AutoCloseable {
         return agent;
     }
 
+    /**
+     * A monitor agent in node mode next to {@code node}: it probes every node like any agent, and
+     * also stops, starts, rewinds and rebuilds {@code node} when the failover-service asks (only with
+     * the service token). It runs as root here and the PostgreSQL tools as the servers' OS user.
+     */
+    public QuarkusService startNodeAgent(PostgresCluster cluster, PostgresNode node) {
+        Map<String, String> properties = new LinkedHashMap<>();
+        properties.put("regent.monitor.agent-id", "node-agent-" + node.name());
+        properties.put("regent.monitor.zone", "zone-" + node.name());
+        properties.put("kafka.bootstrap.servers", kafka.bootstrapServers());
+        properties.put("quarkus.rest-client.registry.url", registry.url().toString());
+        properties.put("regent.monitor.credentials.default.username", CONTROL_ROLE.user());
+        properties.put("regent.monitor.node.cluster-id", cluster.name());
+        properties.put("regent.monitor.node.name", node.name());
+        properties.put("regent.monitor.node.data-directory", node.dataDirectory().toString());
+        properties.put("regent.monitor.node.bin-directory", PostgresBinaries.locate().binDirectory().toString());
+        properties.put("regent.monitor.node.os-user", OsUser.forServers().name());
+        properties.put("regent.monitor.node.replication-user", cluster.replicationUser().user());
+        properties.put("quarkus.oidc.tenant-enabled", "true");
+        properties.put("quarkus.oidc.auth-server-url", "");
+        properties.put("quarkus.oidc.public-key", TestTokens.PUBLIC_KEY);
+        QuarkusService agent = QuarkusService.start("node-agent-" + node.name(), jar("monitor"), properties,
+                Map.of("REGENT_NODE_PASSWORD", CONTROL_ROLE.password(), "REGENT_SERVICE_TOKEN", SERVICE_TOKEN,
+                        "REGENT_REPLICATION_PASSWORD", cluster.replicationUser().password()), READY);
+        agents.add(agent);
+        return agent;
+    }
+
     /** A failover-service instance in its own consumer group (one group per test keeps tests apart). */
     public QuarkusService startFailover(String instance, String group, Map<String, String> extra) {
         Map<String, String> properties = new LinkedHashMap<>(Map.of(
@@ -172,6 +202,12 @@ public final class ControlPlane implements AutoCloseable {
         };
     }
 
+    /** Registers {@code node} with a registered cluster, as an operator adding read capacity would. */
+    public void addNode(String cluster, PostgresNode node) {
+        call("POST", "/api/v1/clusters/" + cluster + "/nodes", Map.of("name", node.name(), "host", node.host(),
+                "port", node.port(), "zone", "zone-" + node.name()), ADMIN_TOKEN, 201);
+    }
+
     public TopologyChanged topology(String cluster) {
         return read(call("GET", "/api/v1/clusters/" + cluster + "/topology", null, SERVICE_TOKEN, 200),
                 TopologyChanged.class);
@@ -209,6 +245,21 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     /** How many distinct agents have published observations of the cluster. */
+    /** Whether every agent's newest observation of {@code node} says it is reachable. */
+    public boolean seenReachableByAll(String cluster, String node) {
+        Map<String, NodeObserved> newest = new HashMap<>();
+        for (var record : TopicReader.readAll(kafka.bootstrapServers(), Topics.NODE_HEALTH.name(), cluster)) {
+            if (record.value() != null) {
+                NodeObserved observed = record.value().data(NodeObserved.class);
+                if (observed.node().equals(node)) {
+                    newest.merge(observed.observerId(), observed,
+                            (a, b) -> b.observedAt().isAfter(a.observedAt()) ? b : a);
+                }
+            }
+        }
+        return !newest.isEmpty() && newest.values().stream().allMatch(NodeObserved::reachable);
+    }
+
     public long nodeHealthObservers(String cluster) {
         return TopicReader.readAll(kafka.bootstrapServers(), Topics.NODE_HEALTH.name(), cluster).stream()
                 .filter(r -> r.value() != null).map(r -> r.value().data(NodeObserved.class).observerId())

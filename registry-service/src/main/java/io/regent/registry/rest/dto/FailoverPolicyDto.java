@@ -10,11 +10,14 @@ import jakarta.validation.constraints.PositiveOrZero;
  * @param observerQuorum        distinct monitor agents that must agree
  * @param maxLagOnFailoverBytes followers further behind are not candidates
  * @param rpoZeroRequired       refuse a failover that could lose an acknowledged commit
+ * @param autoRejoin            rewind (or rebuild) a replaced leader into a follower as soon as its agent can;
+ *                              off: it stays NEEDS_REJOIN until someone acts
  */
 public record FailoverPolicyDto(
         Boolean automatic,
         @Min(500) @Max(600_000) Integer detectionWindowMillis,
         @Min(1) @Max(16) Integer observerQuorum,
         @PositiveOrZero Long maxLagOnFailoverBytes,
-        Boolean rpoZeroRequired) {
+        Boolean rpoZeroRequired,
+        Boolean autoRejoin) {
 }

@@ -1,0 +1,126 @@
+package io.regent.failover.node;
+
+import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.regent.events.NodeRole;
+import io.regent.events.OperationStatus;
+import io.regent.events.OperationUpdated;
+import io.regent.events.Phases;
+import io.regent.events.TopologyChanged;
+import io.regent.failover.cluster.ClusterState;
+import io.regent.failover.config.FailoverConfig;
+import io.regent.failover.decision.Decision;
+import io.regent.failover.registry.RegistryApi;
+import io.regent.failover.registry.RegistryRequests;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.WebApplicationException;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.rest.client.inject.RestClient;
+import org.jboss.logging.Logger;
+
+/**
+ * Heals a cluster back to full redundancy: a replaced leader is made a follower of the current
+ * leader by the agent running next to it (rewind, or rebuild when a rewind is impossible), then the
+ * registry records it as FOLLOWER. Recorded as a REJOIN operation whose phases the agent adds. A
+ * failover meanwhile moves the epoch: the agent refuses a stale action and the final compare-and-set
+ * fails, so the node simply waits for the next attempt against the new leader.
+ */
+@ApplicationScoped
+public class RejoinExecutor {
+
+    private static final Logger LOG = Logger.getLogger(RejoinExecutor.class);
+
+    private final RegistryApi registry;
+    private final FailoverConfig config;
+    private final MeterRegistry metrics;
+    private final Map<String, NodeAgentApi> agents = new ConcurrentHashMap<>();
+
+    public RejoinExecutor(@RestClient RegistryApi registry, FailoverConfig config, MeterRegistry metrics) {
+        this.registry = registry;
+        this.config = config;
+        this.metrics = metrics;
+    }
+
+    public void rejoin(ClusterState state, Decision.Rejoin decision) {
+        TopologyChanged topology = state.topology();
+        String leader = topology.leader();
+        OperationUpdated op = registry.createOperation(state.clusterId(), new RegistryRequests.NewOperation(
+                UUID.randomUUID(), decision.kind(), decision.node(), leader, decision.epoch(), "system",
+                decision.reason()));
+        LOG.infof("cluster %s: %s %s as a follower of %s at epoch %d (operation %s): %s", state.clusterId(),
+                decision.kind(), decision.node(), leader, decision.epoch(), op.operationId(), decision.reason());
+        long started = System.nanoTime();
+        try {
+            registry.appendPhase(op.operationId(), new RegistryRequests.Phase(Phases.DECIDED, Instant.now(),
+                    decision.reason()));
+            agent(decision.agentEndpoint()).perform(config.registry().token().map(t -> "Bearer " + t).orElse(null),
+                    new NodeAgentApi.Action("REJOIN", state.clusterId(), decision.node(), decision.epoch(),
+                            op.operationId()));
+            TopologyChanged announced = topology;
+            if (topology.nodes().stream().anyMatch(n -> n.name().equals(decision.node())
+                    && n.role() != NodeRole.FOLLOWER)) {
+                announced = registry.compareAndSet(state.clusterId(), new RegistryRequests.TopologyUpdate(
+                        decision.epoch(), leader, Map.of(decision.node(), NodeRole.FOLLOWER), decision.node()
+                                + " rejoined as a follower of " + leader, op.operationId()));
+                state.topology(announced);
+            }
+            registry.appendPhase(op.operationId(), new RegistryRequests.Phase(Phases.REJOINED, Instant.now(),
+                    decision.node() + " streams from " + leader + " and is a failover candidate again"));
+            registry.finish(op.operationId(), new RegistryRequests.Finish(OperationStatus.SUCCEEDED,
+                    announced.epoch(), null));
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            LOG.infof("cluster %s: %s rejoined as a follower of %s in %d ms, epoch %d", state.clusterId(),
+                    decision.node(), leader, millis, announced.epoch());
+            metrics.counter("regent_failover_operations_total", "kind", decision.kind().name(), "outcome", "SUCCEEDED")
+                    .increment();
+        } catch (RuntimeException e) {
+            String error = describe(e);
+            LOG.warnf("cluster %s: rejoin of %s failed, next attempt in %s: %s", state.clusterId(), decision.node(),
+                    config.rejoinRetryAfter(), error);
+            try {
+                registry.finish(op.operationId(), new RegistryRequests.Finish(OperationStatus.FAILED, null, error));
+            } catch (RuntimeException unrecorded) {
+                LOG.warnf("cluster %s: could not record the failed rejoin %s: %s", state.clusterId(),
+                        op.operationId(), unrecorded.getMessage());
+            }
+            metrics.counter("regent_failover_operations_total", "kind", decision.kind().name(), "outcome", "FAILED")
+                    .increment();
+            throw e;
+        }
+    }
+
+    private NodeAgentApi agent(String endpoint) {
+        return agents.computeIfAbsent(endpoint, url -> QuarkusRestClientBuilder.newBuilder().baseUri(URI.create(url))
+                .connectTimeout(2, TimeUnit.SECONDS)
+                .readTimeout(config.rejoinTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .build(NodeAgentApi.class));
+    }
+
+    /** The agent's or registry's problem detail when there is one: what a person needs to act. */
+    private static String describe(RuntimeException e) {
+        if (e instanceof WebApplicationException web) {
+            try {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> problem = web.getResponse().readEntity(Map.class);
+                Object detail = problem.get("detail");
+                if (detail != null) {
+                    return web.getResponse().getStatus() + " " + problem.getOrDefault("title", "") + ": " + detail;
+                }
+            } catch (RuntimeException unreadable) {
+                // fall through to the exception's own message
+            }
+        }
+        return e.getMessage();
+    }
+
+    /** How long a failed rejoin blocks the next one of the cluster. */
+    public Duration retryAfter() {
+        return config.rejoinRetryAfter();
+    }
+}
