@@ -300,7 +300,8 @@ public class FailoverLoop {
             }
             if (Decider.decideRejoin(snapshot, now) instanceof Decision.Rejoin rejoin && state.tryRejoin(now)) {
                 workers.execute(() -> {
-                    Instant next = Instant.now();
+                    // after a success, let every agent probe the node again before judging it anew
+                    Instant next = Instant.now().plus(config.observationMaxAge());
                     try {
                         rejoins.rejoin(state, rejoin);
                     } catch (RuntimeException e) {

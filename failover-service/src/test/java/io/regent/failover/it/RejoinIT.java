@@ -188,14 +188,12 @@ class RejoinIT {
                 System.out.println(node.name() + " streams " + Duration.ofNanos(System.nanoTime() - started).toMillis()
                         + " ms after the fourth node was registered");
             }
-            OperationUpdated rebuilt = await().atMost(Duration.ofSeconds(20)).until(() -> plane.operations("grow")
-                    .stream().filter(o -> lost.name().equals(o.fromNode())).findFirst().orElse(null),
+            OperationUpdated rebuilt = await().atMost(Duration.ofSeconds(20)).until(() -> first("grow", lost.name()),
                     o -> o != null && o.status().isFinal());
             assertThat(rebuilt.kind()).isEqualTo(OperationKind.REJOIN);
             assertThat(rebuilt.status()).as("error: %s", rebuilt.error()).isEqualTo(OperationStatus.SUCCEEDED);
             assertThat(rebuilt.phases()).extracting(OperationPhase::name).contains(Phases.REBUILT, Phases.STREAMING);
-            OperationUpdated built = await().atMost(Duration.ofSeconds(20)).until(() -> plane.operations("grow")
-                    .stream().filter(o -> fourth.name().equals(o.fromNode())).findFirst().orElse(null),
+            OperationUpdated built = await().atMost(Duration.ofSeconds(20)).until(() -> first("grow", fourth.name()),
                     o -> o != null && o.status().isFinal());
             assertThat(built.kind()).isEqualTo(OperationKind.BOOTSTRAP);
             assertThat(built.status()).as("error: %s", built.error()).isEqualTo(OperationStatus.SUCCEEDED);
@@ -204,6 +202,8 @@ class RejoinIT {
             assertThat(fourth.queryValue("SHOW port")).isEqualTo(Integer.toString(fourth.port()));
             assertThat(role(plane.topology("grow"), fourth.name())).isEqualTo(NodeRole.FOLLOWER);
             assertThat(pg.initialLeader().queryValue("SELECT count(*) FROM pg_stat_replication")).isEqualTo(3L);
+            assertThat(plane.operations("grow")).as("no failed heal")
+                    .noneMatch(o -> o.status() == OperationStatus.FAILED);
         }
     }
 
@@ -224,6 +224,13 @@ class RejoinIT {
     private static NodeRole role(TopologyChanged topology, String node) {
         return topology.nodes().stream().filter(n -> n.name().equals(node)).map(TopologyNode::role).findFirst()
                 .orElseThrow();
+    }
+
+    /** The oldest operation about {@code node} (the list is newest first). */
+    private static OperationUpdated first(String cluster, String node) {
+        List<OperationUpdated> about = plane.operations(cluster).stream().filter(o -> node.equals(o.fromNode()))
+                .toList();
+        return about.isEmpty() ? null : about.get(about.size() - 1);
     }
 
     private static OperationUpdated operation(String cluster, OperationKind kind) {

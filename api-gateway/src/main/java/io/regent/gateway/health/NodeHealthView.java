@@ -1,0 +1,121 @@
+package io.regent.gateway.health;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.regent.events.EventEnvelope;
+import io.regent.events.NodeObserved;
+import io.regent.events.Topics;
+import io.regent.events.kafka.RegentEventDeserializer;
+import io.regent.gateway.config.GatewayConfig;
+import io.smallrye.common.annotation.Identifier;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.jboss.logging.Logger;
+
+/**
+ * The newest observation of every node, from {@code regent.node-health.v1}: what the routing
+ * checks answer from. Each gateway instance reads the whole topic from its end (its own consumer
+ * group): only what agents report from now on counts.
+ */
+@ApplicationScoped
+public class NodeHealthView {
+
+    private static final Logger LOG = Logger.getLogger(NodeHealthView.class);
+
+    private final Map<String, Object> kafkaConfig;
+    private final GatewayConfig config;
+    /** "cluster/node" → newest observation by any agent. */
+    private final Map<String, NodeObserved> newest = new ConcurrentHashMap<>();
+    private volatile boolean running;
+    private Thread thread;
+    private KafkaConsumer<String, EventEnvelope> consumer;
+
+    public NodeHealthView(@Identifier("default-kafka-broker") Map<String, Object> kafkaConfig, GatewayConfig config) {
+        this.kafkaConfig = kafkaConfig;
+        this.config = config;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        Map<String, Object> props = new HashMap<>(kafkaConfig);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "regent-gateway-health-" + config.instanceId() + "-" + UUID.randomUUID());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "regent-gateway-health-" + config.instanceId());
+        consumer = new KafkaConsumer<>(props, new StringDeserializer(), new RegentEventDeserializer());
+        consumer.subscribe(List.of(Topics.NODE_HEALTH.name()));
+        running = true;
+        thread = new Thread(this::run, "regent-gateway-health");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        running = false;
+        if (consumer != null) {
+            consumer.wakeup();
+        }
+        if (thread != null) {
+            try {
+                thread.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void run() {
+        try {
+            while (running) {
+                try {
+                    for (ConsumerRecord<String, EventEnvelope> record : consumer.poll(Duration.ofMillis(500))) {
+                        if (record.value() != null && record.value().data() instanceof NodeObserved observed) {
+                            offer(observed);
+                        }
+                    }
+                } catch (WakeupException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    LOG.warnf("reading node health failed, retrying: %s", e.toString());
+                    sleep();
+                }
+            }
+        } finally {
+            consumer.close(Duration.ofSeconds(2));
+        }
+    }
+
+    void offer(NodeObserved observed) {
+        newest.merge(observed.clusterId() + "/" + observed.node(), observed,
+                (current, next) -> next.observedAt().isBefore(current.observedAt()) ? current : next);
+    }
+
+    /** The newest observation of a node, if one is recent enough to act on at {@code now}. */
+    public Optional<NodeObserved> fresh(String clusterId, String node, Instant now) {
+        NodeObserved observed = newest.get(clusterId + "/" + node);
+        if (observed == null || observed.observedAt().isBefore(now.minus(config.routing().maxObservationAge()))) {
+            return Optional.empty();
+        }
+        return Optional.of(observed);
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(1_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,167 @@
+package io.regent.gateway.rest;
+
+import io.quarkus.security.identity.SecurityIdentity;
+import io.regent.events.FailoverRequested;
+import io.regent.events.MaintenanceChanged;
+import io.regent.events.RegentEvent;
+import io.regent.events.SwitchoverRequested;
+import io.regent.events.TopologyChanged;
+import io.regent.gateway.command.CommandPublisher;
+import io.regent.gateway.topology.TopologyView;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.PositiveOrZero;
+import jakarta.validation.constraints.Size;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.jboss.logging.Logger;
+
+/**
+ * Clusters as the public API shows them. Reads come from the topology view (the compacted topic),
+ * never from a registry call per request. Operator commands go to {@code regent.commands.v1}; the
+ * answer is 202 with the operation's id (the command's request id), which the operation keeps.
+ */
+@Path("/api/v1/clusters")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+public class ClusterResource {
+
+    private static final Logger AUDIT = Logger.getLogger("regent.audit");
+    private static final String SLUG = "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$";
+
+    private final TopologyView topologies;
+    private final CommandPublisher commands;
+    private final SecurityIdentity identity;
+
+    public ClusterResource(TopologyView topologies, CommandPublisher commands, SecurityIdentity identity) {
+        this.topologies = topologies;
+        this.commands = commands;
+        this.identity = identity;
+    }
+
+    public record SwitchoverRequest(@Size(max = 63) String candidate, @PositiveOrZero Long expectedEpoch,
+            @Size(max = 2000) String reason) {
+    }
+
+    public record FailoverRequest(@Size(max = 63) String candidate, @PositiveOrZero Long expectedEpoch,
+            @Size(max = 2000) String reason) {
+    }
+
+    public record MaintenanceRequest(@NotNull Boolean enabled, @Size(max = 2000) String reason, Instant until) {
+    }
+
+    /** What a command request returns: where to follow the operation it starts. */
+    public record Accepted(UUID operationId, String clusterId, String command, URI operation) {
+    }
+
+    @GET
+    @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.ADMIN})
+    public List<TopologyChanged> list() {
+        return topologies.all();
+    }
+
+    @GET
+    @Path("/{id}/topology")
+    @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.ADMIN})
+    public TopologyChanged topology(@PathParam("id") @Pattern(regexp = SLUG, message = "must be a cluster id (a "
+            + "lower-case slug)") String id) {
+        return require(id);
+    }
+
+    @POST
+    @Path("/{id}/switchover")
+    @RolesAllowed({Roles.OPERATOR, Roles.ADMIN})
+    public Response switchover(@PathParam("id") @Pattern(regexp = SLUG, message = "must be a cluster id (a "
+            + "lower-case slug)") String id, @Valid SwitchoverRequest request) {
+        SwitchoverRequest body = request == null ? new SwitchoverRequest(null, null, null) : request;
+        TopologyChanged topology = require(id);
+        long epoch = expectedEpoch(topology, body.expectedEpoch());
+        requireNode(topology, body.candidate());
+        if (topology.leader() == null) {
+            throw new ProblemException(409, "No leader", "cluster '" + id + "' has no leader to hand over from; "
+                    + "request a failover naming a candidate instead");
+        }
+        UUID requestId = UUID.randomUUID();
+        return accept(id, "switchover", requestId, new SwitchoverRequested(requestId, id, topology.leader(),
+                body.candidate(), epoch, who(), Instant.now(), body.reason()));
+    }
+
+    @POST
+    @Path("/{id}/failover")
+    @RolesAllowed({Roles.OPERATOR, Roles.ADMIN})
+    public Response failover(@PathParam("id") @Pattern(regexp = SLUG, message = "must be a cluster id (a "
+            + "lower-case slug)") String id, @Valid FailoverRequest request) {
+        FailoverRequest body = request == null ? new FailoverRequest(null, null, null) : request;
+        TopologyChanged topology = require(id);
+        long epoch = expectedEpoch(topology, body.expectedEpoch());
+        requireNode(topology, body.candidate());
+        UUID requestId = UUID.randomUUID();
+        return accept(id, "failover", requestId, new FailoverRequested(requestId, id, body.candidate(), epoch, who(),
+                Instant.now(), body.reason()));
+    }
+
+    @PUT
+    @Path("/{id}/maintenance")
+    @RolesAllowed({Roles.OPERATOR, Roles.ADMIN})
+    public Response maintenance(@PathParam("id") @Pattern(regexp = SLUG, message = "must be a cluster id (a "
+            + "lower-case slug)") String id, @Valid @NotNull MaintenanceRequest request) {
+        require(id);
+        if (request.until() != null && (!request.enabled() || !request.until().isAfter(Instant.now()))) {
+            throw new ProblemException(422, "Invalid maintenance window", "'until' must be in the future and only "
+                    + "goes with enabled=true");
+        }
+        UUID requestId = UUID.randomUUID();
+        return accept(id, request.enabled() ? "maintenance-on" : "maintenance-off", requestId, new MaintenanceChanged(
+                requestId, id, request.enabled(), who(), Instant.now(), request.reason(), request.until()));
+    }
+
+    private Response accept(String clusterId, String command, UUID requestId, RegentEvent event) {
+        try {
+            commands.publish(clusterId, event);
+        } catch (ProblemException e) {
+            AUDIT.infof("who=%s what=%s cluster=%s request=%s outcome=failed (%s)", who(), command, clusterId,
+                    requestId, e.getMessage());
+            throw e;
+        }
+        AUDIT.infof("who=%s what=%s cluster=%s request=%s outcome=accepted", who(), command, clusterId, requestId);
+        URI operation = URI.create("/api/v1/operations/" + requestId);
+        return Response.accepted(new Accepted(requestId, clusterId, command, operation)).location(operation).build();
+    }
+
+    private TopologyChanged require(String id) {
+        return topologies.topology(id).orElseThrow(() -> ProblemException.notFound("Cluster", id));
+    }
+
+    private static long expectedEpoch(TopologyChanged topology, Long expected) {
+        if (expected != null && expected != topology.epoch()) {
+            throw new ProblemException(409, "Epoch mismatch", "cluster '" + topology.clusterId() + "' is at epoch "
+                    + topology.epoch() + ", not " + expected + " (leader " + topology.leader() + "); re-read the "
+                    + "topology and decide again");
+        }
+        return topology.epoch();
+    }
+
+    private static void requireNode(TopologyChanged topology, String candidate) {
+        if (candidate != null && topology.nodes().stream().noneMatch(n -> n.name().equals(candidate))) {
+            throw new ProblemException(422, "Unknown candidate", "'" + candidate + "' is not a node of cluster '"
+                    + topology.clusterId() + "'; nodes are " + topology.nodes().stream().map(n -> n.name()).toList());
+        }
+    }
+
+    private String who() {
+        return identity.getPrincipal().getName();
+    }
+}

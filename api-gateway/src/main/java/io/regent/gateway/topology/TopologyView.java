@@ -1,0 +1,57 @@
+package io.regent.gateway.topology;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.regent.events.TopologyChanged;
+import io.regent.events.kafka.TopologyFeed;
+import io.regent.gateway.config.GatewayConfig;
+import io.smallrye.common.annotation.Identifier;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Every cluster's current topology, kept from the compacted topology topic: reads never call the
+ * registry. An older snapshot (lower epoch, or the same epoch changed earlier) never replaces a newer one.
+ */
+@ApplicationScoped
+public class TopologyView {
+
+    private final Map<String, Object> kafkaConfig;
+    private final GatewayConfig config;
+    private final Map<String, TopologyChanged> clusters = new ConcurrentHashMap<>();
+    private TopologyFeed feed;
+
+    public TopologyView(@Identifier("default-kafka-broker") Map<String, Object> kafkaConfig, GatewayConfig config) {
+        this.kafkaConfig = kafkaConfig;
+        this.config = config;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        feed = TopologyFeed.start(kafkaConfig, "regent-gateway-topology-" + config.instanceId(), this::offer,
+                clusters::remove);
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        if (feed != null) {
+            feed.close();
+        }
+    }
+
+    void offer(TopologyChanged snapshot) {
+        clusters.merge(snapshot.clusterId(), snapshot, (current, next) -> next.epoch() > current.epoch()
+                || (next.epoch() == current.epoch() && !next.changedAt().isBefore(current.changedAt())) ? next : current);
+    }
+
+    public Optional<TopologyChanged> topology(String clusterId) {
+        return Optional.ofNullable(clusters.get(clusterId));
+    }
+
+    public List<TopologyChanged> all() {
+        return clusters.values().stream().sorted(Comparator.comparing(TopologyChanged::clusterId)).toList();
+    }
+}

@@ -1,0 +1,245 @@
+package io.regent.gateway;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.regent.events.Engine;
+import io.regent.events.EventEnvelope;
+import io.regent.events.NodeObserved;
+import io.regent.events.NodeRole;
+import io.regent.events.RegentEvent;
+import io.regent.events.SwitchoverRequested;
+import io.regent.events.Topics;
+import io.regent.events.TopologyChanged;
+import io.regent.events.TopologyNode;
+import io.regent.events.WalReceiverState;
+import io.regent.events.kafka.RegentEventSerializer;
+import io.regent.testkit.kafka.KafkaBroker;
+import io.regent.testkit.kafka.TopicReader;
+import io.regent.testkit.keycloak.Keycloak;
+import io.regent.testkit.quarkus.KafkaTestResource;
+import io.regent.testkit.quarkus.KeycloakTestResource;
+import io.regent.testkit.security.TestTokens;
+import io.restassured.response.Response;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The public API against a real Keycloak (the project's realm file) and a real Kafka broker: the
+ * auth matrix, commands reaching the command topic with who asked, problem+json for every mistake,
+ * and the load balancers' routing checks following the topology and the agents' observations.
+ */
+@QuarkusTest
+@QuarkusTestResource(KafkaTestResource.class)
+@QuarkusTestResource(KeycloakTestResource.class)
+class GatewayApiTest {
+
+    private static final Map<String, String> TOKENS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static volatile boolean ready;
+
+    /** Once per class, with the application running (RestAssured knows its port only then). */
+    @BeforeEach
+    void topologyAndTokens() {
+        if (ready) {
+            return;
+        }
+        Keycloak keycloak = KeycloakTestResource.keycloak();
+        for (String user : List.of("viewer", "operator", "admin", "nobody")) {
+            TOKENS.put(user, keycloak.userToken(user, KeycloakTestResource.PASSWORD));
+        }
+        TOKENS.put("expired", keycloak.expiredUserToken("admin", KeycloakTestResource.PASSWORD));
+        // right roles, wrong issuer and key: a token of another realm
+        TOKENS.put("foreign", TestTokens.forRoles("mallory", "regent-admin"));
+        publish("alpha", topology("alpha", 4, "alpha-1"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> given().auth().oauth2(TOKENS.get("viewer"))
+                .get("/api/v1/clusters/alpha/topology").statusCode() == 200);
+        ready = true;
+    }
+
+    static Stream<Arguments> matrix() {
+        List<Arguments> rows = new ArrayList<>();
+        String[][] reads = {{"GET", "/api/v1/clusters", null}, {"GET", "/api/v1/clusters/alpha/topology", null}};
+        String[][] commands = {{"POST", "/api/v1/clusters/alpha/switchover", "{\"candidate\":\"alpha-2\"}"},
+                {"POST", "/api/v1/clusters/alpha/failover", "{\"candidate\":\"alpha-3\",\"reason\":\"drill\"}"},
+                {"PUT", "/api/v1/clusters/alpha/maintenance", "{\"enabled\":false,\"reason\":\"done\"}"}};
+        for (String[] read : reads) {
+            rows.addAll(row(read, 401, 403, 200, 200, 200));
+        }
+        for (String[] command : commands) {
+            rows.addAll(row(command, 401, 403, 403, 202, 202));
+        }
+        return rows.stream();
+    }
+
+    private static List<Arguments> row(String[] call, int none, int nobody, int viewer, int operator, int admin) {
+        return List.of(Arguments.of(call[0], call[1], call[2], null, none),
+                Arguments.of(call[0], call[1], call[2], "nobody", nobody),
+                Arguments.of(call[0], call[1], call[2], "viewer", viewer),
+                Arguments.of(call[0], call[1], call[2], "operator", operator),
+                Arguments.of(call[0], call[1], call[2], "admin", admin),
+                Arguments.of(call[0], call[1], call[2], "expired", 401),
+                Arguments.of(call[0], call[1], call[2], "foreign", 401));
+    }
+
+    @ParameterizedTest(name = "{0} {1} as {3} -> {4}")
+    @MethodSource("matrix")
+    void everyEndpointAnswersEveryCallerAsSpecified(String method, String path, String body, String caller,
+            int expected) {
+        var request = given().contentType("application/json");
+        if (caller != null) {
+            request = request.auth().oauth2(TOKENS.get(caller));
+        }
+        if (body != null) {
+            request = request.body(body);
+        }
+        Response response = request.request(method, path);
+        assertThat(response.statusCode()).as(response.asString()).isEqualTo(expected);
+        if (expected >= 400) {
+            assertThat(response.contentType()).startsWith("application/problem+json");
+            assertThat(response.jsonPath().getInt("status")).isEqualTo(expected);
+            assertThat(response.jsonPath().getString("detail")).isNotBlank();
+        }
+    }
+
+    @Test
+    void aSwitchoverRequestReachesTheCommandTopicWithWhoAskedAndTheCurrentEpoch() {
+        Response response = given().auth().oauth2(TOKENS.get("operator")).contentType("application/json")
+                .body("{\"candidate\":\"alpha-3\",\"reason\":\"kernel upgrade\"}")
+                .post("/api/v1/clusters/alpha/switchover");
+        assertThat(response.statusCode()).as(response.asString()).isEqualTo(202);
+        UUID operation = UUID.fromString(response.jsonPath().getString("operationId"));
+        assertThat(response.header("Location")).endsWith("/api/v1/operations/" + operation);
+
+        SwitchoverRequested command = await().atMost(Duration.ofSeconds(10)).until(() -> commands().stream()
+                .filter(c -> c instanceof SwitchoverRequested s && s.requestId().equals(operation))
+                .map(SwitchoverRequested.class::cast).findFirst().orElse(null), c -> c != null);
+        assertThat(command.clusterId()).isEqualTo("alpha");
+        assertThat(command.requestedBy()).isEqualTo("operator");
+        assertThat(command.expectedLeader()).isEqualTo("alpha-1");
+        assertThat(command.candidate()).isEqualTo("alpha-3");
+        assertThat(command.expectedEpoch()).isEqualTo(4L);
+        assertThat(command.reason()).isEqualTo("kernel upgrade");
+    }
+
+    static Stream<Arguments> mistakes() {
+        return Stream.of(
+                Arguments.of("POST", "/api/v1/clusters/alpha/switchover", "{\"candidate\":\"alpha-9\"}", 422,
+                        "'alpha-9' is not a node of cluster 'alpha'"),
+                Arguments.of("POST", "/api/v1/clusters/alpha/failover", "{\"expectedEpoch\":3}", 409,
+                        "is at epoch 4, not 3"),
+                Arguments.of("POST", "/api/v1/clusters/nope/switchover", "{}", 404, "Cluster 'nope' does not exist"),
+                Arguments.of("POST", "/api/v1/clusters/alpha/switchover", "{\"candidate\":", 400, "not valid JSON"),
+                Arguments.of("POST", "/api/v1/clusters/alpha/failover", "{\"expectedEpoch\":-1}", 400,
+                        "expectedEpoch"),
+                Arguments.of("PUT", "/api/v1/clusters/alpha/maintenance", "{\"reason\":\"x\"}", 400, "enabled"),
+                Arguments.of("PUT", "/api/v1/clusters/alpha/maintenance", "{\"enabled\":true,\"until\":"
+                        + "\"2020-01-01T00:00:00Z\"}", 422, "'until' must be in the future"),
+                Arguments.of("GET", "/api/v1/clusters/NOT_A_SLUG/topology", null, 400, "must be a cluster id"));
+    }
+
+    @ParameterizedTest(name = "{0} {1} {2} -> {3}")
+    @MethodSource("mistakes")
+    void aClientMistakeIsAProblemWithAnActionableMessage(String method, String path, String body, int expected,
+            String detail) {
+        var request = given().auth().oauth2(TOKENS.get("admin")).contentType("application/json");
+        if (body != null) {
+            request = request.body(body);
+        }
+        Response response = request.request(method, path);
+        assertThat(response.statusCode()).as(response.asString()).isEqualTo(expected);
+        assertThat(response.contentType()).startsWith("application/problem+json");
+        assertThat(response.jsonPath().getString("detail")).contains(detail);
+    }
+
+    @Test
+    void routingChecksFollowTheTopologyAndWhatTheAgentsSee() {
+        publish("route", topology("route", 2, "route-1"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> given().get("/route/route/route-1/leader")
+                .asString().contains("no agent has reached it"));
+        List<RegentEvent> healthy = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(300)).untilAsserted(() -> {
+            healthy.clear();
+            healthy.add(leader("route", "route-1", 5_000_000L));
+            healthy.add(follower("route", "route-2", 4_999_000L));
+            healthy.add(follower("route", "route-3", 1_000_000L));
+            healthy.forEach(e -> publish("route", e));
+            assertThat(given().get("/route/route/route-1/leader").statusCode()).isEqualTo(200);
+        });
+        assertThat(given().get("/route/route/route-2/leader").statusCode()).isEqualTo(503);
+        assertThat(given().get("/route/route/route-2/follower").statusCode()).isEqualTo(200);
+        assertThat(given().get("/route/route/route-2/follower?max-lag-bytes=100").then().extract().asString())
+                .contains("1000 bytes behind (limit 100)");
+        assertThat(given().get("/route/route/route-3/follower").statusCode()).isEqualTo(200);
+        assertThat(given().get("/route/route/route-3/follower?max-lag-bytes=1048576").statusCode()).isEqualTo(503);
+        assertThat(given().get("/route/route/route-1/follower").statusCode()).isEqualTo(503);
+        assertThat(given().get("/route/route/route-2/follower?max-lag-bytes=-5").statusCode()).isEqualTo(400);
+        assertThat(given().get("/route/nope/route-1/leader").statusCode()).isEqualTo(503);
+
+        // a failover: the registry announces route-2, which an agent sees writable
+        publish("route", topology("route", 3, "route-2"));
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(300)).untilAsserted(() -> {
+            publish("route", leader("route", "route-2", 6_000_000L));
+            assertThat(given().get("/route/route/route-2/leader").statusCode()).isEqualTo(200);
+            assertThat(given().get("/route/route/route-1/leader").statusCode()).isEqualTo(503);
+        });
+    }
+
+    private static TopologyChanged topology(String cluster, long epoch, String leader) {
+        List<TopologyNode> nodes = new ArrayList<>();
+        for (int i = 1; i <= 3; i++) {
+            String name = cluster + "-" + i;
+            boolean isLeader = name.equals(leader);
+            nodes.add(new TopologyNode(name, "127.0.0.1", 5440 + i, "zone-" + i, isLeader ? NodeRole.LEADER
+                    : NodeRole.FOLLOWER, 100, isLeader ? null : leader, List.of()));
+        }
+        return new TopologyChanged(cluster, epoch, Engine.POSTGRESQL, leader, nodes, null, false, Instant.now(),
+                "test", null);
+    }
+
+    private static NodeObserved leader(String cluster, String node, long lsn) {
+        return new NodeObserved(cluster, node, "agent-t", "zone-t", Instant.now(), 2L, Engine.POSTGRESQL, true, null,
+                NodeRole.LEADER, false, 2L, lsn, null, null, null, null, null, List.of(), null, "15", null);
+    }
+
+    private static NodeObserved follower(String cluster, String node, long replayed) {
+        WalReceiverState wal = new WalReceiverState("streaming", "127.0.0.1", 5441, 2L, replayed, Instant.now(),
+                Instant.now(), null);
+        return new NodeObserved(cluster, node, "agent-t", "zone-t", Instant.now(), 2L, Engine.POSTGRESQL, true, null,
+                NodeRole.FOLLOWER, true, 2L, null, replayed, replayed, 0L, 0L, wal, List.of(), null, "15", null);
+    }
+
+    private static void publish(String cluster, RegentEvent event) {
+        KafkaBroker broker = KafkaTestResource.broker();
+        String topic = event instanceof TopologyChanged ? Topics.TOPOLOGY.name() : Topics.NODE_HEALTH.name();
+        try (KafkaProducer<String, RegentEvent> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+                broker.bootstrapServers(), "acks", "all"), new StringSerializer(),
+                new RegentEventSerializer(URI.create("/regent/test")))) {
+            producer.send(new ProducerRecord<>(topic, cluster, event)).get();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot publish " + event, e);
+        }
+    }
+
+    private static List<RegentEvent> commands() {
+        return TopicReader.readAll(KafkaTestResource.broker().bootstrapServers(), Topics.COMMANDS.name()).stream()
+                .map(r -> r.value()).filter(v -> v != null).map(EventEnvelope::data).toList();
+    }
+}
