@@ -120,6 +120,21 @@ class GatewayApiTest {
     }
 
     @Test
+    void responsesCarryDefensiveHeadersAndTheApiIsDocumented() {
+        Response response = given().auth().oauth2(TOKENS.get("viewer")).get("/api/v1/clusters");
+        assertThat(response.header("X-Content-Type-Options")).isEqualTo("nosniff");
+        assertThat(response.header("X-Frame-Options")).isEqualTo("DENY");
+        assertThat(response.header("Content-Security-Policy")).contains("default-src 'self'");
+        assertThat(response.header("Cache-Control")).isEqualTo("no-store");
+        Response preflight = given().header("Origin", "https://evil.example")
+                .header("Access-Control-Request-Method", "POST").options("/api/v1/clusters/alpha/switchover");
+        assertThat(preflight.header("Access-Control-Allow-Origin")).as("CORS is closed").isNull();
+        String openapi = given().get("/q/openapi?format=json").then().statusCode(200).extract().asString();
+        assertThat(openapi).contains("/api/v1/clusters/{id}/switchover", "/api/v1/events",
+                "/route/{cluster}/{node}/leader");
+    }
+
+    @Test
     void aSwitchoverRequestReachesTheCommandTopicWithWhoAskedAndTheCurrentEpoch() {
         Response response = given().auth().oauth2(TOKENS.get("operator")).contentType("application/json")
                 .body("{\"candidate\":\"alpha-3\",\"reason\":\"kernel upgrade\"}")

@@ -14,6 +14,22 @@ public interface GatewayConfig {
 
     Routing routing();
 
+    Feed feed();
+
+    interface Feed {
+        /** Recent events kept for clients that reconnect with Last-Event-ID. */
+        @WithDefault("10000")
+        int window();
+
+        /** A node's health summary is sent when it changes, and at most this often otherwise. */
+        @WithDefault("5s")
+        Duration healthInterval();
+
+        /** A comment line this often keeps idle streams open through proxies. */
+        @WithDefault("15s")
+        Duration keepAlive();
+    }
+
     interface Routing {
         /** A routing check answers 200 only on an observation this recent (an agent probes every second). */
         @WithDefault("3s")

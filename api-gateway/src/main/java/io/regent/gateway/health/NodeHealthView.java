@@ -4,9 +4,12 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.regent.events.EventEnvelope;
 import io.regent.events.NodeObserved;
+import io.regent.events.NodeRole;
+import io.regent.events.OperationUpdated;
 import io.regent.events.Topics;
 import io.regent.events.kafka.RegentEventDeserializer;
 import io.regent.gateway.config.GatewayConfig;
+import io.regent.gateway.feed.LiveFeed;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -15,6 +18,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,8 +31,9 @@ import org.jboss.logging.Logger;
 
 /**
  * The newest observation of every node, from {@code regent.node-health.v1}: what the routing
- * checks answer from. Each gateway instance reads the whole topic from its end (its own consumer
- * group): only what agents report from now on counts.
+ * checks answer from; and the live feed's operation updates and per-node health summaries (sent
+ * when a node's state changes, otherwise at most every {@code feed.health-interval}). Each gateway
+ * instance reads both topics from their end (its own consumer group): only what happens from now on counts.
  */
 @ApplicationScoped
 public class NodeHealthView {
@@ -43,9 +48,28 @@ public class NodeHealthView {
     private Thread thread;
     private KafkaConsumer<String, EventEnvelope> consumer;
 
-    public NodeHealthView(@Identifier("default-kafka-broker") Map<String, Object> kafkaConfig, GatewayConfig config) {
+    private final LiveFeed feed;
+    /** "cluster/node" → the summary last sent to the feed. */
+    private final Map<String, HealthSummary> sent = new ConcurrentHashMap<>();
+
+    /** What the feed says about a node's health. */
+    public record HealthSummary(String clusterId, String node, boolean reachable, NodeRole role, Boolean readOnly,
+            Long lagBytes, Instant observedAt, String observerId) {
+        static HealthSummary of(NodeObserved o) {
+            return new HealthSummary(o.clusterId(), o.node(), o.reachable(), o.role(), o.readOnly(), o.lagBytes(),
+                    o.observedAt(), o.observerId());
+        }
+
+        boolean sameState(HealthSummary other) {
+            return reachable == other.reachable && role == other.role && Objects.equals(readOnly, other.readOnly);
+        }
+    }
+
+    public NodeHealthView(@Identifier("default-kafka-broker") Map<String, Object> kafkaConfig, GatewayConfig config,
+            LiveFeed feed) {
         this.kafkaConfig = kafkaConfig;
         this.config = config;
+        this.feed = feed;
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -55,7 +79,7 @@ public class NodeHealthView {
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "regent-gateway-health-" + config.instanceId());
         consumer = new KafkaConsumer<>(props, new StringDeserializer(), new RegentEventDeserializer());
-        consumer.subscribe(List.of(Topics.NODE_HEALTH.name()));
+        consumer.subscribe(List.of(Topics.NODE_HEALTH.name(), Topics.OPERATIONS.name()));
         running = true;
         thread = new Thread(this::run, "regent-gateway-health");
         thread.setDaemon(true);
@@ -83,6 +107,9 @@ public class NodeHealthView {
                     for (ConsumerRecord<String, EventEnvelope> record : consumer.poll(Duration.ofMillis(500))) {
                         if (record.value() != null && record.value().data() instanceof NodeObserved observed) {
                             offer(observed);
+                        } else if (record.value() != null
+                                && record.value().data() instanceof OperationUpdated operation) {
+                            feed.publish("operation", operation.clusterId(), operation);
                         }
                     }
                 } catch (WakeupException e) {
@@ -98,8 +125,19 @@ public class NodeHealthView {
     }
 
     void offer(NodeObserved observed) {
-        newest.merge(observed.clusterId() + "/" + observed.node(), observed,
+        String key = observed.clusterId() + "/" + observed.node();
+        NodeObserved kept = newest.merge(key, observed,
                 (current, next) -> next.observedAt().isBefore(current.observedAt()) ? current : next);
+        if (kept != observed) {
+            return;
+        }
+        HealthSummary summary = HealthSummary.of(observed);
+        HealthSummary last = sent.get(key);
+        if (last == null || !last.sameState(summary)
+                || !summary.observedAt().isBefore(last.observedAt().plus(config.feed().healthInterval()))) {
+            sent.put(key, summary);
+            feed.publish("health", observed.clusterId(), summary);
+        }
     }
 
     /** The newest observation of a node, if one is recent enough to act on at {@code now}. */

@@ -5,6 +5,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.regent.events.TopologyChanged;
 import io.regent.events.kafka.TopologyFeed;
 import io.regent.gateway.config.GatewayConfig;
+import io.regent.gateway.feed.LiveFeed;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -26,14 +27,18 @@ public class TopologyView {
     private final Map<String, TopologyChanged> clusters = new ConcurrentHashMap<>();
     private TopologyFeed feed;
 
-    public TopologyView(@Identifier("default-kafka-broker") Map<String, Object> kafkaConfig, GatewayConfig config) {
+    private final LiveFeed feedOut;
+
+    public TopologyView(@Identifier("default-kafka-broker") Map<String, Object> kafkaConfig, GatewayConfig config,
+            LiveFeed feedOut) {
         this.kafkaConfig = kafkaConfig;
         this.config = config;
+        this.feedOut = feedOut;
     }
 
     void onStart(@Observes StartupEvent event) {
         feed = TopologyFeed.start(kafkaConfig, "regent-gateway-topology-" + config.instanceId(), this::offer,
-                clusters::remove);
+                this::forget);
     }
 
     void onStop(@Observes ShutdownEvent event) {
@@ -43,8 +48,18 @@ public class TopologyView {
     }
 
     void offer(TopologyChanged snapshot) {
-        clusters.merge(snapshot.clusterId(), snapshot, (current, next) -> next.epoch() > current.epoch()
-                || (next.epoch() == current.epoch() && !next.changedAt().isBefore(current.changedAt())) ? next : current);
+        TopologyChanged kept = clusters.merge(snapshot.clusterId(), snapshot, (current, next) ->
+                next.epoch() > current.epoch() || (next.epoch() == current.epoch()
+                        && !next.changedAt().isBefore(current.changedAt())) ? next : current);
+        if (kept == snapshot) {
+            feedOut.publish("topology", snapshot.clusterId(), snapshot);
+        }
+    }
+
+    void forget(String clusterId) {
+        clusters.remove(clusterId);
+        feedOut.forget(clusterId);
+        feedOut.publish("cluster-deleted", clusterId, Map.of("clusterId", clusterId));
     }
 
     public Optional<TopologyChanged> topology(String clusterId) {
