@@ -15,6 +15,7 @@ import io.regent.testkit.OsUser;
 import io.regent.testkit.TestkitException;
 import io.regent.testkit.kafka.KafkaBroker;
 import io.regent.testkit.kafka.TopicReader;
+import io.regent.testkit.keycloak.Keycloak;
 import io.regent.testkit.postgres.Credentials;
 import io.regent.testkit.postgres.PostgresBinaries;
 import io.regent.testkit.postgres.PostgresCluster;
@@ -157,6 +158,14 @@ public final class ControlPlane implements AutoCloseable {
                         "REGENT_REPLICATION_PASSWORD", cluster.replicationUser().password()), READY);
         agents.add(agent);
         return agent;
+    }
+
+    /** The api-gateway, verifying tokens of {@code keycloak}'s realm, on this plane's Kafka; the caller closes it. */
+    public QuarkusService startGateway(Keycloak keycloak) {
+        return QuarkusService.start("gateway", jar("gateway"), Map.of(
+                "kafka.bootstrap.servers", kafka.bootstrapServers(),
+                "quarkus.oidc.auth-server-url", keycloak.issuer(),
+                "regent.gateway.instance-id", "gateway-it"), Map.of(), READY);
     }
 
     /** A failover-service instance in its own consumer group (one group per test keeps tests apart). */
