@@ -72,6 +72,10 @@ public interface MonitorConfig {
         /** Observations handed to the Kafka producer and not yet acknowledged. */
         @WithDefault("2000")
         int maxInFlight();
+
+        /** No acknowledgement for this long while observations are out: Kafka is away, the buffer takes the backlog. */
+        @WithDefault("1s")
+        Duration stallAfter();
     }
 
     interface Node {

@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -30,8 +31,10 @@ import org.jboss.logging.Logger;
 /**
  * Sends observations to {@code regent.node-health.v1}, keyed by cluster id. Probing never waits
  * for Kafka: observations queue in a bounded buffer (oldest dropped first, counted) and a sender
- * thread hands them to the producer, at most {@code maxInFlight} unacknowledged at a time, so
- * while Kafka is away the backlog stays here, bounded, and drains in order when it returns.
+ * thread hands them to the producer, at most {@code maxInFlight} unacknowledged at a time. When Kafka
+ * has acknowledged nothing for {@code stallAfter} while records are out, the sender stops handing
+ * more over: the backlog stays here - bounded, counted, visible in the gauge - instead of piling up
+ * in the producer, and drains in order when Kafka acknowledges again.
  */
 @ApplicationScoped
 public class ObservationPublisher {
@@ -48,6 +51,9 @@ public class ObservationPublisher {
     private final MeterRegistry meters;
     private volatile boolean running;
     private volatile boolean kafkaAway;
+    private final AtomicInteger unacknowledged = new AtomicInteger();
+    /** When Kafka last made progress: an acknowledgement, or the moment records went out after none were. */
+    private volatile long lastProgressNanos = System.nanoTime();
     private KafkaProducer<String, RegentEvent> producer;
     private Thread sender;
 
@@ -121,6 +127,10 @@ public class ObservationPublisher {
         while (running) {
             NodeObserved next;
             try {
+                if (stalled()) {
+                    Thread.sleep(50); // Kafka takes nothing: keep the backlog in the bounded buffer
+                    continue;
+                }
                 if (!inFlight.tryAcquire(200, TimeUnit.MILLISECONDS)) {
                     continue; // Kafka is not acknowledging: let the buffer take the backlog
                 }
@@ -140,9 +150,14 @@ public class ObservationPublisher {
             }
             try {
                 NodeObserved observation = next;
+                if (unacknowledged.getAndIncrement() == 0) {
+                    lastProgressNanos = System.nanoTime();
+                }
                 producer.send(new ProducerRecord<>(Topics.NODE_HEALTH.name(), next.clusterId(), next), (meta, error) -> {
                     inFlight.release();
+                    unacknowledged.decrementAndGet();
                     if (error == null) {
+                        lastProgressNanos = System.nanoTime();
                         published.increment();
                         kafkaAway = false;
                     } else if (error instanceof RetriableException) {
@@ -162,10 +177,17 @@ public class ObservationPublisher {
             } catch (KafkaException e) {
                 // no metadata within max.block.ms: Kafka is away; keep the observation and back off
                 inFlight.release();
+                unacknowledged.decrementAndGet();
                 requeue(next);
                 sleep();
             }
         }
+    }
+
+    /** Records are out and Kafka has acknowledged none of them for {@code stallAfter}. */
+    private boolean stalled() {
+        return unacknowledged.get() > 0
+                && System.nanoTime() - lastProgressNanos > config.buffer().stallAfter().toNanos();
     }
 
     /** Puts an observation Kafka did not take back at the head; over capacity the oldest goes. */

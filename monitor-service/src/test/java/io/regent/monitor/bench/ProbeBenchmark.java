@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
  *
  * <pre>./mvnw -Pbench -pl monitor-service -am verify -Dsurefire.failIfNoSpecifiedTests=false \
  *     -Dregent.testkit.pg.max-connections=2300 -Dsurefire.argLine="-Xmx512m -XX:+UseSerialGC" [-Dbench.sizes=500,2000]
- *     "-D%test.regent.monitor.buffer.capacity=10000"   (the test profile's buffer of 36 is for the outage test)</pre>
+ *     "-D%test.regent.monitor.buffer.capacity=10000"   (the test profile's buffer of 30 is for the outage test)</pre>
  */
 @QuarkusTest
 @Tag("benchmark")
