@@ -33,6 +33,8 @@ import java.util.stream.Stream;
  */
 public final class Testkit {
 
+    private static final java.security.SecureRandom SECRETS = new java.security.SecureRandom();
+
     private static final Logger LOG = Logger.getLogger(Testkit.class.getName());
 
     /** Kills registered servers, then every live process working inside the run directory. */
@@ -221,6 +223,13 @@ public final class Testkit {
     }
 
     /** Sleeps, turning an interrupt into a {@link TestkitException} (with the flag kept). */
+    /** A random secret for a test-only password or client secret: 36 hex digits from a SecureRandom. */
+    public static String randomSecret() {
+        byte[] bytes = new byte[18];
+        SECRETS.nextBytes(bytes);
+        return java.util.HexFormat.of().formatHex(bytes);
+    }
+
     public static void sleep(long millis) {
         try {
             Thread.sleep(millis);

@@ -41,6 +41,7 @@ public class ClusterResource {
 
     private static final Logger AUDIT = Logger.getLogger("regent.audit");
     private static final String SLUG = "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$";
+    private static final String SLUG_MESSAGE = "must be a cluster id (a lower-case slug)";
 
     private final TopologyView topologies;
     private final CommandPublisher commands;
@@ -76,16 +77,14 @@ public class ClusterResource {
     @GET
     @Path("/{id}/topology")
     @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.ADMIN})
-    public TopologyChanged topology(@PathParam("id") @Pattern(regexp = SLUG, message = "must be a cluster id (a "
-            + "lower-case slug)") String id) {
+    public TopologyChanged topology(@PathParam("id") @Pattern(regexp = SLUG, message = SLUG_MESSAGE) String id) {
         return require(id);
     }
 
     @POST
     @Path("/{id}/switchover")
     @RolesAllowed({Roles.OPERATOR, Roles.ADMIN})
-    public Response switchover(@PathParam("id") @Pattern(regexp = SLUG, message = "must be a cluster id (a "
-            + "lower-case slug)") String id, @Valid SwitchoverRequest request) {
+    public Response switchover(@PathParam("id") @Pattern(regexp = SLUG, message = SLUG_MESSAGE) String id, @Valid SwitchoverRequest request) {
         SwitchoverRequest body = request == null ? new SwitchoverRequest(null, null, null) : request;
         TopologyChanged topology = require(id);
         long epoch = expectedEpoch(topology, body.expectedEpoch());
@@ -102,8 +101,7 @@ public class ClusterResource {
     @POST
     @Path("/{id}/failover")
     @RolesAllowed({Roles.OPERATOR, Roles.ADMIN})
-    public Response failover(@PathParam("id") @Pattern(regexp = SLUG, message = "must be a cluster id (a "
-            + "lower-case slug)") String id, @Valid FailoverRequest request) {
+    public Response failover(@PathParam("id") @Pattern(regexp = SLUG, message = SLUG_MESSAGE) String id, @Valid FailoverRequest request) {
         FailoverRequest body = request == null ? new FailoverRequest(null, null, null) : request;
         TopologyChanged topology = require(id);
         long epoch = expectedEpoch(topology, body.expectedEpoch());
@@ -116,8 +114,7 @@ public class ClusterResource {
     @PUT
     @Path("/{id}/maintenance")
     @RolesAllowed({Roles.OPERATOR, Roles.ADMIN})
-    public Response maintenance(@PathParam("id") @Pattern(regexp = SLUG, message = "must be a cluster id (a "
-            + "lower-case slug)") String id, @Valid @NotNull MaintenanceRequest request) {
+    public Response maintenance(@PathParam("id") @Pattern(regexp = SLUG, message = SLUG_MESSAGE) String id, @Valid @NotNull MaintenanceRequest request) {
         require(id);
         if (request.until() != null && (!request.enabled() || !request.until().isAfter(Instant.now()))) {
             throw new ProblemException(422, "Invalid maintenance window", "'until' must be in the future and only "

@@ -16,9 +16,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,11 +44,10 @@ public final class Keycloak implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(Integer.getInteger(
             "regent.testkit.keycloak.start-timeout-seconds", 180));
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Path directory;
     private final int port;
-    private final String adminPassword = random();
+    private final String adminPassword = Testkit.randomSecret();
     private final Map<String, String> clientSecrets = new LinkedHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private ServerProcess process;
@@ -58,7 +55,7 @@ public final class Keycloak implements AutoCloseable {
     private Keycloak(Path directory, int port) {
         this.directory = directory;
         this.port = port;
-        SERVICE_CLIENTS.forEach(client -> clientSecrets.put(client, random()));
+        SERVICE_CLIENTS.forEach(client -> clientSecrets.put(client, Testkit.randomSecret()));
     }
 
     /** Starts Keycloak and waits until the {@code regent} realm answers; {@code dashboardUrl} is the dashboard's base URL. */
@@ -306,12 +303,6 @@ public final class Keycloak implements AutoCloseable {
 
     private static String encode(String value) {
         return URLEncoder.encode(value, StandardCharsets.UTF_8);
-    }
-
-    private static String random() {
-        byte[] bytes = new byte[18];
-        RANDOM.nextBytes(bytes);
-        return HexFormat.of().formatHex(bytes);
     }
 
     /** Stops the server (it is also a crash test's way to take Keycloak away) and removes its files. */

@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +21,6 @@ import java.util.stream.Collectors;
 final class LocalPostgresCluster implements PostgresCluster {
 
     private static final Logger LOG = Logger.getLogger(LocalPostgresCluster.class.getName());
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final String name;
     private final Path directory;
@@ -39,9 +37,9 @@ final class LocalPostgresCluster implements PostgresCluster {
         this.name = name;
         this.directory = directory;
         this.replication = replication;
-        this.superuser = new Credentials("postgres", randomPassword());
-        this.replicationUser = new Credentials("replicator", randomPassword());
-        this.controlRole = controlRole != null ? controlRole : new Credentials("regent", randomPassword());
+        this.superuser = new Credentials("postgres", Testkit.randomSecret());
+        this.replicationUser = new Credentials("replicator", Testkit.randomSecret());
+        this.controlRole = controlRole != null ? controlRole : new Credentials("regent", Testkit.randomSecret());
     }
 
     static PostgresCluster start(PostgresClusterBuilder spec) {
@@ -244,14 +242,6 @@ final class LocalPostgresCluster implements PostgresCluster {
         }
     }
 
-    private static String randomPassword() {
-        String alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-        StringBuilder password = new StringBuilder();
-        for (int i = 0; i < 24; i++) {
-            password.append(alphabet.charAt(RANDOM.nextInt(alphabet.length())));
-        }
-        return password.toString();
-    }
 
     @Override
     public String name() {

@@ -1,10 +1,9 @@
 package io.regent.testkit.quarkus;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.regent.testkit.Testkit;
 import io.regent.testkit.postgres.PostgresCluster;
 import io.regent.testkit.postgres.PostgresNode;
-import java.security.SecureRandom;
-import java.util.HexFormat;
 import java.util.Map;
 
 /**
@@ -22,9 +21,7 @@ public class PostgresTestResource implements QuarkusTestResourceLifecycleManager
     public Map<String, String> start() {
         server = PostgresCluster.builder().name("servicedb").nodes(1).start();
         PostgresNode node = server.initialLeader();
-        byte[] secret = new byte[16];
-        new SecureRandom().nextBytes(secret);
-        String password = HexFormat.of().formatHex(secret);
+        String password = Testkit.randomSecret();
         node.execute("CREATE ROLE " + OWNER + " LOGIN PASSWORD '" + password + "'");
         node.execute("CREATE DATABASE " + DATABASE + " OWNER " + OWNER);
         return Map.of(

@@ -12,6 +12,7 @@ import io.regent.events.Topics;
 import io.regent.events.TopologyChanged;
 import io.regent.events.kafka.RegentEventSerializer;
 import io.regent.testkit.OsUser;
+import io.regent.testkit.Testkit;
 import io.regent.testkit.TestkitException;
 import io.regent.testkit.kafka.KafkaBroker;
 import io.regent.testkit.kafka.TopicReader;
@@ -33,7 +34,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,8 +52,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 public final class ControlPlane implements AutoCloseable {
 
-    public static final Credentials CONTROL_ROLE = new Credentials("regent", "control-" + HexFormat.of().formatHex(
-            new SecureRandom().generateSeed(8)));
+    public static final Credentials CONTROL_ROLE = new Credentials("regent", "control-"
+            + Testkit.randomSecret());
     /** Long-lived: an integration run takes longer than a usual token lives. */
     public static final String SERVICE_TOKEN = TestTokens.sign("service-account-regent-failover", List.of("regent-service"),
             Instant.now().plus(Duration.ofHours(3)));
@@ -90,7 +90,7 @@ public final class ControlPlane implements AutoCloseable {
             kafka.createRegentTopics();
             database = PostgresCluster.builder().name("registrydb").nodes(1).start();
             PostgresNode db = database.initialLeader();
-            String password = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
+            String password = Testkit.randomSecret();
             db.execute("CREATE ROLE regent_app LOGIN PASSWORD '" + password + "'");
             db.execute("CREATE DATABASE regent OWNER regent_app");
             byte[] key = new byte[32];
