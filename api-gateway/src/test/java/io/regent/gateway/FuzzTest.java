@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * GatewayApiTest's test resources.)
  */
 @QuarkusTest
-class FuzzTest {
+public class FuzzTest {
 
     private static final long SEED = Long.getLong("regent.fuzz.seed", 20261126L);
     private static final String[][] BODY_ENDPOINTS = {
@@ -32,6 +32,18 @@ class FuzzTest {
             {"PUT", "/api/v1/clusters/alpha/maintenance"}};
 
     static Stream<Arguments> bodies() {
+        List<String> corpus = corpus();
+        List<Arguments> rows = new ArrayList<>();
+        for (String[] endpoint : BODY_ENDPOINTS) {
+            for (String body : corpus) {
+                rows.add(Arguments.of(endpoint[0], endpoint[1], body));
+            }
+        }
+        return rows.stream();
+    }
+
+    /** Hostile request bodies: fixed shapes plus seeded random bytes (also used on the registry-backed endpoints). */
+    public static List<String> corpus() {
         List<String> corpus = new ArrayList<>(List.of("", " ", "null", "[]", "[{}]", "\"text\"", "42", "true", "{",
                 "}", "{\"candidate\":}", "{\"candidate\":null,\"expectedEpoch\":null}", "{\"candidate\":42}",
                 "{\"candidate\":[\"a\"]}", "{\"candidate\":{\"x\":1}}", "{\"expectedEpoch\":\"four\"}",
@@ -48,13 +60,11 @@ class FuzzTest {
             random.nextBytes(bytes);
             corpus.add(new String(bytes, StandardCharsets.ISO_8859_1));
         }
-        List<Arguments> rows = new ArrayList<>();
-        for (String[] endpoint : BODY_ENDPOINTS) {
-            for (String body : corpus) {
-                rows.add(Arguments.of(endpoint[0], endpoint[1], body));
-            }
-        }
-        return rows.stream();
+        corpus.addAll(List.of("{\"id\":\"" + "x".repeat(300) + "\"}", "{\"id\":\"ok\",\"engine\":\"ORACLE\"}",
+                "{\"port\":\"5432\"}", "{\"port\":-1}", "{\"priority\":1.5}", "{\"nodes\":{}}", "{\"nodes\":[null]}",
+                "{\"credentials\":\"secret\"}", "{\"failoverPolicy\":{\"observerQuorum\":\"all\"}}",
+                "{\"replication\":{\"mode\":\"SYNC_ANY\",\"syncCount\":-3}}", "{\"tags\":[1,2]}"));
+        return corpus;
     }
 
     @ParameterizedTest(name = "{0} {1} #{index}")

@@ -86,6 +86,7 @@ class GatewayApiTest {
         for (String[] command : commands) {
             rows.addAll(row(command, 401, 403, 403, 202, 202));
         }
+        rows.addAll(row(new String[] {"GET", "/api/v1/me", null}, 401, 200, 200, 200, 200)); // any signed-in caller
         return rows.stream();
     }
 

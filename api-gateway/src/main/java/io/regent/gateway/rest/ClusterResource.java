@@ -1,5 +1,6 @@
 package io.regent.gateway.rest;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.regent.events.FailoverRequested;
 import io.regent.events.MaintenanceChanged;
@@ -7,20 +8,26 @@ import io.regent.events.RegentEvent;
 import io.regent.events.SwitchoverRequested;
 import io.regent.events.TopologyChanged;
 import io.regent.gateway.command.CommandPublisher;
+import io.regent.gateway.registry.RegistryProxy;
 import io.regent.gateway.topology.TopologyView;
+import io.smallrye.common.annotation.NonBlocking;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.PositiveOrZero;
 import jakarta.validation.constraints.Size;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
@@ -30,9 +37,11 @@ import java.util.UUID;
 import org.jboss.logging.Logger;
 
 /**
- * Clusters as the public API shows them. Reads come from the topology view (the compacted topic),
- * never from a registry call per request. Operator commands go to {@code regent.commands.v1}; the
- * answer is 202 with the operation's id (the command's request id), which the operation keeps.
+ * Clusters as the public API shows them. Topology reads come from the topology view (the compacted
+ * topic), never from a registry call per request. Operator commands go to {@code regent.commands.v1};
+ * the answer is 202 with the operation's id (the command's request id), which the operation keeps.
+ * Inventory (clusters, nodes) and operation history are the registry's: forwarded with the caller's
+ * token, so the registry's rules and validation apply to the person asking.
  */
 @Path("/api/v1/clusters")
 @Produces(MediaType.APPLICATION_JSON)
@@ -40,17 +49,22 @@ import org.jboss.logging.Logger;
 public class ClusterResource {
 
     private static final Logger AUDIT = Logger.getLogger("regent.audit");
-    private static final String SLUG = "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$";
-    private static final String SLUG_MESSAGE = "must be a cluster id (a lower-case slug)";
+    static final String SLUG = "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$";
+    static final String SLUG_MESSAGE = "must be a cluster id (a lower-case slug)";
+    private static final String NAME = SLUG; // node names are slugs too
+    private static final String NAME_MESSAGE = "must be a node name (a lower-case slug)";
 
     private final TopologyView topologies;
     private final CommandPublisher commands;
     private final SecurityIdentity identity;
+    private final RegistryProxy registry;
 
-    public ClusterResource(TopologyView topologies, CommandPublisher commands, SecurityIdentity identity) {
+    public ClusterResource(TopologyView topologies, CommandPublisher commands, SecurityIdentity identity,
+            RegistryProxy registry) {
         this.topologies = topologies;
         this.commands = commands;
         this.identity = identity;
+        this.registry = registry;
     }
 
     public record SwitchoverRequest(@Size(max = 63) String candidate, @PositiveOrZero Long expectedEpoch,
@@ -69,16 +83,97 @@ public class ClusterResource {
     }
 
     @GET
+    @NonBlocking // answered from memory: no worker-thread hop
     @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.ADMIN})
     public List<TopologyChanged> list() {
         return topologies.all();
     }
 
     @GET
+    @NonBlocking
     @Path("/{id}/topology")
     @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.ADMIN})
     public TopologyChanged topology(@PathParam("id") @Pattern(regexp = SLUG, message = SLUG_MESSAGE) String id) {
         return require(id);
+    }
+
+    @POST
+    @RolesAllowed(Roles.ADMIN)
+    public Response create(JsonNode cluster) {
+        return registry.change("create-cluster", String.valueOf(field(cluster, "id")),
+                bearer -> registry.api().createCluster(bearer, body(cluster)));
+    }
+
+    @GET
+    @Path("/{id}")
+    @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.ADMIN})
+    public Response cluster(@PathParam("id") @Pattern(regexp = SLUG, message = SLUG_MESSAGE) String id) {
+        return registry.read(bearer -> registry.api().cluster(bearer, id));
+    }
+
+    @PUT
+    @Path("/{id}")
+    @RolesAllowed(Roles.ADMIN)
+    public Response update(@PathParam("id") @Pattern(regexp = SLUG, message = SLUG_MESSAGE) String id,
+            JsonNode cluster) {
+        return registry.change("update-cluster", id, bearer -> registry.api().updateCluster(bearer, id, body(cluster)));
+    }
+
+    @DELETE
+    @Path("/{id}")
+    @RolesAllowed(Roles.ADMIN)
+    public Response delete(@PathParam("id") @Pattern(regexp = SLUG, message = SLUG_MESSAGE) String id) {
+        return registry.change("delete-cluster", id, bearer -> registry.api().deleteCluster(bearer, id));
+    }
+
+    @GET
+    @Path("/{id}/nodes")
+    @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.ADMIN})
+    public Response nodes(@PathParam("id") @Pattern(regexp = SLUG, message = SLUG_MESSAGE) String id) {
+        return registry.read(bearer -> registry.api().nodes(bearer, id));
+    }
+
+    @POST
+    @Path("/{id}/nodes")
+    @RolesAllowed(Roles.ADMIN)
+    public Response addNode(@PathParam("id") @Pattern(regexp = SLUG, message = SLUG_MESSAGE) String id,
+            JsonNode node) {
+        return registry.change("add-node", id + "/" + field(node, "name"),
+                bearer -> registry.api().addNode(bearer, id, body(node)));
+    }
+
+    @GET
+    @Path("/{id}/nodes/{name}")
+    @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.ADMIN})
+    public Response node(@PathParam("id") @Pattern(regexp = SLUG, message = SLUG_MESSAGE) String id,
+            @PathParam("name") @Pattern(regexp = NAME, message = NAME_MESSAGE) String name) {
+        return registry.read(bearer -> registry.api().node(bearer, id, name));
+    }
+
+    @PUT
+    @Path("/{id}/nodes/{name}")
+    @RolesAllowed(Roles.ADMIN)
+    public Response updateNode(@PathParam("id") @Pattern(regexp = SLUG, message = SLUG_MESSAGE) String id,
+            @PathParam("name") @Pattern(regexp = NAME, message = NAME_MESSAGE) String name, JsonNode node) {
+        return registry.change("update-node", id + "/" + name,
+                bearer -> registry.api().updateNode(bearer, id, name, body(node)));
+    }
+
+    @DELETE
+    @Path("/{id}/nodes/{name}")
+    @RolesAllowed(Roles.ADMIN)
+    public Response deleteNode(@PathParam("id") @Pattern(regexp = SLUG, message = SLUG_MESSAGE) String id,
+            @PathParam("name") @Pattern(regexp = NAME, message = NAME_MESSAGE) String name) {
+        return registry.change("delete-node", id + "/" + name, bearer -> registry.api().deleteNode(bearer, id, name));
+    }
+
+    /** The cluster's operations, newest first, with their phases. */
+    @GET
+    @Path("/{id}/operations")
+    @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.ADMIN})
+    public Response operations(@PathParam("id") @Pattern(regexp = SLUG, message = SLUG_MESSAGE) String id,
+            @QueryParam("page") @Min(0) Integer page, @QueryParam("size") @Min(1) @Max(200) Integer size) {
+        return registry.read(bearer -> registry.api().operations(bearer, id, page, size));
     }
 
     @POST
@@ -136,6 +231,18 @@ public class ClusterResource {
         AUDIT.infof("who=%s what=%s cluster=%s request=%s outcome=accepted", who(), command, clusterId, requestId);
         URI operation = URI.create("/api/v1/operations/" + requestId);
         return Response.accepted(new Accepted(requestId, clusterId, command, operation)).location(operation).build();
+    }
+
+    /** The registry validates the body; here only that there is one. */
+    private static String body(JsonNode json) {
+        if (json == null || !json.isObject()) {
+            throw new ProblemException(400, "Invalid request", "Send a JSON object as the request body");
+        }
+        return json.toString();
+    }
+
+    private static String field(JsonNode json, String name) {
+        return json != null && json.hasNonNull(name) ? json.get(name).asText() : "?";
     }
 
     private TopologyChanged require(String id) {

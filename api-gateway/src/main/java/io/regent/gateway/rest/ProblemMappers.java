@@ -3,11 +3,13 @@ package io.regent.gateway.rest;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import io.quarkus.oidc.OIDCException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
 import jakarta.validation.ConstraintViolationException;
 import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.LinkedHashMap;
@@ -21,6 +23,7 @@ public class ProblemMappers {
 
     public static final MediaType PROBLEM = MediaType.valueOf("application/problem+json");
     private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+    private static final Logger AUDIT = Logger.getLogger("regent.audit");
 
     @ServerExceptionMapper
     public Response problem(ProblemException e) {
@@ -29,12 +32,47 @@ public class ProblemMappers {
 
     @ServerExceptionMapper({UnauthorizedException.class, AuthenticationFailedException.class})
     public Response unauthorized(RuntimeException e) {
+        if (identityProviderUnreachable(e)) {
+            return identityProviderDown(e);
+        }
         return Response.fromResponse(response(401, "Not authenticated", "Send a valid bearer token from the "
                 + "regent realm (Authorization: Bearer ...)")).header("WWW-Authenticate", "Bearer").build();
     }
 
+    /** The token could not be checked because Keycloak cannot be reached: the caller's token may be fine. */
     @ServerExceptionMapper
-    public Response forbidden(ForbiddenException e) {
+    public Response identityProviderDown(OIDCException e) {
+        return identityProviderDown((Throwable) e);
+    }
+
+    public static final String IDP_DOWN_TITLE = "Identity provider unavailable";
+    public static final String IDP_DOWN_DETAIL = "The gateway cannot reach the identity provider (Keycloak) to check "
+            + "who you are; nothing was done. Retry in a few seconds.";
+
+    private static Response identityProviderDown(Throwable e) {
+        LOG.warnf("identity provider unreachable: %s", e.getMessage());
+        return Response.fromResponse(response(503, IDP_DOWN_TITLE, IDP_DOWN_DETAIL)).header("Retry-After", "5").build();
+    }
+
+    /** Whether authentication failed because the identity provider did not answer, rather than because of the token. */
+    public static boolean identityProviderUnreachable(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof OIDCException || cause instanceof java.net.ConnectException
+                    || cause instanceof io.netty.channel.ConnectTimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A refused change is audited too: who tried what. */
+    @ServerExceptionMapper
+    public Response forbidden(ForbiddenException e, ContainerRequestContext request) {
+        if (!"GET".equals(request.getMethod())) {
+            java.security.Principal who = request.getSecurityContext().getUserPrincipal();
+            AUDIT.infof("who=%s what=%s %s outcome=403", who == null ? "?" : who.getName(), request.getMethod(),
+                    request.getUriInfo().getPath());
+        }
         return response(403, "Forbidden", "Your token lacks the role this endpoint needs (viewer reads, operator "
                 + "requests switchovers, failovers and maintenance, admin changes clusters)");
     }

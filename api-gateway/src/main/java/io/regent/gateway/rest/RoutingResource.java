@@ -7,6 +7,7 @@ import io.regent.gateway.config.GatewayConfig;
 import io.regent.gateway.health.NodeHealthView;
 import io.regent.gateway.topology.TopologyView;
 import jakarta.annotation.security.PermitAll;
+import io.smallrye.common.annotation.NonBlocking;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -40,6 +41,7 @@ public class RoutingResource {
     }
 
     @GET
+    @NonBlocking // answered from memory: no worker-thread hop
     @Path("/leader")
     public Response leader(@PathParam("cluster") String cluster, @PathParam("node") String node) {
         Optional<TopologyChanged> topology = topologies.topology(cluster);
@@ -62,6 +64,7 @@ public class RoutingResource {
     }
 
     @GET
+    @NonBlocking // answered from memory: no worker-thread hop
     @Path("/follower")
     public Response follower(@PathParam("cluster") String cluster, @PathParam("node") String node,
             @QueryParam("max-lag-bytes") Long maxLagBytes) {

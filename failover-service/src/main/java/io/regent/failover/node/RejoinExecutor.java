@@ -9,6 +9,7 @@ import io.regent.events.Phases;
 import io.regent.events.TopologyChanged;
 import io.regent.failover.cluster.ClusterState;
 import io.regent.failover.config.FailoverConfig;
+import io.regent.failover.identity.ServiceIdentity;
 import io.regent.failover.decision.Decision;
 import io.regent.failover.registry.RegistryApi;
 import io.regent.failover.registry.RegistryRequests;
@@ -38,10 +39,13 @@ public class RejoinExecutor {
 
     private final RegistryApi registry;
     private final FailoverConfig config;
+    private final ServiceIdentity identity;
     private final MeterRegistry metrics;
     private final Map<String, NodeAgentApi> agents = new ConcurrentHashMap<>();
 
-    public RejoinExecutor(@RestClient RegistryApi registry, FailoverConfig config, MeterRegistry metrics) {
+    public RejoinExecutor(@RestClient RegistryApi registry, FailoverConfig config, ServiceIdentity identity,
+            MeterRegistry metrics) {
+        this.identity = identity;
         this.registry = registry;
         this.config = config;
         this.metrics = metrics;
@@ -59,7 +63,7 @@ public class RejoinExecutor {
         try {
             registry.appendPhase(op.operationId(), new RegistryRequests.Phase(Phases.DECIDED, Instant.now(),
                     decision.reason()));
-            agent(decision.agentEndpoint()).perform(config.registry().token().map(t -> "Bearer " + t).orElse(null),
+            agent(decision.agentEndpoint()).perform(identity.authorization().orElse(null),
                     new NodeAgentApi.Action("REJOIN", state.clusterId(), decision.node(), decision.epoch(),
                             op.operationId()));
             TopologyChanged announced = topology;

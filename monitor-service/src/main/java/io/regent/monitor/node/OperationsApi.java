@@ -13,7 +13,7 @@ import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
 
 /** The registry's operation phases, where a node action records its progress. */
 @RegisterRestClient(configKey = "registry")
-@RegisterClientHeaders(RegistryApi.ServiceIdentity.class)
+@RegisterClientHeaders(RegistryApi.ServiceIdentityHeaders.class)
 @Path("/api/v1/operations")
 @Consumes(MediaType.APPLICATION_JSON)
 public interface OperationsApi {

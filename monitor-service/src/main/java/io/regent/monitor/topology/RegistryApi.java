@@ -2,7 +2,7 @@ package io.regent.monitor.topology;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import io.regent.events.TopologyChanged;
-import io.regent.monitor.config.MonitorConfig;
+import io.regent.monitor.identity.ServiceIdentity;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -19,7 +19,7 @@ import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
 
 /** The part of the registry's REST API the agent reads, with its service identity. */
 @RegisterRestClient(configKey = "registry")
-@RegisterClientHeaders(RegistryApi.ServiceIdentity.class)
+@RegisterClientHeaders(RegistryApi.ServiceIdentityHeaders.class)
 @Path("/api/v1/clusters")
 @Produces(MediaType.APPLICATION_JSON)
 public interface RegistryApi {
@@ -39,21 +39,21 @@ public interface RegistryApi {
     record ClusterId(String id) {
     }
 
-    /** Adds the configured bearer token (Keycloak client credentials replace it with the gateway issue). */
+    /** Adds the agent's service identity to every registry call. */
     @ApplicationScoped
-    class ServiceIdentity implements ClientHeadersFactory {
+    class ServiceIdentityHeaders implements ClientHeadersFactory {
 
-        private final MonitorConfig config;
+        private final ServiceIdentity identity;
 
-        public ServiceIdentity(MonitorConfig config) {
-            this.config = config;
+        public ServiceIdentityHeaders(ServiceIdentity identity) {
+            this.identity = identity;
         }
 
         @Override
         public MultivaluedMap<String, String> update(MultivaluedMap<String, String> incoming,
                 MultivaluedMap<String, String> outgoing) {
             MultivaluedMap<String, String> headers = new MultivaluedHashMap<>();
-            config.registry().token().ifPresent(token -> headers.add("Authorization", "Bearer " + token));
+            identity.authorization().ifPresent(value -> headers.add("Authorization", value));
             return headers;
         }
     }

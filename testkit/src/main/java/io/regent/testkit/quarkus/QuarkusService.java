@@ -23,6 +23,11 @@ import java.util.Map;
  */
 public final class QuarkusService implements AutoCloseable {
 
+    /** System property with the services' JVM options; benchmarks set production-like ones. */
+    public static final String JVM_OPTIONS = "regent.testkit.service-jvm-options";
+    /** Small and quick to start (C1 only): right for tests, wrong for measuring throughput. */
+    public static final String TEST_JVM_OPTIONS = "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1";
+
     private final String name;
     private final ServerProcess process;
     private final int port;
@@ -42,14 +47,20 @@ public final class QuarkusService implements AutoCloseable {
      */
     public static QuarkusService start(String name, Path jar, Map<String, String> properties,
             Map<String, String> environment, Duration readyTimeout) {
+        return start(name, jar, FreePorts.next(), properties, environment, readyTimeout);
+    }
+
+    /** The same on a port chosen beforehand (e.g. one that another server must know before this one starts). */
+    public static QuarkusService start(String name, Path jar, int port, Map<String, String> properties,
+            Map<String, String> environment, Duration readyTimeout) {
         if (!Files.isRegularFile(jar)) {
             throw new TestkitException(name + ": no packaged application at " + jar + " (run the package phase first)");
         }
-        int port = FreePorts.next();
         Path dir = Testkit.get().newDirectory(name);
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=" + port));
+                .toString()));
+        command.addAll(List.of(System.getProperty(JVM_OPTIONS, TEST_JVM_OPTIONS).strip().split("\\s+")));
+        command.addAll(List.of("-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=" + port));
         properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.add("-jar");
         command.add(jar.toString());

@@ -71,10 +71,19 @@ public final class ControlPlane implements AutoCloseable {
     private final List<QuarkusService> started = new ArrayList<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    private ControlPlane(KafkaBroker kafka, PostgresCluster registryDatabase, QuarkusService registry) {
+    /** Where identities come from: null for tokens signed by the testkit's key, else this realm. */
+    private final Keycloak keycloak;
+    private final String adminPassword = Testkit.randomSecret();
+
+    private ControlPlane(KafkaBroker kafka, PostgresCluster registryDatabase, QuarkusService registry,
+            Keycloak keycloak) {
         this.kafka = kafka;
         this.registryDatabase = registryDatabase;
         this.registry = registry;
+        this.keycloak = keycloak;
+        if (keycloak != null) {
+            keycloak.createUser("plane-admin", adminPassword, "regent-admin");
+        }
     }
 
     public static ControlPlane start(int agentCount) {
@@ -83,6 +92,19 @@ public final class ControlPlane implements AutoCloseable {
 
     /** @param registryProperties extra system properties of the registry (e.g. to switch its outbox off) */
     public static ControlPlane start(int agentCount, Map<String, String> registryProperties) {
+        return start(agentCount, registryProperties, null);
+    }
+
+    /**
+     * The control plane with production identities: the registry verifies tokens of {@code keycloak}'s
+     * realm, and agents and failover-service instances get theirs from it with their confidential
+     * clients' secrets (client credentials), as deployed.
+     */
+    public static ControlPlane start(int agentCount, Keycloak keycloak) {
+        return start(agentCount, Map.of(), keycloak);
+    }
+
+    private static ControlPlane start(int agentCount, Map<String, String> registryProperties, Keycloak keycloak) {
         KafkaBroker kafka = KafkaBroker.start();
         PostgresCluster database = null;
         QuarkusService registry = null;
@@ -99,14 +121,18 @@ public final class ControlPlane implements AutoCloseable {
                     "kafka.bootstrap.servers", kafka.bootstrapServers(),
                     "quarkus.datasource.jdbc.url", db.jdbcUrl("regent"),
                     "quarkus.datasource.username", "regent_app",
-                    "quarkus.oidc.auth-server-url", "",
-                    "quarkus.oidc.public-key", TestTokens.PUBLIC_KEY,
                     "regent.registry.outbox.poll-interval", "200ms"));
+            if (keycloak == null) {
+                properties.put("quarkus.oidc.auth-server-url", "");
+                properties.put("quarkus.oidc.public-key", TestTokens.PUBLIC_KEY);
+            } else {
+                properties.put("quarkus.oidc.auth-server-url", keycloak.issuer());
+            }
             properties.putAll(registryProperties);
             registry = QuarkusService.start("registry", jar("registry"), properties,
                     Map.of("REGENT_REGISTRY_DB_PASSWORD", password,
                             "REGENT_REGISTRY_CREDENTIALS_KEY", Base64.getEncoder().encodeToString(key)), READY);
-            ControlPlane plane = new ControlPlane(kafka, database, registry);
+            ControlPlane plane = new ControlPlane(kafka, database, registry, keycloak);
             for (int i = 1; i <= agentCount; i++) {
                 plane.startAgent("agent-" + i, "zone-" + i);
             }
@@ -127,9 +153,36 @@ public final class ControlPlane implements AutoCloseable {
                 "kafka.bootstrap.servers", kafka.bootstrapServers(),
                 "quarkus.rest-client.registry.url", registry.url().toString(),
                 "regent.monitor.credentials.default.username", CONTROL_ROLE.user()),
-                Map.of("REGENT_NODE_PASSWORD", CONTROL_ROLE.password(), "REGENT_SERVICE_TOKEN", SERVICE_TOKEN), READY);
+                identity("regent-monitor", Map.of("REGENT_NODE_PASSWORD", CONTROL_ROLE.password())), READY);
         agents.add(agent);
         return agent;
+    }
+
+    /**
+     * How a service proves who it is: the static test token, or - with Keycloak - its confidential
+     * client's secret, from which it obtains and refreshes tokens itself (client credentials).
+     */
+    private Map<String, String> identity(String clientId, Map<String, String> environment) {
+        Map<String, String> result = new LinkedHashMap<>(environment);
+        if (keycloak == null) {
+            result.put("REGENT_SERVICE_TOKEN", SERVICE_TOKEN);
+        } else {
+            result.put("REGENT_OIDC_URL", keycloak.issuer());
+            result.put("REGENT_OIDC_CLIENT_ENABLED", "true");
+            result.put("REGENT_OIDC_CLIENT_ID", clientId);
+            result.put("REGENT_OIDC_CLIENT_SECRET", keycloak.clientSecret(clientId));
+        }
+        return result;
+    }
+
+    /** A token with the {@code regent-service} role, as the services hold. */
+    public String serviceToken() {
+        return keycloak == null ? SERVICE_TOKEN : keycloak.serviceToken("regent-failover");
+    }
+
+    /** A token with the {@code regent-admin} role. */
+    public String adminToken() {
+        return keycloak == null ? ADMIN_TOKEN : keycloak.userToken("plane-admin", adminPassword);
     }
 
     /**
@@ -151,21 +204,34 @@ public final class ControlPlane implements AutoCloseable {
         properties.put("regent.monitor.node.os-user", OsUser.forServers().name());
         properties.put("regent.monitor.node.replication-user", cluster.replicationUser().user());
         properties.put("quarkus.oidc.tenant-enabled", "true");
-        properties.put("quarkus.oidc.auth-server-url", "");
-        properties.put("quarkus.oidc.public-key", TestTokens.PUBLIC_KEY);
+        if (keycloak == null) {
+            properties.put("quarkus.oidc.auth-server-url", "");
+            properties.put("quarkus.oidc.public-key", TestTokens.PUBLIC_KEY);
+        }
         QuarkusService agent = QuarkusService.start("node-agent-" + node.name(), jar("monitor"), properties,
-                Map.of("REGENT_NODE_PASSWORD", CONTROL_ROLE.password(), "REGENT_SERVICE_TOKEN", SERVICE_TOKEN,
-                        "REGENT_REPLICATION_PASSWORD", cluster.replicationUser().password()), READY);
+                identity("regent-monitor", Map.of("REGENT_NODE_PASSWORD", CONTROL_ROLE.password(),
+                        "REGENT_REPLICATION_PASSWORD", cluster.replicationUser().password())), READY);
         agents.add(agent);
         return agent;
     }
 
-    /** The api-gateway, verifying tokens of {@code keycloak}'s realm, on this plane's Kafka; the caller closes it. */
-    public QuarkusService startGateway(Keycloak keycloak) {
-        return QuarkusService.start("gateway", jar("gateway"), Map.of(
+    /**
+     * The api-gateway on {@code port} (the port of the dashboard URL Keycloak was started with),
+     * verifying tokens of {@code issuer} (normally the plane's Keycloak), on this plane's Kafka and
+     * registry; plain-HTTP session cookies (loopback only). The caller closes it.
+     */
+    public QuarkusService startGateway(String name, int port, String issuer) {
+        return startGateway(name, port, issuer, registry.url());
+    }
+
+    /** The same with the registry at {@code registryUrl} (e.g. nowhere, to see the gateway without it). */
+    public QuarkusService startGateway(String name, int port, String issuer, URI registryUrl) {
+        return QuarkusService.start(name, jar("gateway"), port, Map.of(
                 "kafka.bootstrap.servers", kafka.bootstrapServers(),
-                "quarkus.oidc.auth-server-url", keycloak.issuer(),
-                "regent.gateway.instance-id", "gateway-it"), Map.of(), READY);
+                "quarkus.oidc.auth-server-url", issuer,
+                "quarkus.rest-client.registry.url", registryUrl.toString(),
+                "regent.gateway.instance-id", name), Map.of("REGENT_SECURE_COOKIES", "false",
+                        "REGENT_SESSION_SECRET", Testkit.randomSecret() + Testkit.randomSecret()), READY);
     }
 
     /** A failover-service instance in its own consumer group (one group per test keeps tests apart). */
@@ -177,8 +243,8 @@ public final class ControlPlane implements AutoCloseable {
                 "quarkus.rest-client.registry.url", registry.url().toString(),
                 "regent.failover.credentials.default.username", CONTROL_ROLE.user()));
         properties.putAll(extra);
-        QuarkusService service = QuarkusService.start(instance, jar("failover"), properties, Map.of(
-                "REGENT_NODE_PASSWORD", CONTROL_ROLE.password(), "REGENT_SERVICE_TOKEN", SERVICE_TOKEN), READY);
+        QuarkusService service = QuarkusService.start(instance, jar("failover"), properties, identity(
+                "regent-failover", Map.of("REGENT_NODE_PASSWORD", CONTROL_ROLE.password())), READY);
         started.add(service);
         return service;
     }
@@ -203,28 +269,28 @@ public final class ControlPlane implements AutoCloseable {
         if (cluster.replication().syncCount() > 0) {
             body.put("replication", Map.of("mode", "SYNC_ANY", "syncCount", cluster.replication().syncCount()));
         }
-        call("POST", "/api/v1/clusters", body, ADMIN_TOKEN, 201);
+        call("POST", "/api/v1/clusters", body, adminToken(), 201);
         return () -> {
             call("PUT", "/api/v1/clusters/" + cluster.name() + "/maintenance", Map.of("enabled", true, "reason",
-                    "test over"), ADMIN_TOKEN, 200);
-            call("DELETE", "/api/v1/clusters/" + cluster.name(), null, ADMIN_TOKEN, 204);
+                    "test over"), adminToken(), 200);
+            call("DELETE", "/api/v1/clusters/" + cluster.name(), null, adminToken(), 204);
         };
     }
 
     /** Registers {@code node} with a registered cluster, as an operator adding read capacity would. */
     public void addNode(String cluster, PostgresNode node) {
         call("POST", "/api/v1/clusters/" + cluster + "/nodes", Map.of("name", node.name(), "host", node.host(),
-                "port", node.port(), "zone", "zone-" + node.name()), ADMIN_TOKEN, 201);
+                "port", node.port(), "zone", "zone-" + node.name()), adminToken(), 201);
     }
 
     public TopologyChanged topology(String cluster) {
-        return read(call("GET", "/api/v1/clusters/" + cluster + "/topology", null, SERVICE_TOKEN, 200),
+        return read(call("GET", "/api/v1/clusters/" + cluster + "/topology", null, serviceToken(), 200),
                 TopologyChanged.class);
     }
 
     public List<OperationUpdated> operations(String cluster) {
         JsonNode page = read(call("GET", "/api/v1/clusters/" + cluster + "/operations?size=100", null,
-                SERVICE_TOKEN, 200), JsonNode.class);
+                serviceToken(), 200), JsonNode.class);
         List<OperationUpdated> operations = new ArrayList<>();
         page.get("items").forEach(item -> operations.add(JSON.convertValue(item, OperationUpdated.class)));
         return operations;
