@@ -20,6 +20,15 @@ class DashboardAssetsTest {
     }
 
     @Test
+    void theScriptsAreServedAsJavaScriptModulesAndTheStylesAsCss() {
+        given().when().get("/js/app.js").then().statusCode(200)
+                .contentType(org.hamcrest.Matchers.anyOf(startsWith("text/javascript"),
+                        startsWith("application/javascript")))
+                .body(containsString("EventSource"));
+        given().when().get("/regent.css").then().statusCode(200).contentType(startsWith("text/css"));
+    }
+
+    @Test
     void anUnknownAssetIsNotFound() {
         given().when().get("/no-such-asset.js")
                 .then().statusCode(404);

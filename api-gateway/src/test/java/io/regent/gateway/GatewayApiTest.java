@@ -76,7 +76,8 @@ class GatewayApiTest {
 
     static Stream<Arguments> matrix() {
         List<Arguments> rows = new ArrayList<>();
-        String[][] reads = {{"GET", "/api/v1/clusters", null}, {"GET", "/api/v1/clusters/alpha/topology", null}};
+        String[][] reads = {{"GET", "/api/v1/clusters", null}, {"GET", "/api/v1/clusters/alpha/topology", null},
+                {"GET", "/api/v1/clusters/alpha/observations", null}};
         String[][] commands = {{"POST", "/api/v1/clusters/alpha/switchover", "{\"candidate\":\"alpha-2\"}"},
                 {"POST", "/api/v1/clusters/alpha/failover", "{\"candidate\":\"alpha-3\",\"reason\":\"drill\"}"},
                 {"PUT", "/api/v1/clusters/alpha/maintenance", "{\"enabled\":false,\"reason\":\"done\"}"}};
@@ -208,6 +209,16 @@ class GatewayApiTest {
         assertThat(given().get("/route/route/route-1/follower").statusCode()).isEqualTo(503);
         assertThat(given().get("/route/route/route-2/follower?max-lag-bytes=-5").statusCode()).isEqualTo(400);
         assertThat(given().get("/route/nope/route-1/leader").statusCode()).isEqualTo(503);
+
+        // the dashboard's view of what each agent sees: one row per node and agent, with lag and positions
+        Response seen = given().auth().oauth2(TOKENS.get("viewer")).get("/api/v1/clusters/route/observations");
+        assertThat(seen.statusCode()).isEqualTo(200);
+        assertThat(seen.jsonPath().getList("node")).containsExactly("route-1", "route-2", "route-3");
+        assertThat(seen.jsonPath().getList("observerId")).containsOnly("agent-t");
+        assertThat(seen.jsonPath().getLong("find { it.node == 'route-3' }.replayedLsn")).isEqualTo(1_000_000L);
+        assertThat(seen.jsonPath().getString("find { it.node == 'route-2' }.walReceiverStatus")).isEqualTo("streaming");
+        assertThat(given().auth().oauth2(TOKENS.get("viewer")).get("/api/v1/clusters/nope/observations").statusCode())
+                .isEqualTo(404);
 
         // a failover: the registry announces route-2, which an agent sees writable
         publish("route", topology("route", 3, "route-2"));

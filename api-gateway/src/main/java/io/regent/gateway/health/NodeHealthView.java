@@ -7,6 +7,7 @@ import io.regent.events.NodeObserved;
 import io.regent.events.NodeRole;
 import io.regent.events.OperationUpdated;
 import io.regent.events.Topics;
+import io.regent.events.WalReceiverState;
 import io.regent.events.kafka.RegentEventDeserializer;
 import io.regent.gateway.config.GatewayConfig;
 import io.regent.gateway.feed.LiveFeed;
@@ -15,6 +16,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +46,8 @@ public class NodeHealthView {
     private final GatewayConfig config;
     /** "cluster/node" → newest observation by any agent. */
     private final Map<String, NodeObserved> newest = new ConcurrentHashMap<>();
+    /** cluster → "node/observer" → that agent's newest observation of the node. */
+    private final Map<String, Map<String, NodeObserved>> byAgent = new ConcurrentHashMap<>();
     private volatile boolean running;
     private Thread thread;
     private KafkaConsumer<String, EventEnvelope> consumer;
@@ -54,10 +58,18 @@ public class NodeHealthView {
 
     /** What the feed says about a node's health. */
     public record HealthSummary(String clusterId, String node, boolean reachable, NodeRole role, Boolean readOnly,
-            Long lagBytes, Instant observedAt, String observerId) {
+            Long lagBytes, Long lagMillis, Long currentLsn, Long receivedLsn, Long replayedLsn, Long timeline,
+            String walReceiverStatus, String upstream, Instant observedAt, String observerId, String observerZone,
+            Long probeMillis, String error) {
         static HealthSummary of(NodeObserved o) {
+            WalReceiverState receiver = o.walReceiver();
             return new HealthSummary(o.clusterId(), o.node(), o.reachable(), o.role(), o.readOnly(), o.lagBytes(),
-                    o.observedAt(), o.observerId());
+                    o.lagMillis(), o.currentLsn(), o.receivedLsn(), o.replayedLsn(), o.timeline(),
+                    receiver == null ? null : receiver.status(),
+                    receiver == null || receiver.senderHost() == null ? null
+                            : receiver.senderHost() + ":" + receiver.senderPort(),
+                    o.observedAt(), o.observerId(), o.observerZone(), o.probeMillis(),
+                    o.error() == null ? null : o.error().kind().name());
         }
 
         boolean sameState(HealthSummary other) {
@@ -125,6 +137,9 @@ public class NodeHealthView {
     }
 
     void offer(NodeObserved observed) {
+        byAgent.computeIfAbsent(observed.clusterId(), c -> new ConcurrentHashMap<>()).merge(observed.node() + "/"
+                + observed.observerId(), observed, (current, next) -> next.observedAt().isBefore(current.observedAt())
+                ? current : next);
         String key = observed.clusterId() + "/" + observed.node();
         NodeObserved kept = newest.merge(key, observed,
                 (current, next) -> next.observedAt().isBefore(current.observedAt()) ? current : next);
@@ -138,6 +153,19 @@ public class NodeHealthView {
             sent.put(key, summary);
             feed.publish("health", observed.clusterId(), summary);
         }
+    }
+
+    /** What every agent last saw of every node of the cluster (since this gateway started), by node then agent. */
+    public List<HealthSummary> byAgent(String clusterId) {
+        return byAgent.getOrDefault(clusterId, Map.of()).values().stream().map(HealthSummary::of)
+                .sorted(Comparator.comparing(HealthSummary::node).thenComparing(HealthSummary::observerId)).toList();
+    }
+
+    /** Drops what is known of a deleted cluster. */
+    public void forget(String clusterId) {
+        byAgent.remove(clusterId);
+        newest.keySet().removeIf(key -> key.startsWith(clusterId + "/"));
+        sent.keySet().removeIf(key -> key.startsWith(clusterId + "/"));
     }
 
     /** The newest observation of a node, if one is recent enough to act on at {@code now}. */

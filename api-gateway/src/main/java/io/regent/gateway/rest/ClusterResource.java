@@ -8,6 +8,7 @@ import io.regent.events.RegentEvent;
 import io.regent.events.SwitchoverRequested;
 import io.regent.events.TopologyChanged;
 import io.regent.gateway.command.CommandPublisher;
+import io.regent.gateway.health.NodeHealthView;
 import io.regent.gateway.registry.RegistryProxy;
 import io.regent.gateway.topology.TopologyView;
 import io.smallrye.common.annotation.NonBlocking;
@@ -58,9 +59,11 @@ public class ClusterResource {
     private final CommandPublisher commands;
     private final SecurityIdentity identity;
     private final RegistryProxy registry;
+    private final NodeHealthView health;
 
     public ClusterResource(TopologyView topologies, CommandPublisher commands, SecurityIdentity identity,
-            RegistryProxy registry) {
+            RegistryProxy registry, NodeHealthView health) {
+        this.health = health;
         this.topologies = topologies;
         this.commands = commands;
         this.identity = identity;
@@ -95,6 +98,17 @@ public class ClusterResource {
     @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.ADMIN})
     public TopologyChanged topology(@PathParam("id") @Pattern(regexp = SLUG, message = SLUG_MESSAGE) String id) {
         return require(id);
+    }
+
+    /** What each monitor agent last reported about each node (since this gateway started), by node then agent. */
+    @GET
+    @NonBlocking
+    @Path("/{id}/observations")
+    @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.ADMIN})
+    public List<NodeHealthView.HealthSummary> observations(
+            @PathParam("id") @Pattern(regexp = SLUG, message = SLUG_MESSAGE) String id) {
+        require(id);
+        return health.byAgent(id);
     }
 
     @POST

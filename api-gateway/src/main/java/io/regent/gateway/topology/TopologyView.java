@@ -6,6 +6,7 @@ import io.regent.events.TopologyChanged;
 import io.regent.events.kafka.TopologyFeed;
 import io.regent.gateway.config.GatewayConfig;
 import io.regent.gateway.feed.LiveFeed;
+import io.regent.gateway.health.NodeHealthView;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -28,12 +29,14 @@ public class TopologyView {
     private TopologyFeed feed;
 
     private final LiveFeed feedOut;
+    private final NodeHealthView health;
 
     public TopologyView(@Identifier("default-kafka-broker") Map<String, Object> kafkaConfig, GatewayConfig config,
-            LiveFeed feedOut) {
+            LiveFeed feedOut, NodeHealthView health) {
         this.kafkaConfig = kafkaConfig;
         this.config = config;
         this.feedOut = feedOut;
+        this.health = health;
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -58,6 +61,7 @@ public class TopologyView {
 
     void forget(String clusterId) {
         clusters.remove(clusterId);
+        health.forget(clusterId);
         feedOut.forget(clusterId);
         feedOut.publish("cluster-deleted", clusterId, Map.of("clusterId", clusterId));
     }
