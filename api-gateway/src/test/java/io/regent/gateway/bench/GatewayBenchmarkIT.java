@@ -11,6 +11,7 @@ import io.regent.events.TopologyNode;
 import io.regent.events.kafka.RegentEventSerializer;
 import io.regent.testkit.FreePorts;
 import io.regent.testkit.Testkit;
+import io.regent.testkit.bench.ClosedLoop;
 import io.regent.testkit.keycloak.Keycloak;
 import io.regent.testkit.quarkus.QuarkusService;
 import io.regent.testkit.stack.ControlPlane;
@@ -31,7 +32,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -102,70 +102,18 @@ class GatewayBenchmarkIT {
         }
     }
 
-    /**
-     * Closed loop: each client sends its next request when the previous one is answered. The clients
-     * are Vert.x (Netty) connections on two event loops - light enough that the gateway, not the load
-     * generator, gets most of the two cores.
-     */
-    private static String reads(URI uri, String token, int clients, Duration duration, boolean report)
-            throws Exception {
-        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx(new io.vertx.core.VertxOptions().setEventLoopPoolSize(2));
-        try {
-            io.vertx.core.http.HttpClient http = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
-                    .setDefaultHost(uri.getHost()).setDefaultPort(uri.getPort()).setKeepAlive(true)
-                    .setMaxPoolSize(clients));
-            long[][] latencies = new long[clients][1 << 18];
-            int[] counts = new int[clients];
-            AtomicLong errors = new AtomicLong();
-            long end = System.nanoTime() + duration.toNanos();
-            CountDownLatch done = new CountDownLatch(clients);
-            long started = System.nanoTime();
-            for (int c = 0; c < clients; c++) {
-                int client = c;
-                vertx.runOnContext(ignored -> next(http, uri.getRawPath(), token, end, latencies[client], counts,
-                        client, errors, done));
-            }
-            assertThat(done.await(duration.toSeconds() + 30, TimeUnit.SECONDS)).isTrue();
-            double seconds = (System.nanoTime() - started) / 1e9;
-            int total = Arrays.stream(counts).sum();
-            long[] all = new long[total];
-            int at = 0;
-            for (int c = 0; c < clients; c++) {
-                System.arraycopy(latencies[c], 0, all, at, counts[c]);
-                at += counts[c];
-            }
-            Arrays.sort(all);
-            String row = String.format(Locale.ROOT, "topology reads: %d clients, %.0f s: %.0f req/s, errors %d, "
-                    + "p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, max %.2f ms", clients, seconds, total / seconds,
-                    errors.get(), ms(all, 50), ms(all, 95), ms(all, 99), all.length == 0 ? 0 : all[all.length - 1] / 1e6);
-            if (report) {
-                System.out.println(row);
-            }
-            return row;
-        } finally {
-            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    /** Closed-loop clients on the topology of the benchmark's cluster (see {@link ClosedLoop}). */
+    private static String reads(URI uri, String token, int clients, Duration duration, boolean report) {
+        ClosedLoop.Result result = ClosedLoop.run("topology reads", uri, Map.of("Authorization", "Bearer " + token),
+                clients, duration, (client, iteration) -> ClosedLoop.Request.get(uri.getRawPath()));
+        String row = String.format(Locale.ROOT, "topology reads: %d clients, %.0f s: %.0f req/s, errors %d, "
+                + "p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, max %.2f ms", clients, result.seconds(), result.perSecond(),
+                result.errors(), result.percentileMillis(50), result.percentileMillis(95), result.percentileMillis(99),
+                result.percentileMillis(100));
+        if (report) {
+            System.out.println(row);
         }
-    }
-
-    private static void next(io.vertx.core.http.HttpClient http, String path, String token, long end, long[] latencies,
-            int[] counts, int client, AtomicLong errors, CountDownLatch done) {
-        if (System.nanoTime() >= end) {
-            done.countDown();
-            return;
-        }
-        long t0 = System.nanoTime();
-        http.request(io.vertx.core.http.HttpMethod.GET, path)
-                .compose(request -> request.putHeader("Authorization", "Bearer " + token).send()
-                        .compose(response -> response.body().map(body -> response.statusCode())))
-                .onComplete(result -> {
-                    if (result.failed() || result.result() != 200) {
-                        errors.incrementAndGet();
-                    }
-                    if (counts[client] < latencies.length) {
-                        latencies[counts[client]++] = System.nanoTime() - t0;
-                    }
-                    next(http, path, token, end, latencies, counts, client, errors, done);
-                });
+        return row;
     }
 
     /** 200 feed subscribers; per round, a new epoch on the topic and the time until the last subscriber has it. */
@@ -272,11 +220,6 @@ class GatewayBenchmarkIT {
     private static HttpRequest get(URI uri, String token) {
         return HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(10))
                 .build();
-    }
-
-    private static double ms(long[] sorted, int percentile) {
-        return sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) Math.ceil(percentile / 100.0
-                * sorted.length) - 1)] / 1e6;
     }
 
     private static long pct(long[] sorted, int percentile) {
