@@ -51,29 +51,48 @@ public final class Testkit {
               done
             }
             sweep; sleep 0.2; sweep; sleep 0.2; sweep
-            rm -rf -- "$run_dir"
+            [ "$3" = keep ] || rm -rf -- "$run_dir"
             """;
+
+    /**
+     * System property naming a home that outlives the JVM (the local demo): the run directory is
+     * exactly that folder, its files are kept at exit and reused by the next run, server logs go to
+     * {@code logs/} in it; processes are still stopped on every level. One JVM at a time may use it.
+     */
+    public static final String HOME = "regent.testkit.home";
 
     private static Testkit instance;
 
+    private final boolean persistent;
     private final Path runDirectory;
     private final Path registry;
     private final Process reaper;
     private final OutputStream reaperPipe;
     private final Set<Long> registeredPids = new LinkedHashSet<>();
     private final Deque<AutoCloseable> open = new ConcurrentLinkedDeque<>();
+    private final Deque<AutoCloseable> openFirst = new ConcurrentLinkedDeque<>();
 
-    private Testkit(Path base) throws IOException {
-        Files.createDirectories(base);
-        makeTraversable(base);
-        removeLeftoversOfDeadRuns(base);
-        runDirectory = base.resolve(ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8));
-        Files.createDirectories(runDirectory);
-        makeTraversable(runDirectory);
+    private Testkit(Path base, Path home) throws IOException {
+        persistent = home != null;
+        if (persistent) {
+            runDirectory = home;
+            base = home.getParent();
+            Files.createDirectories(home);
+            makeTraversable(home);
+            claim(home);
+        } else {
+            Files.createDirectories(base);
+            makeTraversable(base);
+            removeLeftoversOfDeadRuns(base);
+            runDirectory = base.resolve(ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString()
+                    .substring(0, 8));
+            Files.createDirectories(runDirectory);
+            makeTraversable(runDirectory);
+        }
         registry = runDirectory.resolve("pids");
         Files.writeString(registry, "");
         reaper = new ProcessBuilder("setsid", "sh", "-c", REAPER_SCRIPT, "regent-reaper",
-                registry.toString(), runDirectory.toString())
+                registry.toString(), runDirectory.toString(), persistent ? "keep" : "delete")
                 .directory(base.toFile())
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.DISCARD)
@@ -87,8 +106,10 @@ public final class Testkit {
         if (instance == null) {
             Path base = Path.of(System.getProperty("regent.testkit.dir",
                     Path.of(System.getProperty("java.io.tmpdir"), "regent-testkit").toString()));
+            String home = System.getProperty(HOME);
             try {
-                instance = new Testkit(base.toAbsolutePath().normalize());
+                instance = new Testkit(base.toAbsolutePath().normalize(),
+                        home == null ? null : Path.of(home).toAbsolutePath().normalize());
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot set up the testkit run directory under " + base, e);
             }
@@ -106,8 +127,25 @@ public final class Testkit {
         return reaper.pid();
     }
 
-    /** A new, empty directory inside the run directory. */
+    /** Whether files outlive this JVM ({@link #HOME}). */
+    public boolean persistent() {
+        return persistent;
+    }
+
+    /**
+     * A new, empty directory inside the run directory; with a {@link #HOME}, the folder named
+     * {@code prefix} in it, as the previous run left it.
+     */
     public Path newDirectory(String prefix) {
+        if (persistent) {
+            try {
+                Path dir = Files.createDirectories(runDirectory.resolve(prefix));
+                makeTraversable(dir);
+                return dir;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create " + prefix + " under " + runDirectory, e);
+            }
+        }
         try {
             Path dir = Files.createTempDirectory(runDirectory, prefix + "-");
             makeTraversable(dir);
@@ -115,6 +153,48 @@ public final class Testkit {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a directory under " + runDirectory, e);
         }
+    }
+
+    /** Where a server logs: {@code defaultFile}, or {@code logs/<name>.log} of the {@link #HOME}. */
+    public Path logFile(Path defaultFile, String name) {
+        if (!persistent) {
+            return defaultFile;
+        }
+        try {
+            return Files.createDirectories(runDirectory.resolve("logs")).resolve(name + ".log");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + runDirectory.resolve("logs"), e);
+        }
+    }
+
+    /** Deletes a server's files when it is closed, unless they are to outlive the JVM. */
+    public void discard(Path dir) {
+        if (!persistent) {
+            deleteRecursively(dir);
+        }
+    }
+
+    /**
+     * Takes the home for this JVM: refuses while another live JVM holds it, and stops whatever a
+     * previous holder that died left running in it.
+     */
+    private static void claim(Path home) throws IOException {
+        Path owner = home.resolve("owner.pid");
+        if (Files.exists(owner)) {
+            String text = Files.readString(owner).strip();
+            if (text.chars().allMatch(Character::isDigit) && !text.isEmpty()) {
+                long pid = Long.parseLong(text);
+                boolean alive = pid != ProcessHandle.current().pid() && ProcessHandle.of(pid)
+                        .filter(ProcessHandle::isAlive)
+                        .map(p -> p.info().command().orElse("").endsWith("java")).orElse(false);
+                if (alive) {
+                    throw new TestkitException(home + " is in use by process " + pid + " (a running demo?): stop "
+                            + "it first, or use another folder");
+                }
+            }
+        }
+        killEverythingUnder(home);
+        Files.writeString(owner, ProcessHandle.current().pid() + "\n", StandardCharsets.US_ASCII);
     }
 
     /** Records a server's PID so the reaper freezes it first if this JVM dies. */
@@ -133,8 +213,17 @@ public final class Testkit {
         open.push(resource);
     }
 
+    /**
+     * Closes {@code resource} at JVM exit before anything {@link #track tracked}: for a whole stack
+     * that stops its parts in its own order (the local demo).
+     */
+    public void trackFirst(AutoCloseable resource) {
+        openFirst.push(resource);
+    }
+
     public void untrack(AutoCloseable resource) {
         open.remove(resource);
+        openFirst.remove(resource);
     }
 
     /** Deletes a directory tree; files owned by other users are fine when root. */
@@ -165,7 +254,8 @@ public final class Testkit {
     }
 
     private void shutdown() {
-        List<AutoCloseable> resources = new ArrayList<>(open);
+        List<AutoCloseable> resources = new ArrayList<>(openFirst);
+        resources.addAll(open);
         for (AutoCloseable resource : resources) {
             try {
                 resource.close();

@@ -20,6 +20,11 @@ public interface KafkaBroker extends AutoCloseable {
         return LocalKafkaBroker.startNew(overrides);
     }
 
+    /** A broker on the given loopback ports (e.g. the local demo's fixed ones). */
+    static KafkaBroker start(int port, int controllerPort) {
+        return LocalKafkaBroker.startNew(port, controllerPort, Map.of());
+    }
+
     /** {@code host:port} for clients. */
     String bootstrapServers();
 

@@ -76,10 +76,14 @@ final class LocalKafkaBroker implements KafkaBroker {
     }
 
     static KafkaBroker startNew(Map<String, String> overrides) {
+        return startNew(FreePorts.next(), FreePorts.next(), overrides);
+    }
+
+    static KafkaBroker startNew(int port, int controllerPort, Map<String, String> overrides) {
         Path directory = Testkit.get().newDirectory("kafka");
         LocalKafkaBroker broker;
         try {
-            broker = new LocalKafkaBroker(directory, FreePorts.next(), FreePorts.next(), overrides);
+            broker = new LocalKafkaBroker(directory, port, controllerPort, overrides);
         } catch (IOException e) {
             throw new TestkitException("cannot write the broker configuration in " + directory, e);
         }
@@ -99,7 +103,7 @@ final class LocalKafkaBroker implements KafkaBroker {
 
     /** Writes meta.properties for a single-voter KRaft quorum; done once, the data survives restarts. */
     private void format() {
-        Path log = directory.resolve("format.log");
+        Path log = Testkit.get().logFile(directory.resolve("format.log"), "kafka-format");
         ServerProcess formatter = ServerProcess.start("Kafka storage format",
                 javaCommand("kafka.tools.StorageTool", "format", "--ignore-formatted", "--cluster-id",
                         randomClusterId(), "--config", configFile.toString()),
@@ -116,7 +120,8 @@ final class LocalKafkaBroker implements KafkaBroker {
 
     private synchronized void launch() {
         process = ServerProcess.start("Kafka broker " + bootstrapServers(),
-                javaCommand("kafka.Kafka", configFile.toString()), directory, directory.resolve("broker.log"),
+                javaCommand("kafka.Kafka", configFile.toString()), directory,
+                Testkit.get().logFile(directory.resolve("broker.log"), "kafka"),
                 Map.of());
         awaitServing();
     }
@@ -247,9 +252,12 @@ final class LocalKafkaBroker implements KafkaBroker {
 
     @Override
     public synchronized void close() {
+        if (Testkit.get().persistent()) {
+            stop(); // its data is for the next run: a controlled shutdown, no log recovery
+        }
         kill();
         Testkit.killEverythingUnder(directory);
-        Testkit.deleteRecursively(directory);
+        Testkit.get().discard(directory);
         Testkit.get().untrack(this);
     }
 

@@ -60,11 +60,16 @@ public final class Keycloak implements AutoCloseable {
 
     /** Starts Keycloak and waits until the {@code regent} realm answers; {@code dashboardUrl} is the dashboard's base URL. */
     public static Keycloak start(String dashboardUrl) {
+        return start(dashboardUrl, FreePorts.next(), FreePorts.next());
+    }
+
+    /** The same on given loopback ports (HTTP and management), e.g. the local demo's fixed ones. */
+    public static Keycloak start(String dashboardUrl, int port, int managementPort) {
         long started = System.nanoTime();
-        Keycloak keycloak = new Keycloak(Testkit.get().newDirectory("keycloak"), FreePorts.next());
+        Keycloak keycloak = new Keycloak(Testkit.get().newDirectory("keycloak"), port);
         Testkit.get().track(keycloak);
         try {
-            keycloak.launch(dashboardUrl);
+            keycloak.launch(dashboardUrl, managementPort);
             keycloak.createTestClient();
             LOG.info(() -> String.format("Keycloak %s ready on %s in %d ms", VERSION, keycloak.url(),
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)));
@@ -146,14 +151,16 @@ public final class Keycloak implements AutoCloseable {
         return parse(response.body()).get("access_token").asText();
     }
 
-    private void launch(String dashboardUrl) {
-        Path distribution = unpack();
+    private void launch(String dashboardUrl, int managementPort) {
+        // a kept home keeps the unpacked (and already built) distribution: the next start is quicker
+        Path unpacked = directory.resolve("keycloak-" + VERSION);
+        Path distribution = Files.isExecutable(unpacked.resolve("bin/kc.sh")) ? unpacked : unpack();
         try (InputStream realm = Keycloak.class.getResourceAsStream("regent-realm.json")) {
             if (realm == null) {
                 throw new TestkitException("the realm file is missing from the testkit (io/regent/testkit/keycloak/)");
             }
             Path imports = Files.createDirectories(distribution.resolve("data/import"));
-            Files.copy(realm, imports.resolve("regent-realm.json"));
+            Files.copy(realm, imports.resolve("regent-realm.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new TestkitException("cannot stage the realm file: " + e.getMessage(), e);
         }
@@ -166,9 +173,9 @@ public final class Keycloak implements AutoCloseable {
         environment.put("JAVA_OPTS_KC_HEAP", "-Xms64m -Xmx512m");
         process = ServerProcess.start("Keycloak " + VERSION, List.of(distribution.resolve("bin/kc.sh").toString(),
                 "start-dev", "--http-host=127.0.0.1", "--http-port=" + port,
-                "--http-management-port=" + FreePorts.next(), "--db=dev-mem", "--cache=local", "--import-realm",
-                "--log-level=WARN,org.keycloak.exportimport:INFO"), distribution, directory.resolve("keycloak.log"),
-                environment);
+                "--http-management-port=" + managementPort, "--db=dev-mem", "--cache=local", "--import-realm",
+                "--log-level=WARN,org.keycloak.exportimport:INFO"), distribution,
+                Testkit.get().logFile(directory.resolve("keycloak.log"), "keycloak"), environment);
         awaitRealm();
     }
 
@@ -313,7 +320,7 @@ public final class Keycloak implements AutoCloseable {
             process = null;
         }
         Testkit.killEverythingUnder(directory);
-        Testkit.deleteRecursively(directory);
+        Testkit.get().discard(directory);
         Testkit.get().untrack(this);
     }
 }

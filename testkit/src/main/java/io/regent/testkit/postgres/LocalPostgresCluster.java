@@ -33,24 +33,32 @@ final class LocalPostgresCluster implements PostgresCluster {
     private OsUser osUser;
     private Duration startTimeout;
 
-    private LocalPostgresCluster(String name, Path directory, Replication replication, Credentials controlRole) {
+    private final List<Integer> ports;
+
+    private LocalPostgresCluster(String name, Path directory, PostgresClusterBuilder spec) {
         this.name = name;
         this.directory = directory;
-        this.replication = replication;
-        this.superuser = new Credentials("postgres", Testkit.randomSecret());
-        this.replicationUser = new Credentials("replicator", Testkit.randomSecret());
-        this.controlRole = controlRole != null ? controlRole : new Credentials("regent", Testkit.randomSecret());
+        this.replication = spec.replication;
+        this.superuser = spec.superuser != null ? spec.superuser : new Credentials("postgres", Testkit.randomSecret());
+        this.replicationUser = spec.replicationUser != null ? spec.replicationUser
+                : new Credentials("replicator", Testkit.randomSecret());
+        this.controlRole = spec.controlRole != null ? spec.controlRole
+                : new Credentials("regent", Testkit.randomSecret());
+        this.ports = spec.ports;
     }
 
     static PostgresCluster start(PostgresClusterBuilder spec) {
         PostgresBinaries binaries = PostgresBinaries.locate();
         OsUser osUser = OsUser.forServers();
         Path directory = Testkit.get().newDirectory("pg-" + spec.name);
-        LocalPostgresCluster cluster = new LocalPostgresCluster(spec.name, directory, spec.replication,
-                spec.controlRole);
+        LocalPostgresCluster cluster = new LocalPostgresCluster(spec.name, directory, spec);
         Testkit.get().track(cluster);
         try {
-            cluster.build(spec, binaries, osUser);
+            if (Files.exists(directory.resolve(spec.name + "-1").resolve("data").resolve("PG_VERSION"))) {
+                cluster.reopen(spec, binaries, osUser);
+            } else {
+                cluster.build(spec, binaries, osUser);
+            }
             return cluster;
         } catch (RuntimeException e) {
             cluster.close();
@@ -84,10 +92,55 @@ final class LocalPostgresCluster implements PostgresCluster {
                 nodes.size(), replication, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), directory));
     }
 
+    /**
+     * Starts the servers a kept home holds, as the previous run left them: the standbys and one
+     * leader. Were several nodes left as leaders (one was replaced while down and never rejoined),
+     * only the one on the newest timeline starts; the others stay down for whoever heals the
+     * cluster (a node agent's rejoin) - starting them would give the cluster two writable nodes.
+     */
+    private void reopen(PostgresClusterBuilder spec, PostgresBinaries binaries, OsUser osUser) {
+        this.binaries = binaries;
+        this.osUser = osUser;
+        this.startTimeout = spec.startTimeout;
+        long started = System.nanoTime();
+        for (int i = 1; Files.exists(directory.resolve(name + "-" + i).resolve("data").resolve("PG_VERSION")); i++) {
+            newNode(i, binaries, osUser, spec.startTimeout);
+        }
+        LocalPostgresNode leader = nodes.stream().filter(n -> !n.configuredAsStandby())
+                .max(java.util.Comparator.comparingLong(n -> timeline(n, binaries, osUser))).orElse(null);
+        List<String> startedNodes = new ArrayList<>();
+        for (LocalPostgresNode node : nodes) {
+            if (node == leader || node.configuredAsStandby()) {
+                node.start();
+                startedNodes.add(node.name());
+            }
+        }
+        LOG.info(() -> String.format("PostgreSQL cluster %s reopened under %s in %d ms: started %s", name, directory,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), startedNodes));
+    }
+
+    /** The timeline of a stopped server's last checkpoint, from {@code pg_controldata}. */
+    private static long timeline(LocalPostgresNode node, PostgresBinaries binaries, OsUser osUser) {
+        try {
+            Process process = new ProcessBuilder(osUser.wrap(List.of(binaries.path("pg_controldata"), "-D",
+                    node.dataDirectory().toString()))).redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            process.waitFor(30, TimeUnit.SECONDS);
+            return output.lines().filter(l -> l.startsWith("Latest checkpoint's TimeLineID:"))
+                    .mapToLong(l -> Long.parseLong(l.substring(l.indexOf(':') + 1).strip())).findFirst().orElse(0);
+        } catch (IOException e) {
+            throw new TestkitException("cannot run pg_controldata for " + node.name() + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TestkitException("interrupted", e);
+        }
+    }
+
     private LocalPostgresNode newNode(int index, PostgresBinaries binaries, OsUser osUser, Duration startTimeout) {
         String nodeName = name + "-" + index;
         Path nodeDir = osUser.createOwnedDirectory(directory.resolve(nodeName));
-        LocalPostgresNode node = new LocalPostgresNode(this, nodeName, io.regent.testkit.FreePorts.next(), nodeDir,
+        int port = index <= ports.size() ? ports.get(index - 1) : io.regent.testkit.FreePorts.next();
+        LocalPostgresNode node = new LocalPostgresNode(this, nodeName, port, nodeDir,
                 binaries, osUser, startTimeout);
         nodes.add(node);
         return node;
@@ -342,15 +395,19 @@ final class LocalPostgresCluster implements PostgresCluster {
 
     @Override
     public synchronized void close() {
+        boolean keep = Testkit.get().persistent();
         for (LocalPostgresNode node : nodes) {
             try {
+                if (keep) {
+                    node.stop(); // a clean shutdown checkpoint: the next run starts without recovery
+                }
                 node.kill();
             } catch (RuntimeException e) {
                 LOG.warning("cannot kill " + node.name() + ": " + e.getMessage());
             }
         }
         Testkit.killEverythingUnder(directory);
-        Testkit.deleteRecursively(directory);
+        Testkit.get().discard(directory);
         Testkit.get().untrack(this);
     }
 

@@ -53,6 +53,11 @@ final class LocalPostgresNode implements PostgresNode {
         return nodeDirectory;
     }
 
+    /** Whether this node's data directory is a standby's ({@code standby.signal}). */
+    boolean configuredAsStandby() {
+        return Files.exists(dataDirectory().resolve("standby.signal"));
+    }
+
     /** Settings only this node has: pg_basebackup and pg_rewind copy the leader's, so they are rewritten. */
     void writeNodeConfig() {
         LocalPostgresCluster.writeOwned(dataDirectory().resolve("regent-node.conf"), """
@@ -188,7 +193,7 @@ final class LocalPostgresNode implements PostgresNode {
         }
         process = ServerProcess.start("PostgreSQL " + name,
                 osUser.wrap(List.of(binaries.path("postgres"), "-D", dataDirectory().toString())),
-                nodeDirectory, nodeDirectory.resolve("postgres.log"), Map.of());
+                nodeDirectory, logFile(), Map.of());
         awaitAcceptingConnections();
     }
 
@@ -289,7 +294,7 @@ final class LocalPostgresNode implements PostgresNode {
 
     @Override
     public Path logFile() {
-        return nodeDirectory.resolve("postgres.log");
+        return Testkit.get().logFile(nodeDirectory.resolve("postgres.log"), name);
     }
 
     private ServerProcess requireRunning() {

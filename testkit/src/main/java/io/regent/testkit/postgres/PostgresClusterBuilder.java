@@ -15,6 +15,9 @@ public final class PostgresClusterBuilder {
     Duration startTimeout = Duration.ofSeconds(60);
     final Map<String, String> settings = new LinkedHashMap<>();
     Credentials controlRole;
+    Credentials superuser;
+    Credentials replicationUser;
+    java.util.List<Integer> ports = java.util.List.of();
 
     PostgresClusterBuilder() {
     }
@@ -66,13 +69,33 @@ public final class PostgresClusterBuilder {
         return this;
     }
 
+    /** The superuser's and the replication role's passwords (default: random), e.g. kept by the local demo. */
+    public PostgresClusterBuilder passwords(String superuserPassword, String replicationPassword) {
+        this.superuser = new Credentials("postgres", superuserPassword);
+        this.replicationUser = new Credentials("replicator", replicationPassword);
+        return this;
+    }
+
+    /** The nodes' ports, in node order (default: free ones). */
+    public PostgresClusterBuilder ports(Integer... ports) {
+        this.ports = java.util.List.of(ports);
+        return this;
+    }
+
     public PostgresClusterBuilder startTimeout(Duration timeout) {
         this.startTimeout = timeout;
         return this;
     }
 
-    /** Builds the cluster from nothing and returns it with every follower streaming and caught up. */
+    /**
+     * Builds the cluster from nothing and returns it with every follower streaming and caught up.
+     * In a kept testkit home ({@code regent.testkit.home}) that already holds the cluster, it starts
+     * the existing servers instead, as they were left (see {@code LocalPostgresCluster}).
+     */
     public PostgresCluster start() {
+        if (!ports.isEmpty() && ports.size() != nodes) {
+            throw new IllegalArgumentException(nodes + " nodes need " + nodes + " ports, got " + ports);
+        }
         if (replication.syncCount() > nodes - 1) {
             throw new IllegalArgumentException("ANY " + replication.syncCount() + " needs at least that many "
                     + "followers, but the cluster has " + (nodes - 1));

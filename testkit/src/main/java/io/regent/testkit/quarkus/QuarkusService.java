@@ -64,7 +64,8 @@ public final class QuarkusService implements AutoCloseable {
         properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.add("-jar");
         command.add(jar.toString());
-        ServerProcess process = ServerProcess.start(name, command, dir, dir.resolve(name + ".log"), environment);
+        ServerProcess process = ServerProcess.start(name, command, dir,
+                Testkit.get().logFile(dir.resolve(name + ".log"), name), environment);
         QuarkusService service = new QuarkusService(name, process, port);
         try {
             service.awaitReady(readyTimeout);

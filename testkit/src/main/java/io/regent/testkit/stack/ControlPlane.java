@@ -11,14 +11,12 @@ import io.regent.events.RegentEvent;
 import io.regent.events.Topics;
 import io.regent.events.TopologyChanged;
 import io.regent.events.kafka.RegentEventSerializer;
-import io.regent.testkit.OsUser;
 import io.regent.testkit.Testkit;
 import io.regent.testkit.TestkitException;
 import io.regent.testkit.kafka.KafkaBroker;
 import io.regent.testkit.kafka.TopicReader;
 import io.regent.testkit.keycloak.Keycloak;
 import io.regent.testkit.postgres.Credentials;
-import io.regent.testkit.postgres.PostgresBinaries;
 import io.regent.testkit.postgres.PostgresCluster;
 import io.regent.testkit.postgres.PostgresNode;
 import io.regent.testkit.quarkus.QuarkusService;
@@ -117,17 +115,8 @@ public final class ControlPlane implements AutoCloseable {
             db.execute("CREATE DATABASE regent OWNER regent_app");
             byte[] key = new byte[32];
             new SecureRandom().nextBytes(key);
-            Map<String, String> properties = new LinkedHashMap<>(Map.of(
-                    "kafka.bootstrap.servers", kafka.bootstrapServers(),
-                    "quarkus.datasource.jdbc.url", db.jdbcUrl("regent"),
-                    "quarkus.datasource.username", "regent_app",
-                    "regent.registry.outbox.poll-interval", "200ms"));
-            if (keycloak == null) {
-                properties.put("quarkus.oidc.auth-server-url", "");
-                properties.put("quarkus.oidc.public-key", TestTokens.PUBLIC_KEY);
-            } else {
-                properties.put("quarkus.oidc.auth-server-url", keycloak.issuer());
-            }
+            Map<String, String> properties = ServiceSettings.registry(kafka.bootstrapServers(), db.jdbcUrl("regent"),
+                    keycloak == null ? null : keycloak.issuer(), TestTokens.PUBLIC_KEY);
             properties.putAll(registryProperties);
             registry = QuarkusService.start("registry", jar("registry"), properties,
                     Map.of("REGENT_REGISTRY_DB_PASSWORD", password,
@@ -147,32 +136,15 @@ public final class ControlPlane implements AutoCloseable {
 
     /** A monitor agent that loads the registry over REST with the service token, then follows the topic. */
     public QuarkusService startAgent(String id, String zone) {
-        QuarkusService agent = QuarkusService.start(id, jar("monitor"), Map.of(
-                "regent.monitor.agent-id", id,
-                "regent.monitor.zone", zone,
-                "kafka.bootstrap.servers", kafka.bootstrapServers(),
-                "quarkus.rest-client.registry.url", registry.url().toString(),
-                "regent.monitor.credentials.default.username", CONTROL_ROLE.user()),
+        QuarkusService agent = QuarkusService.start(id, jar("monitor"), ServiceSettings.agent(id, zone,
+                kafka.bootstrapServers(), registry.url(), CONTROL_ROLE.user()),
                 identity("regent-monitor", Map.of("REGENT_NODE_PASSWORD", CONTROL_ROLE.password())), READY);
         agents.add(agent);
         return agent;
     }
 
-    /**
-     * How a service proves who it is: the static test token, or - with Keycloak - its confidential
-     * client's secret, from which it obtains and refreshes tokens itself (client credentials).
-     */
     private Map<String, String> identity(String clientId, Map<String, String> environment) {
-        Map<String, String> result = new LinkedHashMap<>(environment);
-        if (keycloak == null) {
-            result.put("REGENT_SERVICE_TOKEN", SERVICE_TOKEN);
-        } else {
-            result.put("REGENT_OIDC_URL", keycloak.issuer());
-            result.put("REGENT_OIDC_CLIENT_ENABLED", "true");
-            result.put("REGENT_OIDC_CLIENT_ID", clientId);
-            result.put("REGENT_OIDC_CLIENT_SECRET", keycloak.clientSecret(clientId));
-        }
-        return result;
+        return ServiceSettings.identity(keycloak, clientId, SERVICE_TOKEN, environment);
     }
 
     /** A token with the {@code regent-service} role, as the services hold. */
@@ -191,23 +163,9 @@ public final class ControlPlane implements AutoCloseable {
      * the service token). It runs as root here and the PostgreSQL tools as the servers' OS user.
      */
     public QuarkusService startNodeAgent(PostgresCluster cluster, PostgresNode node) {
-        Map<String, String> properties = new LinkedHashMap<>();
-        properties.put("regent.monitor.agent-id", "node-agent-" + node.name());
-        properties.put("regent.monitor.zone", "zone-" + node.name());
-        properties.put("kafka.bootstrap.servers", kafka.bootstrapServers());
-        properties.put("quarkus.rest-client.registry.url", registry.url().toString());
-        properties.put("regent.monitor.credentials.default.username", CONTROL_ROLE.user());
-        properties.put("regent.monitor.node.cluster-id", cluster.name());
-        properties.put("regent.monitor.node.name", node.name());
-        properties.put("regent.monitor.node.data-directory", node.dataDirectory().toString());
-        properties.put("regent.monitor.node.bin-directory", PostgresBinaries.locate().binDirectory().toString());
-        properties.put("regent.monitor.node.os-user", OsUser.forServers().name());
-        properties.put("regent.monitor.node.replication-user", cluster.replicationUser().user());
-        properties.put("quarkus.oidc.tenant-enabled", "true");
-        if (keycloak == null) {
-            properties.put("quarkus.oidc.auth-server-url", "");
-            properties.put("quarkus.oidc.public-key", TestTokens.PUBLIC_KEY);
-        }
+        Map<String, String> properties = ServiceSettings.nodeAgent(cluster.name(), node,
+                cluster.replicationUser().user(), kafka.bootstrapServers(), registry.url(), CONTROL_ROLE.user(),
+                keycloak == null ? null : keycloak.issuer(), TestTokens.PUBLIC_KEY);
         QuarkusService agent = QuarkusService.start("node-agent-" + node.name(), jar("monitor"), properties,
                 identity("regent-monitor", Map.of("REGENT_NODE_PASSWORD", CONTROL_ROLE.password(),
                         "REGENT_REPLICATION_PASSWORD", cluster.replicationUser().password())), READY);
@@ -226,22 +184,15 @@ public final class ControlPlane implements AutoCloseable {
 
     /** The same with the registry at {@code registryUrl} (e.g. nowhere, to see the gateway without it). */
     public QuarkusService startGateway(String name, int port, String issuer, URI registryUrl) {
-        return QuarkusService.start(name, jar("gateway"), port, Map.of(
-                "kafka.bootstrap.servers", kafka.bootstrapServers(),
-                "quarkus.oidc.auth-server-url", issuer,
-                "quarkus.rest-client.registry.url", registryUrl.toString(),
-                "regent.gateway.instance-id", name), Map.of("REGENT_SECURE_COOKIES", "false",
+        return QuarkusService.start(name, jar("gateway"), port, ServiceSettings.gateway(name,
+                kafka.bootstrapServers(), issuer, registryUrl), Map.of("REGENT_SECURE_COOKIES", "false",
                         "REGENT_SESSION_SECRET", Testkit.randomSecret() + Testkit.randomSecret()), READY);
     }
 
     /** A failover-service instance in its own consumer group (one group per test keeps tests apart). */
     public QuarkusService startFailover(String instance, String group, Map<String, String> extra) {
-        Map<String, String> properties = new LinkedHashMap<>(Map.of(
-                "regent.failover.instance-id", instance,
-                "regent.failover.consumer-group", group,
-                "kafka.bootstrap.servers", kafka.bootstrapServers(),
-                "quarkus.rest-client.registry.url", registry.url().toString(),
-                "regent.failover.credentials.default.username", CONTROL_ROLE.user()));
+        Map<String, String> properties = ServiceSettings.failover(instance, group, kafka.bootstrapServers(),
+                registry.url(), CONTROL_ROLE.user());
         properties.putAll(extra);
         QuarkusService service = QuarkusService.start(instance, jar("failover"), properties, identity(
                 "regent-failover", Map.of("REGENT_NODE_PASSWORD", CONTROL_ROLE.password())), READY);
@@ -255,20 +206,7 @@ public final class ControlPlane implements AutoCloseable {
      * database servers, or the instances still running would see a dead cluster.
      */
     public AutoCloseable register(PostgresCluster cluster, Map<String, Object> policy) {
-        List<Map<String, Object>> nodes = new ArrayList<>();
-        for (PostgresNode node : cluster.nodes()) {
-            Map<String, Object> n = new LinkedHashMap<>(Map.of("name", node.name(), "host", node.host(),
-                    "port", node.port(), "zone", "zone-" + node.name()));
-            if (node == cluster.initialLeader()) {
-                n.put("role", "LEADER");
-            }
-            nodes.add(n);
-        }
-        Map<String, Object> body = new LinkedHashMap<>(Map.of("id", cluster.name(), "displayName", cluster.name(),
-                "engine", "POSTGRESQL", "nodes", nodes, "failoverPolicy", policy));
-        if (cluster.replication().syncCount() > 0) {
-            body.put("replication", Map.of("mode", "SYNC_ANY", "syncCount", cluster.replication().syncCount()));
-        }
+        Map<String, Object> body = ServiceSettings.registration(cluster, cluster.name(), policy);
         call("POST", "/api/v1/clusters", body, adminToken(), 201);
         return () -> {
             call("PUT", "/api/v1/clusters/" + cluster.name() + "/maintenance", Map.of("enabled", true, "reason",

@@ -1,0 +1,182 @@
+package io.regent.devstack;
+
+import io.regent.devstack.demo.Demo;
+import io.regent.devstack.demo.DemoControl;
+import io.regent.devstack.demo.DemoException;
+import io.regent.devstack.demo.DemoLayout;
+import io.regent.devstack.demo.Preflight;
+import io.regent.devstack.demo.Progress;
+import io.regent.testkit.Testkit;
+import io.regent.testkit.TestkitException;
+import io.regent.testkit.postgres.PostgresBinaries;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code ./regent}: the command line of the local demo. The shell script checks the JDK and builds
+ * what is missing, then runs this class with {@code -Dregent.repository=<checkout>}.
+ */
+public final class Regent {
+
+    static final String USAGE = """
+            usage: ./regent demo [--fresh] [--exit-when-ready] [--home DIR]
+                     start everything on this machine (Ctrl-C stops it); --fresh deletes the previous
+                     run's data first; --exit-when-ready stops again once healthy (a smoke test)
+                   ./regent demo kill-leader    kill -9 of the running demo's leader; reports the failover
+                   ./regent demo stop           stop the running demo
+            """;
+
+    /** Held: the JDK keeps loggers weakly, and a collected one forgets its level. */
+    private static final java.util.logging.Logger QUIET = java.util.logging.Logger.getLogger("io.regent.testkit");
+
+    /** Parsed command line; {@code error} set when it cannot be parsed. */
+    record Command(String action, boolean fresh, boolean exitWhenReady, Path home, String error) {
+
+        static Command parse(List<String> args, Path defaultHome) {
+            if (args.isEmpty() || !args.get(0).equals("demo")) {
+                return error(args.isEmpty() ? "no command given" : "unknown command '" + args.get(0) + "'");
+            }
+            String action = "start";
+            boolean fresh = false;
+            boolean exitWhenReady = false;
+            Path home = defaultHome;
+            for (int i = 1; i < args.size(); i++) {
+                String arg = args.get(i);
+                switch (arg) {
+                    case "kill-leader", "stop" -> {
+                        if (!action.equals("start")) {
+                            return error("only one of kill-leader and stop at a time");
+                        }
+                        action = arg;
+                    }
+                    case "--fresh" -> fresh = true;
+                    case "--exit-when-ready" -> exitWhenReady = true;
+                    case "--home" -> {
+                        if (i + 1 >= args.size()) {
+                            return error("--home needs a folder");
+                        }
+                        home = Path.of(args.get(++i));
+                    }
+                    case "-h", "--help" -> {
+                        return new Command("help", false, false, home, null);
+                    }
+                    default -> {
+                        return error("unknown option '" + arg + "'");
+                    }
+                }
+            }
+            if (!action.equals("start") && (fresh || exitWhenReady)) {
+                return error("--fresh and --exit-when-ready go with starting the demo, not with " + action);
+            }
+            return new Command(action, fresh, exitWhenReady, home.toAbsolutePath().normalize(), null);
+        }
+
+        private static Command error(String message) {
+            return new Command(null, false, false, null, message);
+        }
+    }
+
+    public static void main(String[] args) {
+        // the testkit's own INFO lines would interleave with the progress lines
+        QUIET.setLevel(java.util.logging.Level.WARNING);
+        Path repository = Path.of(System.getProperty("regent.repository", ".")).toAbsolutePath().normalize();
+        Command command = Command.parse(List.of(args), repository.resolve(".regent/demo"));
+        int code = run(command, repository, System.out, System.err);
+        if (code >= 0) {
+            System.exit(code);
+        }
+        // a running demo: the main thread waits, Ctrl-C (or ./regent demo stop) ends it
+        try {
+            Thread.currentThread().join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The exit code, or -1 for a demo that keeps running. */
+    static int run(Command command, Path repository, PrintStream out, PrintStream err) {
+        if (command.error() != null) {
+            err.println("regent: " + command.error() + "\n" + USAGE);
+            return 2;
+        }
+        DemoLayout layout = new DemoLayout(command.home());
+        try {
+            return switch (command.action()) {
+                case "help" -> {
+                    out.print(USAGE);
+                    yield 0;
+                }
+                case "kill-leader" -> {
+                    new DemoControl(layout, out).killLeader();
+                    yield 0;
+                }
+                case "stop" -> {
+                    new DemoControl(layout, out).stop();
+                    yield 0;
+                }
+                default -> start(command, repository, layout, out, err);
+            };
+        } catch (DemoException | TestkitException e) {
+            err.println("regent: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static int start(Command command, Path repository, DemoLayout layout, PrintStream out, PrintStream err) {
+        DemoControl control = new DemoControl(layout, out);
+        if (control.runningDemo().isPresent()) {
+            err.println("regent: a demo is already running from " + layout.home() + " (pid "
+                    + control.runningDemo().get().pid() + "). Its dashboard is " + DemoLayout.gateway()
+                    + "; stop it with Ctrl-C in its terminal or ./regent demo stop.");
+            return 2;
+        }
+        List<DemoLayout.Port> busy = Preflight.busyPorts(DemoLayout.PORTS);
+        if (!busy.isEmpty()) {
+            err.println("regent: " + Preflight.busyMessage(busy));
+            return 2;
+        }
+        try {
+            PostgresBinaries.locate();
+        } catch (TestkitException e) {
+            err.println("regent: the demo runs PostgreSQL from the machine's server binaries, and " + e.getMessage()
+                    + "\nInstall them (Debian/Ubuntu: sudo apt-get install postgresql) or set PG_BIN to the folder"
+                    + " holding postgres, initdb and pg_basebackup. Nothing was started.");
+            return 2;
+        }
+        List<String> missing = new ArrayList<>();
+        for (String module : List.of("registry-service", "monitor-service", "failover-service", "api-gateway")) {
+            if (!Files.isRegularFile(repository.resolve(module).resolve("target/quarkus-app/quarkus-run.jar"))) {
+                missing.add(module);
+            }
+        }
+        if (!missing.isEmpty()) {
+            err.println("regent: not built yet: " + missing + ". Run ./regent build (or ./mvnw package -DskipTests).");
+            return 2;
+        }
+        if (command.fresh()) {
+            Testkit.deleteRecursively(layout.home());
+            out.println("--fresh: deleted the previous run's data in " + layout.home());
+        }
+        System.setProperty(Testkit.HOME, layout.home().toString());
+        Progress progress = new Progress(out);
+        Demo demo;
+        try {
+            demo = Demo.start(repository, layout, progress);
+        } catch (RuntimeException e) {
+            err.println("regent: the demo did not start: " + e.getMessage() + "\nEverything it started is stopped; "
+                    + "the logs are in " + layout.logs());
+            return 1;
+        }
+        out.print(demo.summary());
+        if (command.exitWhenReady()) {
+            out.println("\n--exit-when-ready: stopping again.");
+            demo.close();
+            return 0;
+        }
+        out.println("\nCtrl-C stops everything.");
+        return -1;
+    }
+}

@@ -1,0 +1,333 @@
+package io.regent.devstack.demo;
+
+import static io.regent.devstack.demo.DemoLayout.CLUSTER;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.regent.testkit.Testkit;
+import io.regent.testkit.kafka.KafkaBroker;
+import io.regent.testkit.keycloak.Keycloak;
+import io.regent.testkit.postgres.Credentials;
+import io.regent.testkit.postgres.PostgresCluster;
+import io.regent.testkit.postgres.PostgresNode;
+import io.regent.testkit.quarkus.QuarkusService;
+import io.regent.testkit.stack.ServiceSettings;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
+
+/**
+ * The whole system on one machine, on loopback: Kafka, the registry's PostgreSQL, Keycloak with the
+ * {@code regent} realm and three demo users, a three-node PostgreSQL cluster with a node agent next
+ * to each node plus a remote agent, the registry, a failover-service and the gateway serving the
+ * dashboard. The same servers the tests use (the testkit), kept in one home folder between runs.
+ */
+public final class Demo implements AutoCloseable {
+
+    private static final Duration READY = Duration.ofSeconds(180);
+    private static final Duration HEALTHY = Duration.ofSeconds(120);
+
+    private final Path repository;
+    private final DemoLayout layout;
+    private final Progress progress;
+    private final DemoSecrets secrets;
+    private final DemoApi api = new DemoApi();
+
+    private Keycloak keycloak;
+    private KafkaBroker kafka;
+    private PostgresCluster registryDatabase;
+    private PostgresCluster cluster;
+    private QuarkusService registry;
+    private QuarkusService failover;
+    private QuarkusService gateway;
+    private final List<QuarkusService> agents = new CopyOnWriteArrayList<>();
+    private volatile boolean closed;
+    /** Own threads: the common pool has one thread on a two-core machine, which would start one service at a time. */
+    private final java.util.concurrent.ExecutorService starter = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread thread = new Thread(r, "demo-start");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    private Demo(Path repository, DemoLayout layout, Progress progress) {
+        this.repository = repository;
+        this.layout = layout;
+        this.progress = progress;
+        this.secrets = DemoSecrets.loadOrCreate(layout.secrets());
+    }
+
+    /**
+     * Starts everything and waits until the dashboard and the API answer and the demo cluster is
+     * healthy. On failure everything started so far is stopped before the exception leaves.
+     */
+    public static Demo start(Path repository, DemoLayout layout, Progress progress) {
+        Demo demo = new Demo(repository, layout, progress);
+        // Ctrl-C: the testkit's shutdown hook closes this first (in order), then sweeps what is left
+        Testkit.get().trackFirst(demo);
+        try {
+            demo.startAll();
+            return demo;
+        } catch (RuntimeException e) {
+            demo.close();
+            throw e;
+        }
+    }
+
+    private void startAll() {
+        boolean warm = java.nio.file.Files.exists(layout.home().resolve("pg-" + CLUSTER));
+        progress.step((warm ? "reusing the data of the previous run" : "first run: building everything from scratch")
+                + "; logs of every process in " + layout.logs());
+        progress.step("Keycloak starting in the background (the slowest part, 20-40 s)");
+        CompletableFuture<Keycloak> keycloakStart = CompletableFuture.supplyAsync(() -> Keycloak.start(
+                DemoLayout.gateway().toString(), DemoLayout.KEYCLOAK, DemoLayout.KEYCLOAK_MANAGEMENT), starter);
+        try {
+            kafka = KafkaBroker.start(DemoLayout.KAFKA, DemoLayout.KAFKA_CONTROLLER);
+            kafka.createRegentTopics();
+            progress.step("Kafka broker (KRaft) at " + kafka.bootstrapServers());
+            startRegistryDatabase();
+            cluster = PostgresCluster.builder().name(CLUSTER).nodes(DemoLayout.NODES.size())
+                    .ports(DemoLayout.FIRST_NODE, DemoLayout.FIRST_NODE + 1, DemoLayout.FIRST_NODE + 2)
+                    .passwords(secrets.get("demo.superuser"), secrets.get("demo.replication"))
+                    .controlRole(new Credentials("regent", secrets.get("demo.control"))).start();
+            progress.step("demo cluster: " + describe(cluster));
+        } finally {
+            keycloak = join(keycloakStart);
+        }
+        for (String user : DemoSecrets.USERS) {
+            keycloak.createUser(user, secrets.password(user), "regent-" + user);
+        }
+        progress.step("Keycloak at " + keycloak.url() + " (realm regent, users viewer, operator, admin)");
+        registry = QuarkusService.start("registry", jar("registry-service"), DemoLayout.REGISTRY,
+                ServiceSettings.registry(kafka.bootstrapServers(), registryDatabase.initialLeader().jdbcUrl("regent"),
+                        keycloak.issuer(), null),
+                Map.of("REGENT_REGISTRY_DB_PASSWORD", secrets.get("registrydb.app"),
+                        "REGENT_REGISTRY_CREDENTIALS_KEY", secrets.get("registry.credentials-key")), READY);
+        progress.step("registry-service at " + registry.url());
+        registerCluster();
+        startInParallel();
+        awaitHealthy();
+    }
+
+    private void startRegistryDatabase() {
+        registryDatabase = PostgresCluster.builder().name("registrydb").nodes(1).ports(DemoLayout.REGISTRY_DATABASE)
+                .passwords(secrets.get("registrydb.superuser"), secrets.get("registrydb.replication")).start();
+        PostgresNode db = registryDatabase.initialLeader();
+        if (db.query("SELECT 1 FROM pg_database WHERE datname = 'regent'").isEmpty()) {
+            db.execute("CREATE ROLE regent_app LOGIN PASSWORD '" + secrets.get("registrydb.app") + "'");
+            db.execute("CREATE DATABASE regent OWNER regent_app");
+        }
+        progress.step("PostgreSQL of the registry at " + db.host() + ":" + db.port());
+    }
+
+    /**
+     * The agents together, then the gateway and the failover-service together. The failover-service
+     * comes last on purpose: while the agents' JVMs start, a two-core machine is so busy that their
+     * first probes can time out, and a failover-service already watching would take that for a
+     * dead leader.
+     */
+    private void startInParallel() {
+        String control = "regent";
+        Map<String, String> agentSecrets = Map.of("REGENT_NODE_PASSWORD", secrets.get("demo.control"),
+                "REGENT_REPLICATION_PASSWORD", secrets.get("demo.replication"));
+        List<CompletableFuture<?>> starts = new ArrayList<>();
+        for (int i = 0; i < cluster.nodes().size(); i++) {
+            PostgresNode node = cluster.nodes().get(i);
+            int port = DemoLayout.FIRST_AGENT + i;
+            starts.add(CompletableFuture.runAsync(() -> agents.add(QuarkusService.start("node-agent-" + node.name(),
+                    jar("monitor-service"), port, ServiceSettings.nodeAgent(CLUSTER, node, "replicator",
+                            kafka.bootstrapServers(), registry.url(), control, keycloak.issuer(), null),
+                    identity("regent-monitor", agentSecrets), READY)), starter));
+        }
+        starts.add(CompletableFuture.runAsync(() -> agents.add(QuarkusService.start("remote-agent",
+                jar("monitor-service"), DemoLayout.FIRST_AGENT + 3, ServiceSettings.agent("remote-agent",
+                        "zone-remote", kafka.bootstrapServers(), registry.url(), control),
+                identity("regent-monitor", Map.of("REGENT_NODE_PASSWORD", secrets.get("demo.control"))), READY)),
+                starter));
+        starts.forEach(Demo::join);
+        starts.clear();
+        progress.step("monitor agents: one next to each node (ports " + DemoLayout.FIRST_AGENT + "-"
+                + (DemoLayout.FIRST_AGENT + 2) + "), one remote (" + (DemoLayout.FIRST_AGENT + 3) + ")");
+        starts.add(CompletableFuture.runAsync(() -> failover = QuarkusService.start("failover-service",
+                jar("failover-service"), DemoLayout.FAILOVER, ServiceSettings.failover("failover-1",
+                        "regent-failover", kafka.bootstrapServers(), registry.url(), control),
+                identity("regent-failover", Map.of("REGENT_NODE_PASSWORD", secrets.get("demo.control"))), READY),
+                starter));
+        starts.add(CompletableFuture.runAsync(() -> gateway = QuarkusService.start("api-gateway",
+                jar("api-gateway"), DemoLayout.GATEWAY, ServiceSettings.gateway("gateway-1", kafka.bootstrapServers(),
+                        keycloak.issuer(), registry.url()),
+                // plain HTTP on loopback: the session cookie cannot be Secure here
+                Map.of("REGENT_SECURE_COOKIES", "false", "REGENT_SESSION_SECRET", secrets.get("gateway.session")
+                        + secrets.get("gateway.session")), READY), starter));
+        for (CompletableFuture<?> start : starts) {
+            join(start);
+        }
+        progress.step("failover-service at " + failover.url() + ", api-gateway at " + gateway.url());
+    }
+
+    private Map<String, String> identity(String client, Map<String, String> environment) {
+        return ServiceSettings.identity(keycloak, client, null, environment);
+    }
+
+    /** Registers the demo cluster with demo-1 leading, unless a previous run did. */
+    private void registerCluster() {
+        String token = api.token("admin", secrets.password("admin"));
+        DemoApi.Response existing = api.get(registry.url(), "/api/v1/clusters/" + CLUSTER, token);
+        if (existing.status() == 200) {
+            progress.step("demo cluster already registered (leader "
+                    + existing.json().path("leader").asText("?") + ")");
+            return;
+        }
+        DemoApi.Response created = api.post(registry.url(), "/api/v1/clusters", token,
+                // a 3 s window: a laptop busy with other work should not see a false failover
+                ServiceSettings.registration(cluster, "Demo cluster", Map.of("automatic", true, "autoRejoin", true,
+                        "detectionWindowMillis", 3000)));
+        if (created.status() != 201) {
+            throw new DemoException("the registry refused the demo cluster: HTTP " + created.status() + " "
+                    + created.body());
+        }
+        progress.step("demo cluster registered: demo-1 leads, demo-2 and demo-3 follow");
+    }
+
+    /** The dashboard and the API answer, one leader, every agent sees every node, followers stream. */
+    private void awaitHealthy() {
+        long deadline = System.nanoTime() + HEALTHY.toNanos();
+        String state = "no answer yet";
+        String token = api.token("viewer", secrets.password("viewer"));
+        while (System.nanoTime() < deadline) {
+            state = healthState(token);
+            if (state == null) {
+                progress.step("healthy: the dashboard and the API answer; " + leaderLine(token));
+                return;
+            }
+            Testkit.sleep(500);
+        }
+        throw new DemoException("the demo did not become healthy within " + HEALTHY + ": " + state
+                + "; the logs in " + layout.logs() + " say why");
+    }
+
+    /** Null when healthy, else what is missing. */
+    private String healthState(String token) {
+        URI base = DemoLayout.gateway();
+        if (api.get(base, "/", null).status() != 200) {
+            return "the dashboard does not answer";
+        }
+        DemoApi.Response topology = api.get(base, "/api/v1/clusters/" + CLUSTER + "/topology", token);
+        if (topology.status() != 200) {
+            return "the API answers HTTP " + topology.status() + " for the topology";
+        }
+        String leader = topology.json().path("leader").asText(null);
+        if (leader == null) {
+            return "the demo cluster has no leader";
+        }
+        JsonNode observations = api.get(base, "/api/v1/clusters/" + CLUSTER + "/observations", token).json();
+        Set<String> observers = new HashSet<>();
+        Set<String> streaming = new HashSet<>();
+        for (JsonNode observation : observations) {
+            observers.add(observation.path("observerId").asText());
+            if (!observation.path("reachable").asBoolean()) {
+                return observation.path("observerId").asText() + " cannot reach " + observation.path("node").asText();
+            }
+            if ("streaming".equals(observation.path("walReceiverStatus").asText())) {
+                streaming.add(observation.path("node").asText());
+            }
+        }
+        if (observers.size() < DemoLayout.NODES.size() + 1) {
+            return observers.size() + " of " + (DemoLayout.NODES.size() + 1) + " agents reported so far";
+        }
+        List<String> notStreaming = DemoLayout.NODES.stream().filter(n -> !n.equals(leader) && !streaming.contains(n))
+                .toList();
+        return notStreaming.isEmpty() ? null : "not streaming from " + leader + " yet: " + notStreaming;
+    }
+
+    private String leaderLine(String token) {
+        JsonNode topology = api.get(DemoLayout.gateway(), "/api/v1/clusters/" + CLUSTER + "/topology", token).json();
+        return "demo cluster led by " + topology.path("leader").asText() + " at epoch " + topology.path("epoch").asLong()
+                + ", the other nodes streaming, seen by " + (DemoLayout.NODES.size() + 1) + " agents";
+    }
+
+    /** What to print once everything runs. */
+    public String summary() {
+        StringBuilder text = new StringBuilder();
+        text.append("\nRegent is running (started in ").append(String.format("%.0f", progress.seconds())).append(" s).\n\n");
+        text.append("  Dashboard   ").append(DemoLayout.gateway()).append("/   (sign in as one of the users below)\n");
+        text.append("  API         ").append(DemoLayout.gateway()).append("/api/v1   (OpenAPI UI: /q/swagger-ui)\n");
+        text.append("  Keycloak    ").append(DemoLayout.keycloak()).append("/   (realm regent)\n");
+        text.append("  Users       ");
+        for (String user : DemoSecrets.USERS) {
+            text.append(user).append(" / ").append(secrets.password(user)).append("    ");
+        }
+        text.append("\n  Databases   demo-1..3 on 127.0.0.1:").append(DemoLayout.FIRST_NODE).append("-")
+                .append(DemoLayout.FIRST_NODE + 2).append(" (passwords in ").append(layout.secrets()).append(")\n");
+        text.append("  Logs        ").append(layout.logs()).append("\n\n");
+        text.append("Try, in another terminal:\n");
+        text.append("  ./regent demo kill-leader   kill -9 of the leader's server: watch the dashboard fail over\n");
+        text.append("  ./regent demo stop          stop the demo (or press Ctrl-C here)\n");
+        return text.toString();
+    }
+
+    private Path jar(String module) {
+        return repository.resolve(module).resolve("target/quarkus-app/quarkus-run.jar");
+    }
+
+    private static String describe(PostgresCluster cluster) {
+        List<String> nodes = cluster.nodes().stream().map(n -> n.name() + " (127.0.0.1:" + n.port()
+                + (n.isRunning() ? "" : ", down until Regent rejoins it") + ")").toList();
+        return String.join(", ", nodes);
+    }
+
+    private static <T> T join(CompletableFuture<T> future) {
+        try {
+            return future.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            throw e;
+        }
+    }
+
+    /** Stops everything in the order that keeps the cluster calm: the failover-service first, Keycloak last. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        progress.step("stopping...");
+        stop(() -> failover);
+        stop(() -> gateway);
+        List<CompletableFuture<Void>> stops = agents.stream().map(a -> CompletableFuture.runAsync(() ->
+                closeQuietly(a), starter)).toList();
+        stops.forEach(CompletableFuture::join);
+        stop(() -> registry);
+        stop(() -> cluster);
+        stop(() -> registryDatabase);
+        stop(() -> kafka);
+        stop(() -> keycloak);
+        Testkit.get().untrack(this);
+        starter.shutdown();
+        progress.step("stopped; the data stays in " + layout.home() + " for the next run (--fresh starts over)");
+    }
+
+    private static void stop(Supplier<AutoCloseable> component) {
+        closeQuietly(component.get());
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        if (closeable != null) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                // the testkit's sweep stops what is left of it
+            }
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package io.regent.devstack.demo;
+
+import io.regent.testkit.Signals;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Commands for a demo that runs in another terminal: kill the leader, stop it. */
+public final class DemoControl {
+
+    private static final Duration FAILOVER_BUDGET = Duration.ofSeconds(60);
+
+    private final DemoLayout layout;
+    private final PrintStream out;
+    private final DemoApi api = new DemoApi();
+
+    public DemoControl(DemoLayout layout, PrintStream out) {
+        this.layout = layout;
+        this.out = out;
+    }
+
+    /** The PID of the JVM running the demo of this home, if one runs. */
+    public Optional<ProcessHandle> runningDemo() {
+        try {
+            if (!Files.exists(layout.owner())) {
+                return Optional.empty();
+            }
+            String text = Files.readString(layout.owner()).strip();
+            if (text.isEmpty() || !text.chars().allMatch(Character::isDigit)) {
+                return Optional.empty();
+            }
+            return ProcessHandle.of(Long.parseLong(text)).filter(ProcessHandle::isAlive)
+                    .filter(p -> p.info().command().orElse("").endsWith("java"));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private ProcessHandle requireRunning() {
+        return runningDemo().orElseThrow(() -> new DemoException("No demo is running from " + layout.home()
+                + ". Start one with ./regent demo (in another terminal), then try again."));
+    }
+
+    /**
+     * SIGKILL of the leader's PostgreSQL server and all its processes - a crash - then waits until
+     * Regent names another leader, and says how long that took.
+     */
+    public void killLeader() {
+        requireRunning();
+        DemoSecrets secrets = DemoSecrets.load(layout.secrets());
+        if (secrets == null) {
+            throw new DemoException("The demo in " + layout.home() + " has no secrets file; restart it with --fresh.");
+        }
+        String token = api.token("operator", secrets.password("operator"));
+        String path = "/api/v1/clusters/" + DemoLayout.CLUSTER + "/topology";
+        DemoApi.Response before = api.get(DemoLayout.gateway(), path, token);
+        if (before.status() != 200) {
+            throw new DemoException("The API does not answer the topology (HTTP " + before.status()
+                    + "); is the demo still starting? Wait for its summary, then try again.");
+        }
+        String leader = before.json().path("leader").asText(null);
+        long epoch = before.json().path("epoch").asLong();
+        if (leader == null) {
+            throw new DemoException("The demo cluster has no leader right now (a failover in progress?); try again "
+                    + "in a few seconds.");
+        }
+        long postmaster = postmasterPid(leader);
+        List<Long> victims = new ArrayList<>();
+        victims.add(postmaster);
+        ProcessHandle.of(postmaster).ifPresent(p -> p.descendants().forEach(d -> victims.add(d.pid())));
+        Signals.send("KILL", victims);
+        long killedAt = System.nanoTime();
+        out.printf("%s killed the leader %s: SIGKILL to its postmaster (pid %d) and its %d processes.%n",
+                LocalTime.now().truncatedTo(ChronoUnit.SECONDS), leader, postmaster, victims.size() - 1);
+        out.printf("Watch %s/#/clusters/%s - waiting for Regent to fail over...%n", DemoLayout.gateway(),
+                DemoLayout.CLUSTER);
+        long deadline = killedAt + FAILOVER_BUDGET.toNanos();
+        while (System.nanoTime() < deadline) {
+            DemoApi.Response now = api.get(DemoLayout.gateway(), path, token);
+            if (now.status() == 200) {
+                String current = now.json().path("leader").asText(null);
+                if (current != null && !current.equals(leader)) {
+                    out.printf("%s is the new leader (epoch %d -> %d), announced %.1f s after the kill. %s will be "
+                            + "rewound and rejoin as a follower.%n", current, epoch, now.json().path("epoch").asLong(),
+                            (System.nanoTime() - killedAt) / 1e9, leader);
+                    return;
+                }
+            }
+            io.regent.testkit.Testkit.sleep(100);
+        }
+        throw new DemoException("No new leader within " + FAILOVER_BUDGET + " after killing " + leader
+                + "; see failover-service.log in " + layout.logs());
+    }
+
+    private long postmasterPid(String node) {
+        Path pidFile = layout.dataDirectory(node).resolve("postmaster.pid");
+        try {
+            String first = Files.readAllLines(pidFile).get(0).strip();
+            return Long.parseLong(first);
+        } catch (IOException | RuntimeException e) {
+            throw new DemoException("The leader " + node + " has no running server (no " + pidFile + "); nothing to "
+                    + "kill. Is a failover in progress?");
+        }
+    }
+
+    /** Asks the demo's JVM to stop (as Ctrl-C does) and waits until it has. */
+    public void stop() {
+        ProcessHandle demo = requireRunning();
+        out.println("stopping the demo (pid " + demo.pid() + ")...");
+        demo.destroy(); // SIGTERM: its shutdown hook stops everything in order
+        try {
+            demo.onExit().get(120, java.util.concurrent.TimeUnit.SECONDS);
+            out.println("stopped.");
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new DemoException("The demo (pid " + demo.pid() + ") did not stop within 120 s; kill it with "
+                    + "kill -9 " + demo.pid() + " - the next start cleans up after it.");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new DemoException("waiting for the demo failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DemoException("interrupted", e);
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package io.regent.devstack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.regent.devstack.Regent.Command;
+import io.regent.devstack.demo.DemoLayout;
+import io.regent.devstack.demo.Preflight;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+/** The command line: what each invocation means, and the message of each mistake. */
+class RegentCommandTest {
+
+    private static final Path HOME = Path.of("/tmp/regent-home");
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "demo                                | start       | false | false | /tmp/regent-home",
+            "demo --fresh                        | start       | true  | false | /tmp/regent-home",
+            "demo --exit-when-ready              | start       | false | true  | /tmp/regent-home",
+            "demo --fresh --exit-when-ready      | start       | true  | true  | /tmp/regent-home",
+            "demo --home /srv/demo               | start       | false | false | /srv/demo",
+            "demo kill-leader                    | kill-leader | false | false | /tmp/regent-home",
+            "demo kill-leader --home /srv/demo   | kill-leader | false | false | /srv/demo",
+            "demo stop                           | stop        | false | false | /tmp/regent-home",
+            "demo --help                         | help        | false | false | /tmp/regent-home"})
+    void validCommands(String line, String action, boolean fresh, boolean exitWhenReady, String home) {
+        Command command = Command.parse(Arrays.asList(line.split(" ")), HOME);
+        assertThat(command.error()).isNull();
+        assertThat(command.action()).isEqualTo(action);
+        assertThat(command.fresh()).isEqualTo(fresh);
+        assertThat(command.exitWhenReady()).isEqualTo(exitWhenReady);
+        assertThat(command.home()).isEqualTo(Path.of(home));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "''                          | no command given",
+            "start                       | unknown command 'start'",
+            "demo --frsh                 | unknown option '--frsh'",
+            "demo --home                 | --home needs a folder",
+            "demo kill-leader stop       | only one of kill-leader and stop at a time",
+            "demo kill-leader --fresh    | --fresh and --exit-when-ready go with starting the demo, not with kill-leader",
+            "demo stop --exit-when-ready | --fresh and --exit-when-ready go with starting the demo, not with stop"})
+    void mistakesAreNamed(String line, String error) {
+        List<String> args = line.isEmpty() ? List.of() : Arrays.asList(line.split(" "));
+        assertThat(Command.parse(args, HOME).error()).isEqualTo(error);
+    }
+
+    @Test
+    void aMistakeExitsWithTwoAndPrintsTheUsage() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Regent.run(Command.parse(List.of("demo", "--frsh"), HOME), Path.of("."), System.out,
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("regent: unknown option '--frsh'",
+                "usage: ./regent demo [--fresh] [--exit-when-ready] [--home DIR]");
+    }
+
+    @Test
+    void killLeaderWithoutARunningDemoSaysHowToStartOne() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Regent.run(Command.parse(List.of("demo", "kill-leader", "--home", "/nonexistent/demo"), HOME),
+                Path.of("."), System.out, new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("No demo is running from /nonexistent/demo",
+                "Start one with ./regent demo");
+    }
+
+    @Test
+    void theBusyPortMessageNamesEachPortAndWhatItIsFor() {
+        String message = Preflight.busyMessage(List.of(new DemoLayout.Port(8080, "api-gateway (dashboard and API)"),
+                new DemoLayout.Port(9092, "Kafka broker")));
+        assertThat(message).contains("127.0.0.1:8080  (for the api-gateway (dashboard and API))",
+                "127.0.0.1:9092  (for the Kafka broker)", "ss -ltnp 'sport = :8080'", "Nothing was started.");
+    }
+
+    @Test
+    void everyPortOfTheLayoutIsDistinct() {
+        assertThat(DemoLayout.PORTS.stream().map(DemoLayout.Port::number).distinct().count())
+                .isEqualTo(DemoLayout.PORTS.size());
+    }
+}
