@@ -1,5 +1,6 @@
 package io.regent.devstack;
 
+import io.regent.devstack.bench.FailoverBenchmark;
 import io.regent.devstack.demo.Demo;
 import io.regent.devstack.demo.DemoControl;
 import io.regent.devstack.demo.DemoException;
@@ -12,6 +13,7 @@ import io.regent.testkit.postgres.PostgresBinaries;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -27,15 +29,26 @@ public final class Regent {
                      run's data first; --exit-when-ready stops again once healthy (a smoke test)
                    ./regent demo kill-leader    kill -9 of the running demo's leader; reports the failover
                    ./regent demo stop           stop the running demo
+                   ./regent bench failover [--trials N] [--mode kill|switchover] [--home DIR]
+                     on a fresh demo stack (default folder .regent/bench): N kill -9 trials of the
+                     leader (or N switchovers), a table and a JSON line with percentiles
             """;
 
     /** Held: the JDK keeps loggers weakly, and a collected one forgets its level. */
     private static final java.util.logging.Logger QUIET = java.util.logging.Logger.getLogger("io.regent.testkit");
 
     /** Parsed command line; {@code error} set when it cannot be parsed. */
-    record Command(String action, boolean fresh, boolean exitWhenReady, Path home, String error) {
+    record Command(String action, boolean fresh, boolean exitWhenReady, Path home, String error, int trials,
+            FailoverBenchmark.Mode mode) {
+
+        Command(String action, boolean fresh, boolean exitWhenReady, Path home, String error) {
+            this(action, fresh, exitWhenReady, home, error, 0, null);
+        }
 
         static Command parse(List<String> args, Path defaultHome) {
+            if (!args.isEmpty() && args.get(0).equals("bench")) {
+                return parseBench(args, defaultHome.resolveSibling("bench"));
+            }
             if (args.isEmpty() || !args.get(0).equals("demo")) {
                 return error(args.isEmpty() ? "no command given" : "unknown command '" + args.get(0) + "'");
             }
@@ -72,6 +85,46 @@ public final class Regent {
                 return error("--fresh and --exit-when-ready go with starting the demo, not with " + action);
             }
             return new Command(action, fresh, exitWhenReady, home.toAbsolutePath().normalize(), null);
+        }
+
+        private static Command parseBench(List<String> args, Path home) {
+            if (args.size() < 2 || !args.get(1).equals("failover")) {
+                return error("unknown benchmark" + (args.size() < 2 ? "" : " '" + args.get(1) + "'")
+                        + "; there is: bench failover");
+            }
+            int trials = 20;
+            FailoverBenchmark.Mode mode = FailoverBenchmark.Mode.KILL;
+            for (int i = 2; i < args.size(); i++) {
+                String arg = args.get(i);
+                String value = i + 1 < args.size() ? args.get(i + 1) : null;
+                switch (arg) {
+                    case "--trials" -> {
+                        if (value == null || !value.matches("[1-9][0-9]{0,3}")) {
+                            return error("--trials needs a number from 1 to 9999");
+                        }
+                        trials = Integer.parseInt(value);
+                        i++;
+                    }
+                    case "--mode" -> {
+                        if (!"kill".equals(value) && !"switchover".equals(value)) {
+                            return error("--mode is kill or switchover");
+                        }
+                        mode = value.equals("kill") ? FailoverBenchmark.Mode.KILL : FailoverBenchmark.Mode.SWITCHOVER;
+                        i++;
+                    }
+                    case "--home" -> {
+                        if (value == null) {
+                            return error("--home needs a folder");
+                        }
+                        home = Path.of(value);
+                        i++;
+                    }
+                    default -> {
+                        return error("unknown option '" + arg + "'");
+                    }
+                }
+            }
+            return new Command("bench-failover", true, false, home.toAbsolutePath().normalize(), null, trials, mode);
         }
 
         private static Command error(String message) {
@@ -117,6 +170,7 @@ public final class Regent {
                     new DemoControl(layout, out).stop();
                     yield 0;
                 }
+                case "bench-failover" -> bench(command, repository, layout, out, err);
                 default -> start(command, repository, layout, out, err);
             };
         } catch (DemoException | TestkitException e) {
@@ -126,49 +180,9 @@ public final class Regent {
     }
 
     private static int start(Command command, Path repository, DemoLayout layout, PrintStream out, PrintStream err) {
-        DemoControl control = new DemoControl(layout, out);
-        if (control.runningDemo().isPresent()) {
-            err.println("regent: a demo is already running from " + layout.home() + " (pid "
-                    + control.runningDemo().get().pid() + "). Its dashboard is " + DemoLayout.gateway()
-                    + "; stop it with Ctrl-C in its terminal or ./regent demo stop.");
+        Demo demo = launch(command, repository, layout, out, err, Demo.MIN_FAILOVER_INTERVAL);
+        if (demo == null) {
             return 2;
-        }
-        List<DemoLayout.Port> busy = Preflight.busyPorts(DemoLayout.PORTS);
-        if (!busy.isEmpty()) {
-            err.println("regent: " + Preflight.busyMessage(busy));
-            return 2;
-        }
-        try {
-            PostgresBinaries.locate();
-        } catch (TestkitException e) {
-            err.println("regent: the demo runs PostgreSQL from the machine's server binaries, and " + e.getMessage()
-                    + "\nInstall them (Debian/Ubuntu: sudo apt-get install postgresql) or set PG_BIN to the folder"
-                    + " holding postgres, initdb and pg_basebackup. Nothing was started.");
-            return 2;
-        }
-        List<String> missing = new ArrayList<>();
-        for (String module : List.of("registry-service", "monitor-service", "failover-service", "api-gateway")) {
-            if (!Files.isRegularFile(repository.resolve(module).resolve("target/quarkus-app/quarkus-run.jar"))) {
-                missing.add(module);
-            }
-        }
-        if (!missing.isEmpty()) {
-            err.println("regent: not built yet: " + missing + ". Run ./regent build (or ./mvnw package -DskipTests).");
-            return 2;
-        }
-        if (command.fresh()) {
-            Testkit.deleteRecursively(layout.home());
-            out.println("--fresh: deleted the previous run's data in " + layout.home());
-        }
-        System.setProperty(Testkit.HOME, layout.home().toString());
-        Progress progress = new Progress(out);
-        Demo demo;
-        try {
-            demo = Demo.start(repository, layout, progress);
-        } catch (RuntimeException e) {
-            err.println("regent: the demo did not start: " + e.getMessage() + "\nEverything it started is stopped; "
-                    + "the logs are in " + layout.logs());
-            return 1;
         }
         out.print(demo.summary());
         if (command.exitWhenReady()) {
@@ -178,5 +192,70 @@ public final class Regent {
         }
         out.println("\nCtrl-C stops everything.");
         return -1;
+    }
+
+    /** The benchmark on a fresh stack of its own, stopped afterwards. */
+    private static int bench(Command command, Path repository, DemoLayout layout, PrintStream out, PrintStream err) {
+        // trials follow each other as soon as the cluster is whole again: no anti-flapping pause between them
+        Demo demo = launch(command, repository, layout, out, err, Duration.ofSeconds(1));
+        if (demo == null) {
+            return 2;
+        }
+        try {
+            out.printf("%n%s: %d trials on %d cores, %s%n", command.mode() == FailoverBenchmark.Mode.KILL
+                    ? "kill -9 of the leader" : "planned switchover", command.trials(),
+                    Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"));
+            new FailoverBenchmark(demo, out).run(command.trials(), command.mode());
+            return 0;
+        } finally {
+            demo.close();
+        }
+    }
+
+    /** Preflight, then the stack; null (with the reason printed) when it cannot start. */
+    private static Demo launch(Command command, Path repository, DemoLayout layout, PrintStream out, PrintStream err,
+            Duration minFailoverInterval) {
+        DemoControl control = new DemoControl(layout, out);
+        if (control.runningDemo().isPresent()) {
+            err.println("regent: a demo is already running from " + layout.home() + " (pid "
+                    + control.runningDemo().get().pid() + "). Its dashboard is " + DemoLayout.gateway()
+                    + "; stop it with Ctrl-C in its terminal or ./regent demo stop.");
+            return null;
+        }
+        List<DemoLayout.Port> busy = Preflight.busyPorts(DemoLayout.PORTS);
+        if (!busy.isEmpty()) {
+            err.println("regent: " + Preflight.busyMessage(busy));
+            return null;
+        }
+        try {
+            PostgresBinaries.locate();
+        } catch (TestkitException e) {
+            err.println("regent: the demo runs PostgreSQL from the machine's server binaries, and " + e.getMessage()
+                    + "\nInstall them (Debian/Ubuntu: sudo apt-get install postgresql) or set PG_BIN to the folder"
+                    + " holding postgres, initdb and pg_basebackup. Nothing was started.");
+            return null;
+        }
+        List<String> missing = new ArrayList<>();
+        for (String module : List.of("registry-service", "monitor-service", "failover-service", "api-gateway")) {
+            if (!Files.isRegularFile(repository.resolve(module).resolve("target/quarkus-app/quarkus-run.jar"))) {
+                missing.add(module);
+            }
+        }
+        if (!missing.isEmpty()) {
+            err.println("regent: not built yet: " + missing + ". Run ./regent build (or ./mvnw package -DskipTests).");
+            return null;
+        }
+        if (command.fresh()) {
+            Testkit.deleteRecursively(layout.home());
+            out.println("--fresh: deleted the previous run's data in " + layout.home());
+        }
+        System.setProperty(Testkit.HOME, layout.home().toString());
+        Progress progress = new Progress(out);
+        try {
+            return Demo.start(repository, layout, progress, minFailoverInterval);
+        } catch (RuntimeException e) {
+            throw new DemoException("the demo did not start: " + e.getMessage() + "\nEverything it started is "
+                    + "stopped; the logs are in " + layout.logs(), e);
+        }
     }
 }

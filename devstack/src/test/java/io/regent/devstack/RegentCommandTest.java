@@ -42,6 +42,27 @@ class RegentCommandTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
+            "bench failover                              | 20 | KILL       | /tmp/bench",
+            "bench failover --trials 5                   | 5  | KILL       | /tmp/bench",
+            "bench failover --mode switchover --trials 3 | 3  | SWITCHOVER | /tmp/bench",
+            "bench failover --home /srv/b                | 20 | KILL       | /srv/b"})
+    void benchmarkCommands(String line, int trials, String mode, String home) {
+        Command command = Command.parse(Arrays.asList(line.split(" ")), HOME);
+        assertThat(command.error()).isNull();
+        assertThat(command.action()).isEqualTo("bench-failover");
+        assertThat(command.trials()).isEqualTo(trials);
+        assertThat(command.mode().name()).isEqualTo(mode);
+        assertThat(command.fresh()).as("every benchmark starts from nothing").isTrue();
+        assertThat(command.home()).isEqualTo(Path.of(home));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "bench                       | unknown benchmark; there is: bench failover",
+            "bench switchover            | unknown benchmark 'switchover'; there is: bench failover",
+            "bench failover --trials 0   | --trials needs a number from 1 to 9999",
+            "bench failover --trials x   | --trials needs a number from 1 to 9999",
+            "bench failover --mode chaos | --mode is kill or switchover",
             "''                          | no command given",
             "start                       | unknown command 'start'",
             "demo --frsh                 | unknown option '--frsh'",

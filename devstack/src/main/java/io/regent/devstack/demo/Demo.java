@@ -33,6 +33,11 @@ import java.util.function.Supplier;
 public final class Demo implements AutoCloseable {
 
     private static final Duration READY = Duration.ofSeconds(180);
+    /**
+     * Automatic failovers of a cluster are at least this far apart (anti-flapping; 5 min by
+     * default): short in the demo, so that a second kill-leader a little later fails over too.
+     */
+    public static final Duration MIN_FAILOVER_INTERVAL = Duration.ofSeconds(20);
     private static final Duration HEALTHY = Duration.ofSeconds(120);
 
     private final Path repository;
@@ -57,7 +62,10 @@ public final class Demo implements AutoCloseable {
         return thread;
     });
 
-    private Demo(Path repository, DemoLayout layout, Progress progress) {
+    private final Duration minFailoverInterval;
+
+    private Demo(Path repository, DemoLayout layout, Progress progress, Duration minFailoverInterval) {
+        this.minFailoverInterval = minFailoverInterval;
         this.repository = repository;
         this.layout = layout;
         this.progress = progress;
@@ -69,7 +77,12 @@ public final class Demo implements AutoCloseable {
      * healthy. On failure everything started so far is stopped before the exception leaves.
      */
     public static Demo start(Path repository, DemoLayout layout, Progress progress) {
-        Demo demo = new Demo(repository, layout, progress);
+        return start(repository, layout, progress, MIN_FAILOVER_INTERVAL);
+    }
+
+    /** The same with another anti-flapping interval (the failover benchmark's trials follow each other closely). */
+    public static Demo start(Path repository, DemoLayout layout, Progress progress, Duration minFailoverInterval) {
+        Demo demo = new Demo(repository, layout, progress, minFailoverInterval);
         // Ctrl-C: the testkit's shutdown hook closes this first (in order), then sweeps what is left
         Testkit.get().trackFirst(demo);
         try {
@@ -156,8 +169,7 @@ public final class Demo implements AutoCloseable {
         progress.step("monitor agents: one next to each node (ports " + DemoLayout.FIRST_AGENT + "-"
                 + (DemoLayout.FIRST_AGENT + 2) + "), one remote (" + (DemoLayout.FIRST_AGENT + 3) + ")");
         starts.add(CompletableFuture.runAsync(() -> failover = QuarkusService.start("failover-service",
-                jar("failover-service"), DemoLayout.FAILOVER, ServiceSettings.failover("failover-1",
-                        "regent-failover", kafka.bootstrapServers(), registry.url(), control),
+                jar("failover-service"), DemoLayout.FAILOVER, failoverSettings(control),
                 identity("regent-failover", Map.of("REGENT_NODE_PASSWORD", secrets.get("demo.control"))), READY),
                 starter));
         starts.add(CompletableFuture.runAsync(() -> gateway = QuarkusService.start("api-gateway",
@@ -170,6 +182,13 @@ public final class Demo implements AutoCloseable {
             join(start);
         }
         progress.step("failover-service at " + failover.url() + ", api-gateway at " + gateway.url());
+    }
+
+    private Map<String, String> failoverSettings(String control) {
+        Map<String, String> properties = ServiceSettings.failover("failover-1", "regent-failover",
+                kafka.bootstrapServers(), registry.url(), control);
+        properties.put("regent.failover.min-failover-interval", minFailoverInterval.toMillis() + "ms");
+        return properties;
     }
 
     private Map<String, String> identity(String client, Map<String, String> environment) {
@@ -251,6 +270,24 @@ public final class Demo implements AutoCloseable {
         JsonNode topology = api.get(DemoLayout.gateway(), "/api/v1/clusters/" + CLUSTER + "/topology", token).json();
         return "demo cluster led by " + topology.path("leader").asText() + " at epoch " + topology.path("epoch").asLong()
                 + ", the other nodes streaming, seen by " + (DemoLayout.NODES.size() + 1) + " agents";
+    }
+
+    /** The demo database cluster (the benchmarks kill its nodes). */
+    public PostgresCluster cluster() {
+        return cluster;
+    }
+
+    public String kafkaBootstrapServers() {
+        return kafka.bootstrapServers();
+    }
+
+    public DemoSecrets secrets() {
+        return secrets;
+    }
+
+    /** Null when everything is healthy, else what is not; {@code token}: a viewer's. */
+    public String unhealthy(String token) {
+        return healthState(token);
     }
 
     /** What to print once everything runs. */

@@ -6,6 +6,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -71,6 +72,16 @@ public final class DemoControl {
             throw new DemoException("The demo cluster has no leader right now (a failover in progress?); try again "
                     + "in a few seconds.");
         }
+        Instant lastFailover = lastFailoverFinished(token);
+        if (lastFailover != null) {
+            Duration since = Duration.between(lastFailover, Instant.now());
+            if (since.compareTo(Demo.MIN_FAILOVER_INTERVAL) < 0) {
+                throw new DemoException("The previous failover finished " + since.toSeconds() + " s ago, and Regent "
+                        + "fails over at most once every " + Demo.MIN_FAILOVER_INTERVAL.toSeconds() + " s in the demo "
+                        + "(anti-flapping; 5 min by default): a kill now would leave the cluster without a leader. "
+                        + "Try again in " + (Demo.MIN_FAILOVER_INTERVAL.minus(since).toSeconds() + 1) + " s.");
+            }
+        }
         long postmaster = postmasterPid(leader);
         List<Long> victims = new ArrayList<>();
         victims.add(postmaster);
@@ -97,6 +108,21 @@ public final class DemoControl {
         }
         throw new DemoException("No new leader within " + FAILOVER_BUDGET + " after killing " + leader
                 + "; see failover-service.log in " + layout.logs());
+    }
+
+    /** When the newest automatic failover of the demo cluster ended, or null. */
+    private Instant lastFailoverFinished(String token) {
+        DemoApi.Response page = api.get(DemoLayout.gateway(), "/api/v1/clusters/" + DemoLayout.CLUSTER
+                + "/operations?size=20", token);
+        if (page.status() != 200) {
+            return null;
+        }
+        for (var item : page.json().path("items")) {
+            if ("FAILOVER".equals(item.path("kind").asText()) && item.hasNonNull("finishedAt")) {
+                return Instant.parse(item.path("finishedAt").asText());
+            }
+        }
+        return null;
     }
 
     private long postmasterPid(String node) {

@@ -1,0 +1,208 @@
+package io.regent.devstack.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.regent.devstack.demo.Demo;
+import io.regent.devstack.demo.DemoApi;
+import io.regent.devstack.demo.DemoException;
+import io.regent.devstack.demo.DemoLayout;
+import io.regent.events.OperationKind;
+import io.regent.events.OperationPhase;
+import io.regent.events.OperationStatus;
+import io.regent.events.OperationUpdated;
+import io.regent.events.TopologyChanged;
+import io.regent.testkit.Testkit;
+import io.regent.testkit.postgres.Credentials;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * {@code ./regent bench failover}: kill -9 trials of the leader (or planned switchovers) on the
+ * demo stack, each from three healthy nodes. Per trial the time from the kill to each phase the
+ * failover-service recorded (detected, decided, promoted), to the new topology reaching a
+ * subscriber of the topology topic, and to the first write a client that follows those events got
+ * acknowledged by the new leader. Prints a table and, last, one JSON line with percentiles.
+ */
+public final class FailoverBenchmark {
+
+    public enum Mode { KILL, SWITCHOVER }
+
+    private static final Duration STEP_BUDGET = Duration.ofSeconds(90);
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind
+            .ObjectMapper().registerModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
+            .disable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private final Demo demo;
+    private final PrintStream out;
+    private final DemoApi api = new DemoApi();
+    private final Map<String, String> tokens = new java.util.HashMap<>();
+    private final Map<String, Instant> tokenAge = new java.util.HashMap<>();
+
+    public FailoverBenchmark(Demo demo, PrintStream out) {
+        this.demo = demo;
+        this.out = out;
+    }
+
+    /** Runs the trials; returns the JSON summary line it printed last. */
+    public String run(int trials, Mode mode) {
+        Credentials superuser = new Credentials("postgres", demo.secrets().get("demo.superuser"));
+        try (TopologyFollower topology = new TopologyFollower(demo.kafkaBootstrapServers(), DemoLayout.CLUSTER);
+             LeaderWriter writer = new LeaderWriter(topology, superuser)) {
+            await("the writer's first acknowledged write", () -> writer.acknowledgedWrites() > 0 ? true : null);
+            List<String> columns = mode == Mode.KILL
+                    ? List.of("detected", "decided", "promoted", "announced", "first_write")
+                    : List.of("operation", "announced", "first_write", "write_gap");
+            Map<String, List<Long>> samples = new LinkedHashMap<>();
+            columns.forEach(c -> samples.put(c, new ArrayList<>()));
+            out.printf("%-6s %-8s %-8s %s%n", "trial", "from", "to", String.join("  ", columns.stream()
+                    .map(c -> String.format("%11s", c + "_ms")).toList()));
+            for (int trial = 1; trial <= trials; trial++) {
+                awaitRecovered();
+                Map<String, Long> row = mode == Mode.KILL ? killTrial(topology, writer) : switchoverTrial(topology,
+                        writer);
+                columns.forEach(c -> samples.get(c).add(row.get(c)));
+                out.printf("%-6d %s%n", trial, columns.stream().map(c -> String.format("%11d", row.get(c)))
+                        .reduce((a, b) -> a + "  " + b).orElse(""));
+            }
+            Map<String, Object> summary = new LinkedHashMap<>();
+            summary.put("benchmark", mode == Mode.KILL ? "failover-kill" : "switchover");
+            summary.put("trials", trials);
+            summary.put("unit", "ms");
+            samples.forEach((column, values) -> summary.put(column, Stats.summary(values)));
+            summary.put("writes_acknowledged", writer.acknowledgedWrites());
+            summary.put("write_attempts_failed", writer.failedAttempts());
+            String json = JSON.writeValueAsString(summary);
+            out.println(json);
+            return json;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Map<String, Long> killTrial(TopologyFollower topology, LeaderWriter writer) {
+        TopologyChanged before = topology.latest();
+        String leader = before.leader();
+        Instant killedAt = Instant.now();
+        demo.cluster().node(leader).kill();
+        TopologyChanged after = await("a new leader after killing " + leader,
+                () -> topology.firstNewLeaderAfter(before.epoch(), leader));
+        Instant firstWrite = await("a write acknowledged by " + after.leader(),
+                () -> writer.firstWriteOn(after.leader(), killedAt));
+        OperationUpdated failover = await("the failover's record", () -> operation(OperationKind.FAILOVER, killedAt), 250);
+        Map<String, Long> row = new LinkedHashMap<>();
+        row.put("detected", since(killedAt, phase(failover, "detected")));
+        row.put("decided", since(killedAt, phase(failover, "decided")));
+        row.put("promoted", since(killedAt, phase(failover, "promoted")));
+        row.put("announced", since(killedAt, topology.receivedAt(after.epoch())));
+        row.put("first_write", since(killedAt, firstWrite));
+        out.printf("       %s -> %s%n", leader, after.leader());
+        return row;
+    }
+
+    private Map<String, Long> switchoverTrial(TopologyFollower topology, LeaderWriter writer) {
+        TopologyChanged before = topology.latest();
+        String leader = before.leader();
+        String token = token("operator");
+        Instant requestedAt = Instant.now();
+        DemoApi.Response accepted = api.post(DemoLayout.gateway(), "/api/v1/clusters/" + DemoLayout.CLUSTER
+                + "/switchover", token, Map.of("expectedEpoch", before.epoch()));
+        if (accepted.status() != 202) {
+            throw new DemoException("the switchover was refused: HTTP " + accepted.status() + " " + accepted.body());
+        }
+        TopologyChanged after = await("a new leader after the switchover from " + leader,
+                () -> topology.firstNewLeaderAfter(before.epoch(), leader));
+        Instant firstWrite = await("a write acknowledged by " + after.leader(),
+                () -> writer.firstWriteOn(after.leader(), requestedAt));
+        OperationUpdated switchover = await("the switchover's record",
+                () -> operation(OperationKind.SWITCHOVER, requestedAt), 250);
+        Map<String, Long> row = new LinkedHashMap<>();
+        row.put("operation", Duration.between(switchover.startedAt(), switchover.finishedAt()).toMillis());
+        row.put("announced", since(requestedAt, topology.receivedAt(after.epoch())));
+        row.put("first_write", since(requestedAt, firstWrite));
+        row.put("write_gap", writer.longestGapMillis(requestedAt, firstWrite));
+        out.printf("       %s -> %s%n", leader, after.leader());
+        return row;
+    }
+
+    /** The finished operation of {@code kind} started at or after {@code since}; null until it succeeded. */
+    private OperationUpdated operation(OperationKind kind, Instant since) {
+        String token = token("viewer");
+        DemoApi.Response page = api.get(DemoLayout.gateway(), "/api/v1/clusters/" + DemoLayout.CLUSTER
+                + "/operations?size=20", token);
+        if (page.status() != 200) {
+            return null;
+        }
+        for (JsonNode item : page.json().path("items")) {
+            OperationUpdated operation = JSON.convertValue(item, OperationUpdated.class);
+            if (operation.kind() == kind && !operation.startedAt().isBefore(since.minusSeconds(1))) {
+                if (operation.status() == OperationStatus.SUCCEEDED) {
+                    return operation;
+                }
+                if (operation.status().isFinal()) {
+                    throw new DemoException(kind + " " + operation.operationId() + " ended " + operation.status()
+                            + ": " + operation.error());
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Three healthy nodes, the others streaming, nothing running: the start of every trial. */
+    private void awaitRecovered() {
+        await("the cluster healthy again (old leader rejoined, every node streaming)", () -> {
+            String token = token("viewer");
+            if (demo.unhealthy(token) != null) {
+                return null;
+            }
+            for (JsonNode item : api.get(DemoLayout.gateway(), "/api/v1/clusters/" + DemoLayout.CLUSTER
+                    + "/operations?size=5", token).json().path("items")) {
+                if (!OperationStatus.valueOf(item.path("status").asText("UNKNOWN")).isFinal()) {
+                    return null;
+                }
+            }
+            return true;
+        }, 250);
+        Testkit.sleep(1_000); // let the agents publish a full round of the healthy state
+    }
+
+    /** A user's token, renewed each minute: a password grant costs Keycloak real CPU, which the trials measure too. */
+    private String token(String user) {
+        Instant issued = tokenAge.get(user);
+        if (issued == null || issued.isBefore(Instant.now().minusSeconds(60))) {
+            tokens.put(user, api.token(user, demo.secrets().password(user)));
+            tokenAge.put(user, Instant.now());
+        }
+        return tokens.get(user);
+    }
+
+    private static Instant phase(OperationUpdated operation, String name) {
+        return operation.phases().stream().filter(p -> p.name().equals(name)).map(OperationPhase::at).findFirst()
+                .orElseThrow(() -> new DemoException("operation " + operation.operationId() + " has no phase " + name
+                        + ": " + operation.phases()));
+    }
+
+    private static long since(Instant start, Instant at) {
+        return Duration.between(start, at).toMillis();
+    }
+
+    private static <T> T await(String what, Supplier<T> condition) {
+        return await(what, condition, 20);
+    }
+
+    private static <T> T await(String what, Supplier<T> condition, long pollMillis) {
+        long deadline = System.nanoTime() + STEP_BUDGET.toNanos();
+        while (System.nanoTime() < deadline) {
+            T value = condition.get();
+            if (value != null) {
+                return value;
+            }
+            Testkit.sleep(pollMillis);
+        }
+        throw new DemoException("no " + what + " within " + STEP_BUDGET);
+    }
+}
