@@ -201,15 +201,17 @@ public final class Regent {
         if (demo == null) {
             return 2;
         }
+        String json;
         try {
             out.printf("%n%s: %d trials on %d cores, %s%n", command.mode() == FailoverBenchmark.Mode.KILL
                     ? "kill -9 of the leader" : "planned switchover", command.trials(),
                     Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"));
-            new FailoverBenchmark(demo, out).run(command.trials(), command.mode());
-            return 0;
+            json = new FailoverBenchmark(demo, out).run(command.trials(), command.mode());
         } finally {
             demo.close();
         }
+        out.println(json); // the last line, for scripts
+        return 0;
     }
 
     /** Preflight, then the stack; null (with the reason printed) when it cannot start. */

@@ -42,13 +42,14 @@ public final class FailoverBenchmark {
     private final DemoApi api = new DemoApi();
     private final Map<String, String> tokens = new java.util.HashMap<>();
     private final Map<String, Instant> tokenAge = new java.util.HashMap<>();
+    private String lastChange = "";
 
     public FailoverBenchmark(Demo demo, PrintStream out) {
         this.demo = demo;
         this.out = out;
     }
 
-    /** Runs the trials; returns the JSON summary line it printed last. */
+    /** Runs the trials, printing one row each; returns the JSON summary line (for the caller to print last). */
     public String run(int trials, Mode mode) {
         Credentials superuser = new Credentials("postgres", demo.secrets().get("demo.superuser"));
         try (TopologyFollower topology = new TopologyFollower(demo.kafkaBootstrapServers(), DemoLayout.CLUSTER);
@@ -59,15 +60,15 @@ public final class FailoverBenchmark {
                     : List.of("operation", "announced", "first_write", "write_gap");
             Map<String, List<Long>> samples = new LinkedHashMap<>();
             columns.forEach(c -> samples.put(c, new ArrayList<>()));
-            out.printf("%-6s %-8s %-8s %s%n", "trial", "from", "to", String.join("  ", columns.stream()
-                    .map(c -> String.format("%11s", c + "_ms")).toList()));
+            out.printf("%-6s %s  %s%n", "trial", String.join("  ", columns.stream()
+                    .map(c -> String.format("%14s", c + "_ms")).toList()), "leader");
             for (int trial = 1; trial <= trials; trial++) {
                 awaitRecovered();
                 Map<String, Long> row = mode == Mode.KILL ? killTrial(topology, writer) : switchoverTrial(topology,
                         writer);
                 columns.forEach(c -> samples.get(c).add(row.get(c)));
-                out.printf("%-6d %s%n", trial, columns.stream().map(c -> String.format("%11d", row.get(c)))
-                        .reduce((a, b) -> a + "  " + b).orElse(""));
+                out.printf("%-6d %s  %s%n", trial, String.join("  ", columns.stream()
+                        .map(c -> String.format("%14d", row.get(c))).toList()), lastChange);
             }
             Map<String, Object> summary = new LinkedHashMap<>();
             summary.put("benchmark", mode == Mode.KILL ? "failover-kill" : "switchover");
@@ -76,9 +77,7 @@ public final class FailoverBenchmark {
             samples.forEach((column, values) -> summary.put(column, Stats.summary(values)));
             summary.put("writes_acknowledged", writer.acknowledgedWrites());
             summary.put("write_attempts_failed", writer.failedAttempts());
-            String json = JSON.writeValueAsString(summary);
-            out.println(json);
-            return json;
+            return JSON.writeValueAsString(summary);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -100,7 +99,7 @@ public final class FailoverBenchmark {
         row.put("promoted", since(killedAt, phase(failover, "promoted")));
         row.put("announced", since(killedAt, topology.receivedAt(after.epoch())));
         row.put("first_write", since(killedAt, firstWrite));
-        out.printf("       %s -> %s%n", leader, after.leader());
+        lastChange = leader + " -> " + after.leader();
         return row;
     }
 
@@ -125,7 +124,7 @@ public final class FailoverBenchmark {
         row.put("announced", since(requestedAt, topology.receivedAt(after.epoch())));
         row.put("first_write", since(requestedAt, firstWrite));
         row.put("write_gap", writer.longestGapMillis(requestedAt, firstWrite));
-        out.printf("       %s -> %s%n", leader, after.leader());
+        lastChange = leader + " -> " + after.leader();
         return row;
     }
 
