@@ -149,6 +149,11 @@ public class OutboxRelay {
         KafkaProducer<String, byte[]> kafka = producer();
         List<Future<RecordMetadata>> pending = new ArrayList<>();
         try {
+            // metadata first: a send that times out waiting for it fails on its own while the ones after
+            // it may find the broker back and go out - out of order, and again when the batch is retried
+            for (String topic : batch.stream().map(OutboxStore.Message::topic).distinct().toList()) {
+                kafka.partitionsFor(topic);
+            }
             for (OutboxStore.Message message : batch) {
                 ProducerRecord<String, byte[]> record = new ProducerRecord<>(message.topic(), message.key(),
                         message.payload());
@@ -156,7 +161,11 @@ public class OutboxRelay {
                     record.headers().add("content-type",
                             "application/cloudevents+json; charset=UTF-8".getBytes(StandardCharsets.UTF_8));
                 }
-                pending.add(kafka.send(record));
+                Future<RecordMetadata> future = kafka.send(record);
+                pending.add(future);
+                if (failed(future)) {
+                    break; // nothing after a record that did not go: the rest would overtake it
+                }
             }
         } catch (KafkaException e) {
             // e.g. no metadata within max.block.ms: what was handed over is still delivered in order
@@ -181,6 +190,22 @@ public class OutboxRelay {
             return false;
         }
         return full;
+    }
+
+    /** Whether a send already failed when it returned (e.g. no metadata within {@code max.block.ms}). */
+    private static boolean failed(Future<RecordMetadata> future) {
+        if (!future.isDone()) {
+            return false;
+        }
+        try {
+            future.get();
+            return false;
+        } catch (ExecutionException e) {
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        }
     }
 
     /** Waits for Kafka's acknowledgement, however long Kafka is away, unless we are shutting down. */
