@@ -1,6 +1,8 @@
 package io.regent.devstack;
 
 import io.regent.devstack.bench.FailoverBenchmark;
+import io.regent.devstack.chaos.ChaosCampaign;
+import io.regent.devstack.chaos.Checker;
 import io.regent.devstack.demo.Demo;
 import io.regent.devstack.demo.DemoControl;
 import io.regent.devstack.demo.DemoException;
@@ -29,6 +31,10 @@ public final class Regent {
                      run's data first; --exit-when-ready stops again once healthy (a smoke test)
                    ./regent demo kill-leader    kill -9 of the running demo's leader; reports the failover
                    ./regent demo stop           stop the running demo
+                   ./regent chaos [--faults N] [--seed S] [--home DIR]
+                     on a fresh synchronous demo stack (default folder .regent/chaos): N faults in
+                     seeded random order with checking writers; exit 1 if a write was lost, a split
+                     brain or a false failover happened
                    ./regent bench failover [--trials N] [--mode kill|switchover] [--home DIR]
                      on a fresh demo stack (default folder .regent/bench): N kill -9 trials of the
                      leader (or N switchovers), a table and a JSON line with percentiles
@@ -39,13 +45,21 @@ public final class Regent {
 
     /** Parsed command line; {@code error} set when it cannot be parsed. */
     record Command(String action, boolean fresh, boolean exitWhenReady, Path home, String error, int trials,
-            FailoverBenchmark.Mode mode) {
+            FailoverBenchmark.Mode mode, long seed) {
 
         Command(String action, boolean fresh, boolean exitWhenReady, Path home, String error) {
-            this(action, fresh, exitWhenReady, home, error, 0, null);
+            this(action, fresh, exitWhenReady, home, error, 0, null, 0);
+        }
+
+        Command(String action, boolean fresh, boolean exitWhenReady, Path home, String error, int trials,
+                FailoverBenchmark.Mode mode) {
+            this(action, fresh, exitWhenReady, home, error, trials, mode, 0);
         }
 
         static Command parse(List<String> args, Path defaultHome) {
+            if (!args.isEmpty() && args.get(0).equals("chaos")) {
+                return parseChaos(args, defaultHome.resolveSibling("chaos"));
+            }
             if (!args.isEmpty() && args.get(0).equals("bench")) {
                 return parseBench(args, defaultHome.resolveSibling("bench"));
             }
@@ -127,6 +141,40 @@ public final class Regent {
             return new Command("bench-failover", true, false, home.toAbsolutePath().normalize(), null, trials, mode);
         }
 
+        private static Command parseChaos(List<String> args, Path home) {
+            int faults = 5;
+            long seed = System.currentTimeMillis() % 100_000;
+            for (int i = 1; i < args.size(); i++) {
+                String arg = args.get(i);
+                String value = i + 1 < args.size() ? args.get(i + 1) : null;
+                switch (arg) {
+                    case "--faults" -> {
+                        if (value == null || !value.matches("[1-9][0-9]{0,3}")) {
+                            return error("--faults needs a number from 1 to 9999");
+                        }
+                        faults = Integer.parseInt(value);
+                    }
+                    case "--seed" -> {
+                        if (value == null || !value.matches("-?[0-9]{1,18}")) {
+                            return error("--seed needs a whole number");
+                        }
+                        seed = Long.parseLong(value);
+                    }
+                    case "--home" -> {
+                        if (value == null) {
+                            return error("--home needs a folder");
+                        }
+                        home = Path.of(value);
+                    }
+                    default -> {
+                        return error("unknown option '" + arg + "'");
+                    }
+                }
+                i++;
+            }
+            return new Command("chaos", true, false, home.toAbsolutePath().normalize(), null, faults, null, seed);
+        }
+
         private static Command error(String message) {
             return new Command(null, false, false, null, message);
         }
@@ -171,6 +219,7 @@ public final class Regent {
                     yield 0;
                 }
                 case "bench-failover" -> bench(command, repository, layout, out, err);
+                case "chaos" -> chaos(command, repository, layout, out, err);
                 default -> start(command, repository, layout, out, err);
             };
         } catch (DemoException | TestkitException e) {
@@ -180,7 +229,7 @@ public final class Regent {
     }
 
     private static int start(Command command, Path repository, DemoLayout layout, PrintStream out, PrintStream err) {
-        Demo demo = launch(command, repository, layout, out, err, Demo.MIN_FAILOVER_INTERVAL);
+        Demo demo = launch(command, repository, layout, out, err, Demo.Options.DEMO);
         if (demo == null) {
             return 2;
         }
@@ -197,7 +246,7 @@ public final class Regent {
     /** The benchmark on a fresh stack of its own, stopped afterwards. */
     private static int bench(Command command, Path repository, DemoLayout layout, PrintStream out, PrintStream err) {
         // trials follow each other as soon as the cluster is whole again: no anti-flapping pause between them
-        Demo demo = launch(command, repository, layout, out, err, Duration.ofSeconds(1));
+        Demo demo = launch(command, repository, layout, out, err, new Demo.Options(Duration.ofSeconds(1), false));
         if (demo == null) {
             return 2;
         }
@@ -214,9 +263,37 @@ public final class Regent {
         return 0;
     }
 
+    /** The fault campaign on a fresh synchronous stack of its own, stopped afterwards; 1 if the checker failed. */
+    private static int chaos(Command command, Path repository, DemoLayout layout, PrintStream out, PrintStream err) {
+        Demo demo = launch(command, repository, layout, out, err, new Demo.Options(Duration.ofSeconds(1), true));
+        if (demo == null) {
+            return 2;
+        }
+        ChaosCampaign.Result result;
+        try {
+            out.printf("%nchaos: %d faults, seed %d (./regent chaos --faults %d --seed %d repeats this order)%n",
+                    command.trials(), command.seed(), command.trials(), command.seed());
+            result = new ChaosCampaign(demo, out).run(command.trials(), command.seed());
+        } finally {
+            demo.close();
+        }
+        Checker.Verdict verdict = result.verdict();
+        out.printf("%nacknowledged writes %d, lost %d, split-brain %d, false failovers %d, missed failovers %d, "
+                + "incomplete operation records %d%n", verdict.acknowledged(), verdict.lost().size(),
+                verdict.splitBrain().size(), verdict.falseFailovers().size(), verdict.missedFailovers().size(),
+                verdict.incomplete().size());
+        verdict.lost().stream().limit(20).forEach(id -> out.println("  lost: id " + id));
+        verdict.splitBrain().stream().limit(20).forEach(ack -> out.println("  split brain: " + ack));
+        verdict.falseFailovers().forEach(f -> out.println("  false failover during " + f));
+        verdict.missedFailovers().forEach(f -> out.println("  no failover after " + f));
+        verdict.incomplete().forEach(r -> out.println("  incomplete record: " + r));
+        out.println(result.json()); // the last line, for scripts
+        return verdict.passed() ? 0 : 1;
+    }
+
     /** Preflight, then the stack; null (with the reason printed) when it cannot start. */
     private static Demo launch(Command command, Path repository, DemoLayout layout, PrintStream out, PrintStream err,
-            Duration minFailoverInterval) {
+            Demo.Options options) {
         DemoControl control = new DemoControl(layout, out);
         if (control.runningDemo().isPresent()) {
             err.println("regent: a demo is already running from " + layout.home() + " (pid "
@@ -254,7 +331,7 @@ public final class Regent {
         System.setProperty(Testkit.HOME, layout.home().toString());
         Progress progress = new Progress(out);
         try {
-            return Demo.start(repository, layout, progress, minFailoverInterval);
+            return Demo.start(repository, layout, progress, options);
         } catch (RuntimeException e) {
             throw new DemoException("the demo did not start: " + e.getMessage() + "\nEverything it started is "
                     + "stopped; the logs are in " + layout.logs(), e);

@@ -58,6 +58,24 @@ class RegentCommandTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
+            "chaos --faults 5 --seed 42           | 5   | 42 | /tmp/chaos",
+            "chaos --seed -7 --faults 100         | 100 | -7 | /tmp/chaos",
+            "chaos --faults 1 --seed 0 --home /c  | 1   | 0  | /c"})
+    void chaosCommands(String line, int faults, long seed, String home) {
+        Command command = Command.parse(Arrays.asList(line.split(" ")), HOME);
+        assertThat(command.error()).isNull();
+        assertThat(command.action()).isEqualTo("chaos");
+        assertThat(command.trials()).isEqualTo(faults);
+        assertThat(command.seed()).isEqualTo(seed);
+        assertThat(command.fresh()).as("every campaign starts from nothing").isTrue();
+        assertThat(command.home()).isEqualTo(Path.of(home));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "chaos --faults 0            | --faults needs a number from 1 to 9999",
+            "chaos --seed x              | --seed needs a whole number",
+            "chaos --kill-everything     | unknown option '--kill-everything'",
             "bench                       | unknown benchmark; there is: bench failover",
             "bench switchover            | unknown benchmark 'switchover'; there is: bench failover",
             "bench failover --trials 0   | --trials needs a number from 1 to 9999",

@@ -1,6 +1,8 @@
 package io.regent.devstack.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.regent.devstack.client.CheckingWriter;
+import io.regent.devstack.client.TopologyFollower;
 import io.regent.devstack.demo.Demo;
 import io.regent.devstack.demo.DemoApi;
 import io.regent.devstack.demo.DemoException;
@@ -40,8 +42,6 @@ public final class FailoverBenchmark {
     private final Demo demo;
     private final PrintStream out;
     private final DemoApi api = new DemoApi();
-    private final Map<String, String> tokens = new java.util.HashMap<>();
-    private final Map<String, Instant> tokenAge = new java.util.HashMap<>();
     private String lastChange = "";
 
     public FailoverBenchmark(Demo demo, PrintStream out) {
@@ -53,8 +53,9 @@ public final class FailoverBenchmark {
     public String run(int trials, Mode mode) {
         Credentials superuser = new Credentials("postgres", demo.secrets().get("demo.superuser"));
         try (TopologyFollower topology = new TopologyFollower(demo.kafkaBootstrapServers(), DemoLayout.CLUSTER);
-             LeaderWriter writer = new LeaderWriter(topology, superuser)) {
-            await("the writer's first acknowledged write", () -> writer.acknowledgedWrites() > 0 ? true : null);
+             CheckingWriter writer = new CheckingWriter("bench", () -> topology.latest() == null ? null
+                     : topology.latest().leaderNode().orElse(null), superuser, new java.util.concurrent.atomic.AtomicLong())) {
+            await("the writer's first acknowledged write", () -> (long) writer.acknowledged().size() > 0 ? true : null);
             List<String> columns = mode == Mode.KILL
                     ? List.of("detected", "decided", "promoted", "announced", "first_write")
                     : List.of("operation", "announced", "first_write", "write_gap");
@@ -75,7 +76,7 @@ public final class FailoverBenchmark {
             summary.put("trials", trials);
             summary.put("unit", "ms");
             samples.forEach((column, values) -> summary.put(column, Stats.summary(values)));
-            summary.put("writes_acknowledged", writer.acknowledgedWrites());
+            summary.put("writes_acknowledged", (long) writer.acknowledged().size());
             summary.put("write_attempts_failed", writer.failedAttempts());
             return JSON.writeValueAsString(summary);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -83,7 +84,7 @@ public final class FailoverBenchmark {
         }
     }
 
-    private Map<String, Long> killTrial(TopologyFollower topology, LeaderWriter writer) {
+    private Map<String, Long> killTrial(TopologyFollower topology, CheckingWriter writer) {
         TopologyChanged before = topology.latest();
         String leader = before.leader();
         Instant killedAt = Instant.now();
@@ -103,7 +104,7 @@ public final class FailoverBenchmark {
         return row;
     }
 
-    private Map<String, Long> switchoverTrial(TopologyFollower topology, LeaderWriter writer) {
+    private Map<String, Long> switchoverTrial(TopologyFollower topology, CheckingWriter writer) {
         TopologyChanged before = topology.latest();
         String leader = before.leader();
         String token = token("operator");
@@ -169,14 +170,8 @@ public final class FailoverBenchmark {
         Testkit.sleep(1_000); // let the agents publish a full round of the healthy state
     }
 
-    /** A user's token, renewed each minute: a password grant costs Keycloak real CPU, which the trials measure too. */
     private String token(String user) {
-        Instant issued = tokenAge.get(user);
-        if (issued == null || issued.isBefore(Instant.now().minusSeconds(60))) {
-            tokens.put(user, api.token(user, demo.secrets().password(user)));
-            tokenAge.put(user, Instant.now());
-        }
-        return tokens.get(user);
+        return api.cachedToken(user, demo.secrets().password(user));
     }
 
     private static Instant phase(OperationUpdated operation, String name) {

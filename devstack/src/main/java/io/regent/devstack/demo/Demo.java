@@ -62,10 +62,23 @@ public final class Demo implements AutoCloseable {
         return thread;
     });
 
+    /**
+     * What differs between the demo, the benchmark and the fault campaign.
+     *
+     * @param minFailoverInterval automatic failovers of the cluster at least this far apart (anti-flapping)
+     * @param synchronous         the cluster commits only once a follower has the commit ({@code ANY 1})
+     */
+    public record Options(Duration minFailoverInterval, boolean synchronous) {
+
+        public static final Options DEMO = new Options(MIN_FAILOVER_INTERVAL, false);
+    }
+
+    private final Options options;
     private final Duration minFailoverInterval;
 
-    private Demo(Path repository, DemoLayout layout, Progress progress, Duration minFailoverInterval) {
-        this.minFailoverInterval = minFailoverInterval;
+    private Demo(Path repository, DemoLayout layout, Progress progress, Options options) {
+        this.options = options;
+        this.minFailoverInterval = options.minFailoverInterval();
         this.repository = repository;
         this.layout = layout;
         this.progress = progress;
@@ -77,12 +90,12 @@ public final class Demo implements AutoCloseable {
      * healthy. On failure everything started so far is stopped before the exception leaves.
      */
     public static Demo start(Path repository, DemoLayout layout, Progress progress) {
-        return start(repository, layout, progress, MIN_FAILOVER_INTERVAL);
+        return start(repository, layout, progress, Options.DEMO);
     }
 
-    /** The same with another anti-flapping interval (the failover benchmark's trials follow each other closely). */
-    public static Demo start(Path repository, DemoLayout layout, Progress progress, Duration minFailoverInterval) {
-        Demo demo = new Demo(repository, layout, progress, minFailoverInterval);
+    /** The same with other options (the benchmark's trials follow each other closely; the campaign commits synchronously). */
+    public static Demo start(Path repository, DemoLayout layout, Progress progress, Options options) {
+        Demo demo = new Demo(repository, layout, progress, options);
         // Ctrl-C: the testkit's shutdown hook closes this first (in order), then sweeps what is left
         Testkit.get().trackFirst(demo);
         try {
@@ -107,6 +120,8 @@ public final class Demo implements AutoCloseable {
             progress.step("Kafka broker (KRaft) at " + kafka.bootstrapServers());
             startRegistryDatabase();
             cluster = PostgresCluster.builder().name(CLUSTER).nodes(DemoLayout.NODES.size())
+                    .replication(options.synchronous() ? io.regent.events.Replication.syncAny(1)
+                            : io.regent.events.Replication.ASYNC)
                     .ports(DemoLayout.FIRST_NODE, DemoLayout.FIRST_NODE + 1, DemoLayout.FIRST_NODE + 2)
                     .passwords(secrets.get("demo.superuser"), secrets.get("demo.replication"))
                     .controlRole(new Credentials("regent", secrets.get("demo.control"))).start();
@@ -118,15 +133,55 @@ public final class Demo implements AutoCloseable {
             keycloak.createUser(user, secrets.password(user), "regent-" + user);
         }
         progress.step("Keycloak at " + keycloak.url() + " (realm regent, users viewer, operator, admin)");
+        startRegistry();
+        progress.step("registry-service at " + registry.url());
+        registerCluster();
+        startInParallel();
+        awaitHealthy();
+    }
+
+    private void startRegistry() {
         registry = QuarkusService.start("registry", jar("registry-service"), DemoLayout.REGISTRY,
                 ServiceSettings.registry(kafka.bootstrapServers(), registryDatabase.initialLeader().jdbcUrl("regent"),
                         keycloak.issuer(), null),
                 Map.of("REGENT_REGISTRY_DB_PASSWORD", secrets.get("registrydb.app"),
                         "REGENT_REGISTRY_CREDENTIALS_KEY", secrets.get("registry.credentials-key")), READY);
-        progress.step("registry-service at " + registry.url());
-        registerCluster();
-        startInParallel();
-        awaitHealthy();
+    }
+
+    private void startFailover() {
+        failover = QuarkusService.start("failover-service", jar("failover-service"), DemoLayout.FAILOVER,
+                failoverSettings("regent"), identity("regent-failover", Map.of("REGENT_NODE_PASSWORD",
+                        secrets.get("demo.control"))), READY);
+    }
+
+    /** Stops the registry (SIGTERM) and starts it again on the same port and database. */
+    public void restartRegistry() {
+        registry.close();
+        startRegistry();
+    }
+
+    /** SIGKILL of the failover-service: the crash case. */
+    public void killFailover() {
+        failover.kill();
+    }
+
+    /** Starts the failover-service again (after {@link #killFailover}). */
+    public void restartFailover() {
+        failover.close();
+        startFailover();
+    }
+
+    public DemoLayout layout() {
+        return layout;
+    }
+
+    public KafkaBroker kafka() {
+        return kafka;
+    }
+
+    /** The monitor agents (node agents, then the remote one, in start order). */
+    public List<QuarkusService> agents() {
+        return List.copyOf(agents);
     }
 
     private void startRegistryDatabase() {
@@ -168,10 +223,7 @@ public final class Demo implements AutoCloseable {
         starts.clear();
         progress.step("monitor agents: one next to each node (ports " + DemoLayout.FIRST_AGENT + "-"
                 + (DemoLayout.FIRST_AGENT + 2) + "), one remote (" + (DemoLayout.FIRST_AGENT + 3) + ")");
-        starts.add(CompletableFuture.runAsync(() -> failover = QuarkusService.start("failover-service",
-                jar("failover-service"), DemoLayout.FAILOVER, failoverSettings(control),
-                identity("regent-failover", Map.of("REGENT_NODE_PASSWORD", secrets.get("demo.control"))), READY),
-                starter));
+        starts.add(CompletableFuture.runAsync(this::startFailover, starter));
         starts.add(CompletableFuture.runAsync(() -> gateway = QuarkusService.start("api-gateway",
                 jar("api-gateway"), DemoLayout.GATEWAY, ServiceSettings.gateway("gateway-1", kafka.bootstrapServers(),
                         keycloak.issuer(), registry.url()),

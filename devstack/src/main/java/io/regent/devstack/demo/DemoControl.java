@@ -1,15 +1,12 @@
 package io.regent.devstack.demo;
 
-import io.regent.testkit.Signals;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalTime;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -82,11 +79,12 @@ public final class DemoControl {
                         + "Try again in " + (Demo.MIN_FAILOVER_INTERVAL.minus(since).toSeconds() + 1) + " s.");
             }
         }
-        long postmaster = postmasterPid(leader);
-        List<Long> victims = new ArrayList<>();
-        victims.add(postmaster);
-        ProcessHandle.of(postmaster).ifPresent(p -> p.descendants().forEach(d -> victims.add(d.pid())));
-        Signals.send("KILL", victims);
+        List<Long> victims = NodeProcesses.signal(layout.dataDirectory(leader), "KILL");
+        if (victims.isEmpty()) {
+            throw new DemoException("The leader " + leader + " has no running server; nothing to kill. Is a failover "
+                    + "in progress?");
+        }
+        long postmaster = victims.get(0);
         long killedAt = System.nanoTime();
         out.printf("%s killed the leader %s: SIGKILL to its postmaster (pid %d) and its %d processes.%n",
                 LocalTime.now().truncatedTo(ChronoUnit.SECONDS), leader, postmaster, victims.size() - 1);
@@ -123,17 +121,6 @@ public final class DemoControl {
             }
         }
         return null;
-    }
-
-    private long postmasterPid(String node) {
-        Path pidFile = layout.dataDirectory(node).resolve("postmaster.pid");
-        try {
-            String first = Files.readAllLines(pidFile).get(0).strip();
-            return Long.parseLong(first);
-        } catch (IOException | RuntimeException e) {
-            throw new DemoException("The leader " + node + " has no running server (no " + pidFile + "); nothing to "
-                    + "kill. Is a failover in progress?");
-        }
     }
 
     /** Asks the demo's JVM to stop (as Ctrl-C does) and waits until it has. */

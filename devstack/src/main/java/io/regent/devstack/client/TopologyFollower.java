@@ -1,4 +1,4 @@
-package io.regent.devstack.bench;
+package io.regent.devstack.client;
 
 import io.regent.events.TopologyChanged;
 import io.regent.events.kafka.TopologyFeed;

@@ -1,0 +1,339 @@
+package io.regent.devstack.chaos;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.regent.devstack.client.CheckingWriter;
+import io.regent.devstack.client.TopologyFollower;
+import io.regent.devstack.demo.Demo;
+import io.regent.devstack.demo.DemoApi;
+import io.regent.devstack.demo.DemoException;
+import io.regent.devstack.demo.DemoLayout;
+import io.regent.devstack.demo.NodeProcesses;
+import io.regent.events.OperationKind;
+import io.regent.events.OperationPhase;
+import io.regent.events.OperationStatus;
+import io.regent.events.OperationUpdated;
+import io.regent.events.TopologyChanged;
+import io.regent.events.TopologyNode;
+import io.regent.testkit.Signals;
+import io.regent.testkit.Testkit;
+import io.regent.testkit.postgres.Credentials;
+import io.regent.testkit.quarkus.QuarkusService;
+import java.io.PrintStream;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * {@code ./regent chaos}: faults in random order (seeded) against the demo stack with a
+ * synchronous cluster, while two clients write - one that follows the topology events (as an
+ * application should) and one that learns the leader only as each fault begins and keeps writing
+ * there through it (a client with a stale view, the one a split brain would hurt). Each fault is followed by full recovery
+ * (three nodes streaming, no operation running). Then the {@link Checker}'s verdict.
+ */
+public final class ChaosCampaign {
+
+    private static final Duration RECOVERY = Duration.ofSeconds(180);
+    private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private final Demo demo;
+    private final PrintStream out;
+    private final DemoApi api = new DemoApi();
+    private int killedMidOperation;
+
+    public ChaosCampaign(Demo demo, PrintStream out) {
+        this.demo = demo;
+        this.out = out;
+    }
+
+    /** Runs {@code faults} faults chosen with {@code seed}; returns the verdict and its JSON line. */
+    public Result run(int faults, long seed) {
+        Credentials superuser = new Credentials("postgres", demo.secrets().get("demo.superuser"));
+        Instant campaignStart = Instant.now();
+        try (TopologyFollower topology = new TopologyFollower(demo.kafkaBootstrapServers(), DemoLayout.CLUSTER)) {
+            TopologyChanged first = await("the first topology", topology::latest, Duration.ofSeconds(30));
+            TopologyNode firstLeader = first.leaderNode().orElseThrow();
+            AtomicLong ids = new AtomicLong();
+            List<Checker.FaultWindow> windows = new ArrayList<>();
+            Map<Fault, Integer> injected = new EnumMap<>(Fault.class);
+            // the stale client learns the leader only when a fault begins, and keeps writing there through it:
+            // to a killed leader in vain, to a frozen one that wakes up believing it leads (a zombie) - where a
+            // split brain would show
+            java.util.concurrent.atomic.AtomicReference<TopologyNode> staleTarget =
+                    new java.util.concurrent.atomic.AtomicReference<>(firstLeader);
+            try (CheckingWriter following = new CheckingWriter("following", () -> leaderOf(topology), superuser, ids);
+                 CheckingWriter stale = new CheckingWriter("stale", staleTarget::get, superuser, ids)) {
+                Testkit.sleep(2_000);
+                Random random = new Random(seed);
+                Fault[] kinds = Fault.values();
+                for (int i = 1; i <= faults; i++) {
+                    Fault fault = kinds[random.nextInt(kinds.length)];
+                    awaitRecovered();
+                    staleTarget.set(leaderOf(topology));
+                    Instant start = Instant.now();
+                    String detail = inject(fault, topology);
+                    awaitRecovered();
+                    Instant end = Instant.now();
+                    int failovers = failoversStartedBetween(start, end);
+                    windows.add(new Checker.FaultWindow(fault, start, end, failovers));
+                    injected.merge(fault, 1, Integer::sum);
+                    out.printf("%3d/%d %-36s %-28s failovers %d, recovered after %.1f s%n", i, faults, fault, detail,
+                            failovers, Duration.between(start, end).toMillis() / 1000.0);
+                }
+                Testkit.sleep(2_000);
+                following.close();
+                stale.close();
+                List<CheckingWriter.Ack> acks = new ArrayList<>(following.acknowledged());
+                acks.addAll(stale.acknowledged());
+                TopologyNode finalLeader = leaderOf(topology);
+                Set<Long> present = idsOn(finalLeader, superuser);
+                List<OperationUpdated> operations = operationsSince(campaignStart);
+                List<Checker.Promotion> promotions = new ArrayList<>();
+                promotions.add(new Checker.Promotion(Instant.EPOCH, firstLeader.name()));
+                List<Checker.FailoverRecord> failoverRecords = new ArrayList<>();
+                for (OperationUpdated operation : operations) {
+                    if (operation.kind() == OperationKind.FAILOVER) {
+                        failoverRecords.add(new Checker.FailoverRecord(operation.operationId().toString(),
+                                operation.status().name(), operation.phases().stream().map(OperationPhase::name)
+                                .toList()));
+                    }
+                    if ((operation.kind() == OperationKind.FAILOVER || operation.kind() == OperationKind.SWITCHOVER)
+                            && operation.status() == OperationStatus.SUCCEEDED) {
+                        operation.phases().stream().filter(p -> p.name().equals("promoted")).findFirst()
+                                .ifPresent(p -> promotions.add(new Checker.Promotion(p.at(), operation.toNode())));
+                    }
+                }
+                Checker.Verdict verdict = Checker.check(acks, present, promotions, windows, failoverRecords);
+                return new Result(verdict, summary(faults, seed, injected, verdict, failoverRecords.size(),
+                        following.acknowledged().size(), stale.acknowledged().size(), finalLeader.name()));
+            }
+        }
+    }
+
+    /** The verdict and the JSON line to print last. */
+    public record Result(Checker.Verdict verdict, String json) {
+    }
+
+    private String inject(Fault fault, TopologyFollower topology) {
+        TopologyChanged now = topology.latest();
+        String leader = now.leader();
+        switch (fault) {
+            case KILL_LEADER -> {
+                NodeProcesses.signal(demo.layout().dataDirectory(leader), "KILL");
+                awaitNewLeader(topology, now);
+                return leader + " killed";
+            }
+            case FREEZE_LEADER -> {
+                List<Long> frozen = NodeProcesses.signal(demo.layout().dataDirectory(leader), "STOP");
+                try {
+                    awaitNewLeader(topology, now);
+                    Testkit.sleep(1_000);
+                } finally {
+                    Signals.send("CONT", frozen); // the zombie wakes up, believing it leads
+                }
+                return leader + " frozen, then woken";
+            }
+            case FREEZE_AGENT -> {
+                List<QuarkusService> agents = demo.agents();
+                QuarkusService agent = agents.get(new Random(now.epoch()).nextInt(agents.size()));
+                Signals.send("STOP", agent.process().pid());
+                try {
+                    Testkit.sleep(10_000);
+                } finally {
+                    Signals.send("CONT", agent.process().pid());
+                }
+                return agent.name() + " frozen 10 s";
+            }
+            case KILL_FAILOVER_SERVICE_MID_OPERATION -> {
+                Instant killedAt = Instant.now();
+                NodeProcesses.signal(demo.layout().dataDirectory(leader), "KILL");
+                boolean mid = !await("a failover of " + leader, () -> failoverSince(killedAt),
+                        Duration.ofSeconds(30)).status().isFinal();
+                demo.killFailover();
+                if (mid) {
+                    killedMidOperation++;
+                }
+                Testkit.sleep(1_000);
+                demo.restartFailover();
+                awaitNewLeader(topology, now);
+                return leader + " killed, failover-service " + (mid ? "killed mid-operation" : "killed after it");
+            }
+            case RESTART_KAFKA -> {
+                demo.kafka().stop();
+                Testkit.sleep(5_000);
+                demo.kafka().restart();
+                return "broker down 5 s";
+            }
+            case RESTART_REGISTRY -> {
+                demo.restartRegistry();
+                return "registry restarted";
+            }
+            case STALL_LEADER_1S -> {
+                List<Long> frozen = NodeProcesses.signal(demo.layout().dataDirectory(leader), "STOP");
+                try {
+                    Testkit.sleep(1_000);
+                } finally {
+                    Signals.send("CONT", frozen);
+                }
+                Testkit.sleep(5_000); // longer than the detection window: a wrong failover would have begun
+                return leader + " stalled 1 s";
+            }
+            default -> throw new IllegalStateException("unknown fault " + fault);
+        }
+    }
+
+    private void awaitNewLeader(TopologyFollower topology, TopologyChanged before) {
+        await("a new leader after epoch " + before.epoch(), () -> topology.firstNewLeaderAfter(before.epoch(),
+                before.leader()), Duration.ofSeconds(60));
+    }
+
+    private static TopologyNode leaderOf(TopologyFollower topology) {
+        TopologyChanged latest = topology.latest();
+        return latest == null ? null : latest.leaderNode().orElse(null);
+    }
+
+    /** The newest FAILOVER started at or after {@code since}, or null. */
+    private OperationUpdated failoverSince(Instant since) {
+        return operationsPage(0).stream().filter(o -> o.kind() == OperationKind.FAILOVER
+                && !o.startedAt().isBefore(since)).findFirst().orElse(null);
+    }
+
+    private int failoversStartedBetween(Instant start, Instant end) {
+        return (int) operationsSince(start).stream().filter(o -> o.kind() == OperationKind.FAILOVER
+                && !o.startedAt().isAfter(end)).count();
+    }
+
+    /** Every operation of the cluster started at or after {@code since}, newest first. */
+    private List<OperationUpdated> operationsSince(Instant since) {
+        List<OperationUpdated> result = new ArrayList<>();
+        for (int page = 0; ; page++) {
+            List<OperationUpdated> items = operationsPage(page);
+            for (OperationUpdated operation : items) {
+                if (operation.startedAt().isBefore(since)) {
+                    return result;
+                }
+                result.add(operation);
+            }
+            if (items.size() < 100) {
+                return result;
+            }
+        }
+    }
+
+    private List<OperationUpdated> operationsPage(int page) {
+        DemoApi.Response response = api.get(DemoLayout.gateway(), "/api/v1/clusters/" + DemoLayout.CLUSTER
+                + "/operations?size=100&page=" + page, token("viewer"));
+        if (response.status() != 200) {
+            throw new DemoException("cannot read the operations: HTTP " + response.status() + " " + response.body());
+        }
+        List<OperationUpdated> operations = new ArrayList<>();
+        for (JsonNode item : response.json().path("items")) {
+            operations.add(JSON.convertValue(item, OperationUpdated.class));
+        }
+        return operations;
+    }
+
+    /** Healthy (every agent sees every node, followers streaming) and no operation running, twice in a row. */
+    private void awaitRecovered() {
+        int[] healthyChecks = {0};
+        await("the cluster whole again (three nodes streaming, no operation running)", () -> {
+            boolean healthy;
+            try {
+                healthy = demo.unhealthy(token("viewer")) == null
+                        && operationsPage(0).stream().limit(5).allMatch(o -> o.status().isFinal());
+            } catch (RuntimeException e) {
+                healthy = false; // the registry or the gateway restarting
+            }
+            healthyChecks[0] = healthy ? healthyChecks[0] + 1 : 0;
+            return healthyChecks[0] >= 2 ? Boolean.TRUE : null;
+        }, RECOVERY, 500);
+    }
+
+    private String token(String user) {
+        return api.cachedToken(user, demo.secrets().password(user));
+    }
+
+    private static Set<Long> idsOn(TopologyNode node, Credentials superuser) {
+        Set<Long> ids = new HashSet<>();
+        try (Connection connection = connect(node, superuser); Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT id FROM " + CheckingWriter.TABLE)) {
+            while (rows.next()) {
+                ids.add(rows.getLong(1));
+            }
+            return ids;
+        } catch (SQLException e) {
+            throw new DemoException("cannot read the checked table on " + node.name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Connection connect(TopologyNode node, Credentials credentials) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", credentials.user());
+        props.setProperty("password", credentials.password());
+        props.setProperty("connectTimeout", "5");
+        props.setProperty("socketTimeout", "30");
+        return DriverManager.getConnection("jdbc:postgresql://" + node.host() + ":" + node.port() + "/postgres", props);
+    }
+
+    private String summary(int faults, long seed, Map<Fault, Integer> injected, Checker.Verdict verdict,
+            int failovers, int followingAcks, int staleAcks, String finalLeader) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("campaign", "chaos");
+        json.put("seed", seed);
+        json.put("faults_injected", faults);
+        Map<String, Integer> byKind = new LinkedHashMap<>();
+        injected.forEach((fault, count) -> byKind.put(fault.name().toLowerCase(), count));
+        json.put("faults_by_kind", byKind);
+        json.put("failovers", failovers);
+        json.put("failover_service_killed_mid_operation", killedMidOperation);
+        json.put("acknowledged_writes", verdict.acknowledged());
+        json.put("acknowledged_by_following_client", followingAcks);
+        json.put("acknowledged_by_stale_client", staleAcks);
+        json.put("lost_writes", verdict.lost().size());
+        json.put("split_brain_writes", verdict.splitBrain().size());
+        json.put("false_failovers", verdict.falseFailovers().size());
+        json.put("missed_failovers", verdict.missedFailovers().size());
+        json.put("incomplete_operations", verdict.incomplete().size());
+        json.put("final_leader", finalLeader);
+        json.put("passed", verdict.passed());
+        try {
+            return JSON.writeValueAsString(json);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static <T> T await(String what, Supplier<T> condition, Duration budget) {
+        return await(what, condition, budget, 50);
+    }
+
+    private static <T> T await(String what, Supplier<T> condition, Duration budget, long pollMillis) {
+        long deadline = System.nanoTime() + budget.toNanos();
+        while (System.nanoTime() < deadline) {
+            T value = condition.get();
+            if (value != null) {
+                return value;
+            }
+            Testkit.sleep(pollMillis);
+        }
+        throw new DemoException("no " + what + " within " + budget);
+    }
+}

@@ -1,0 +1,167 @@
+package io.regent.devstack.client;
+
+import io.regent.events.TopologyNode;
+import io.regent.testkit.postgres.Credentials;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * A client of the checked cluster: INSERTs unique, increasing ids into whatever node {@code target}
+ * names, and records each insert the server acknowledged (the COMMIT returned) with the node and
+ * the time. An insert whose answer never came is not acknowledged: it may or may not be there, and
+ * the checker does not count it. The cluster commits synchronously ({@code ANY 1}), so an
+ * acknowledged insert is on at least one follower too.
+ */
+public final class CheckingWriter implements AutoCloseable {
+
+    /** One acknowledged insert. */
+    public record Ack(long id, String writer, String node, Instant at) {
+    }
+
+    public static final String TABLE = "regent_checked_writes";
+
+    private final String name;
+    private final Supplier<TopologyNode> target;
+    private final Credentials credentials;
+    private final AtomicLong ids;
+    private final List<Ack> acknowledged = new CopyOnWriteArrayList<>();
+    private final AtomicLong failures = new AtomicLong();
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    /**
+     * @param name   who writes (kept in each row)
+     * @param target the node to write to now (null: wait)
+     * @param ids    the id sequence, shared by all writers so ids are unique across them
+     */
+    public CheckingWriter(String name, Supplier<TopologyNode> target, Credentials credentials, AtomicLong ids) {
+        this.name = name;
+        this.target = target;
+        this.credentials = credentials;
+        this.ids = ids;
+        this.thread = new Thread(this::run, "chaos-writer-" + name);
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    private void run() {
+        Connection connection = null;
+        String node = null;
+        while (running) {
+            TopologyNode current = target.get();
+            if (current == null) {
+                pause(20);
+                continue;
+            }
+            try {
+                if (connection == null || !current.name().equals(node)) {
+                    close(connection);
+                    connection = connect(current);
+                    node = current.name();
+                    createTable(connection);
+                }
+                long id = ids.incrementAndGet();
+                try (PreparedStatement insert = connection.prepareStatement("INSERT INTO " + TABLE
+                        + " (id, writer, node) VALUES (?, ?, current_setting('cluster_name'))")) {
+                    insert.setLong(1, id);
+                    insert.setString(2, name);
+                    insert.executeUpdate();
+                }
+                acknowledged.add(new Ack(id, name, node, Instant.now()));
+                pause(10);
+            } catch (SQLException e) {
+                failures.incrementAndGet();
+                close(connection);
+                connection = null;
+                pause(50);
+            }
+        }
+        close(connection);
+    }
+
+    private Connection connect(TopologyNode node) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", credentials.user());
+        props.setProperty("password", credentials.password());
+        props.setProperty("connectTimeout", "1");
+        // a commit waiting for a follower that never answers: give up, unacknowledged
+        props.setProperty("socketTimeout", "3");
+        props.setProperty("ApplicationName", "regent-chaos-" + name);
+        return DriverManager.getConnection("jdbc:postgresql://" + node.host() + ":" + node.port() + "/postgres", props);
+    }
+
+    /** Creates the table where it is missing; on a follower that fails, and so will the inserts. */
+    private static void createTable(Connection connection) {
+        try (var statement = connection.createStatement()) {
+            statement.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (id bigint PRIMARY KEY, writer text NOT NULL, "
+                    + "node text NOT NULL, written_at timestamptz NOT NULL DEFAULT now())");
+        } catch (SQLException e) {
+            // read-only: the inserts will say so
+        }
+    }
+
+    public List<Ack> acknowledged() {
+        return List.copyOf(acknowledged);
+    }
+
+    /** Inserts that failed or were never answered. */
+    public long failedAttempts() {
+        return failures.get();
+    }
+
+    /** The first insert acknowledged by {@code node} at or after {@code since}, or null. */
+    public Instant firstWriteOn(String node, Instant since) {
+        return acknowledged.stream().filter(a -> a.node().equals(node) && !a.at().isBefore(since)).map(Ack::at)
+                .findFirst().orElse(null);
+    }
+
+    /** The longest time between two consecutive acknowledged inserts that ends within [from, to], in ms. */
+    public long longestGapMillis(Instant from, Instant to) {
+        long longest = 0;
+        Instant previous = null;
+        for (Ack ack : acknowledged) {
+            if (previous != null && !ack.at().isBefore(from) && !ack.at().isAfter(to)) {
+                longest = Math.max(longest, java.time.Duration.between(previous, ack.at()).toMillis());
+            }
+            previous = ack.at();
+        }
+        return longest;
+    }
+
+    private static void close(Connection connection) {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException e) {
+                // already broken
+            }
+        }
+    }
+
+    private void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

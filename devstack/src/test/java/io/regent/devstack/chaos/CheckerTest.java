@@ -1,0 +1,102 @@
+package io.regent.devstack.chaos;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.regent.devstack.chaos.Checker.FailoverRecord;
+import io.regent.devstack.chaos.Checker.FaultWindow;
+import io.regent.devstack.chaos.Checker.Promotion;
+import io.regent.devstack.client.CheckingWriter.Ack;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Each rule of the campaign's verdict, with the cases that must pass and the ones that must not. */
+class CheckerTest {
+
+    private static final Instant T0 = Instant.parse("2026-11-26T12:00:00Z");
+    /** demo-1 leads from the start, demo-2 from T0+10 s, demo-1 again from T0+20 s. */
+    private static final List<Promotion> TIMELINE = List.of(new Promotion(Instant.EPOCH, "demo-1"),
+            new Promotion(T0.plusSeconds(10), "demo-2"), new Promotion(T0.plusSeconds(20), "demo-1"));
+
+    @ParameterizedTest(name = "{0} acknowledged at T0{1}ms: leader? {2}")
+    @CsvSource({
+            "demo-1, +0,     true,  the first leader before any failover",
+            "demo-1, +9999,  true,  just before its successor's promotion",
+            "demo-1, +10050, true,  acknowledged within the delivery time after the successor's promotion",
+            "demo-1, +10200, false, a write the old leader took after demo-2 was promoted: split brain",
+            "demo-2, +9600,  true,  the new leader taking writes shortly before its promotion was recorded",
+            "demo-2, +9000,  false, demo-2 taking writes a second before it was promoted: split brain",
+            "demo-2, +15000, true,  the leader of the middle stint",
+            "demo-3, +15000, false, never a leader",
+            "demo-1, +25000, true,  demo-1 leading again after the second failover",
+            "demo-2, +25000, false, the old leader of the second stint after its successor"})
+    void wasLeader(String node, long offsetMillis, boolean expected, String why) {
+        assertThat(Checker.wasLeader(TIMELINE, node, T0.plusMillis(offsetMillis))).as(why).isEqualTo(expected);
+    }
+
+    @Test
+    void acknowledgedWritesMissingOnTheFinalLeaderAreLost() {
+        List<Ack> acks = List.of(ack(1, "demo-1", 0), ack(2, "demo-1", 100), ack(3, "demo-2", 15_000));
+        Checker.Verdict verdict = Checker.check(acks, Set.of(1L, 3L, 99L), TIMELINE, List.of(), List.of());
+        assertThat(verdict.lost()).containsExactly(2L);
+        assertThat(verdict.passed()).isFalse();
+    }
+
+    @Test
+    void unacknowledgedRowsOnTheLeaderAreNoLoss() {
+        // id 99 was inserted but its answer never came: present or not, it counts for nothing
+        Checker.Verdict verdict = Checker.check(List.of(ack(1, "demo-1", 0)), Set.of(1L, 99L), TIMELINE, List.of(),
+                List.of());
+        assertThat(verdict.lost()).isEmpty();
+        assertThat(verdict.passed()).isTrue();
+    }
+
+    @Test
+    void aWriteTheOldLeaderAcknowledgedAfterThePromotionIsSplitBrain() {
+        Ack zombie = ack(7, "demo-1", 12_000);
+        Checker.Verdict verdict = Checker.check(List.of(ack(6, "demo-2", 11_000), zombie), Set.of(6L, 7L), TIMELINE,
+                List.of(), List.of());
+        assertThat(verdict.splitBrain()).containsExactly(zombie);
+        assertThat(verdict.passed()).isFalse();
+    }
+
+    @ParameterizedTest(name = "{0} with {1} failover(s): false {2}, missed {3}")
+    @CsvSource({
+            "KILL_LEADER,                        1, false, false",
+            "KILL_LEADER,                        0, false, true",
+            "FREEZE_LEADER,                      1, false, false",
+            "KILL_FAILOVER_SERVICE_MID_OPERATION, 1, false, false",
+            "STALL_LEADER_1S,                    0, false, false",
+            "STALL_LEADER_1S,                    1, true,  false",
+            "FREEZE_AGENT,                       1, true,  false",
+            "RESTART_KAFKA,                      2, true,  false",
+            "RESTART_REGISTRY,                   0, false, false"})
+    void failoversAgainstWhatEachFaultCallsFor(Fault fault, int failovers, boolean falseFailover, boolean missed) {
+        FaultWindow window = new FaultWindow(fault, T0, T0.plusSeconds(30), failovers);
+        Checker.Verdict verdict = Checker.check(List.of(), Set.of(), TIMELINE, List.of(window), List.of());
+        assertThat(verdict.falseFailovers().contains(window)).isEqualTo(falseFailover);
+        assertThat(verdict.missedFailovers().contains(window)).isEqualTo(missed);
+        // a missed failover is reported, but only a false one fails the campaign (a lost or split write would show it)
+        assertThat(verdict.passed()).isEqualTo(!falseFailover);
+    }
+
+    @ParameterizedTest(name = "{0} {1}: complete {2}")
+    @CsvSource(delimiter = '|', value = {
+            "SUCCEEDED | detected,decided,fenced,promoted,repointed,announced | true",
+            "SUCCEEDED | detected,decided,promoted                           | false",
+            "FAILED    | detected,decided                                    | true",
+            "RUNNING   | detected,decided,promoted                           | false",
+            "PENDING   | detected                                            | false"})
+    void failoverRecordsMustBeComplete(String status, String phases, boolean complete) {
+        FailoverRecord record = new FailoverRecord("op-1", status, List.of(phases.split(",")));
+        Checker.Verdict verdict = Checker.check(List.of(), Set.of(), TIMELINE, List.of(), List.of(record));
+        assertThat(verdict.incomplete().isEmpty()).isEqualTo(complete);
+    }
+
+    private static Ack ack(long id, String node, long offsetMillis) {
+        return new Ack(id, "following", node, T0.plusMillis(offsetMillis));
+    }
+}
