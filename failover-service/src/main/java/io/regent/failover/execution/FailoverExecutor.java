@@ -122,6 +122,12 @@ public class FailoverExecutor {
         guarded(state, start, op -> {
             String from = op.fromNode();
             String to = op.toNode();
+            if (!has(op, Phases.DETECTED)) {
+                // resumed after the instance that recorded the operation died before its first phase: its
+                // decision - the detection - is the operation's reason, made when the operation was recorded
+                op = phase(op, Phases.DETECTED, op.startedAt(), "leader " + from + " lost: " + op.reason()
+                        + " (recorded by the instance that resumed the operation)");
+            }
             if (!has(op, Phases.DECIDED)) {
                 op = phase(op, Phases.DECIDED, Instant.now(), "promote " + to + " in place of " + from + " (epoch "
                         + op.epochBefore() + " -> " + (op.epochBefore() + 1) + ")");
