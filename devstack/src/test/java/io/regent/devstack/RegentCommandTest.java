@@ -14,61 +14,77 @@ import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The command line: what each invocation means, and the message of each mistake. */
 class RegentCommandTest {
 
-    private static final Path HOME = Path.of("/tmp/regent-home");
+    /** Never touched on disk: the homes are only parsed. {@code {tmp}} in a row stands for it. */
+    @TempDir
+    static Path tmp;
 
-    @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-            "demo                                | start       | false | false | /tmp/regent-home",
-            "demo --fresh                        | start       | true  | false | /tmp/regent-home",
-            "demo --exit-when-ready              | start       | false | true  | /tmp/regent-home",
-            "demo --fresh --exit-when-ready      | start       | true  | true  | /tmp/regent-home",
-            "demo --home /srv/demo               | start       | false | false | /srv/demo",
-            "demo kill-leader                    | kill-leader | false | false | /tmp/regent-home",
-            "demo kill-leader --home /srv/demo   | kill-leader | false | false | /srv/demo",
-            "demo stop                           | stop        | false | false | /tmp/regent-home",
-            "demo --help                         | help        | false | false | /tmp/regent-home"})
-    void validCommands(String line, String action, boolean fresh, boolean exitWhenReady, String home) {
-        Command command = Command.parse(Arrays.asList(line.split(" ")), HOME);
-        assertThat(command.error()).isNull();
-        assertThat(command.action()).isEqualTo(action);
-        assertThat(command.fresh()).isEqualTo(fresh);
-        assertThat(command.exitWhenReady()).isEqualTo(exitWhenReady);
-        assertThat(command.home()).isEqualTo(Path.of(home));
+    /** The default demo home; the benchmark's and the campaign's are its siblings. */
+    private static Path home() {
+        return tmp.resolve("regent/demo");
+    }
+
+    private static List<String> args(String line) {
+        return Arrays.stream(line.split(" ")).map(RegentCommandTest::resolve).toList();
+    }
+
+    private static String resolve(String text) {
+        return text.replace("{tmp}", tmp.toString());
     }
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-            "bench failover                              | 20 | KILL       | /tmp/bench",
-            "bench failover --trials 5                   | 5  | KILL       | /tmp/bench",
-            "bench failover --mode switchover --trials 3 | 3  | SWITCHOVER | /tmp/bench",
-            "bench failover --home /srv/b                | 20 | KILL       | /srv/b"})
+            "demo                                | start       | false | false | {tmp}/regent/demo",
+            "demo --fresh                        | start       | true  | false | {tmp}/regent/demo",
+            "demo --exit-when-ready              | start       | false | true  | {tmp}/regent/demo",
+            "demo --fresh --exit-when-ready      | start       | true  | true  | {tmp}/regent/demo",
+            "demo --home {tmp}/elsewhere               | start       | false | false | {tmp}/elsewhere",
+            "demo kill-leader                    | kill-leader | false | false | {tmp}/regent/demo",
+            "demo kill-leader --home {tmp}/elsewhere   | kill-leader | false | false | {tmp}/elsewhere",
+            "demo stop                           | stop        | false | false | {tmp}/regent/demo",
+            "demo --help                         | help        | false | false | {tmp}/regent/demo"})
+    void validCommands(String line, String action, boolean fresh, boolean exitWhenReady, String home) {
+        Command command = Command.parse(args(line), home());
+        assertThat(command.error()).isNull();
+        assertThat(command.action()).isEqualTo(action);
+        assertThat(command.fresh()).isEqualTo(fresh);
+        assertThat(command.exitWhenReady()).isEqualTo(exitWhenReady);
+        assertThat(command.home()).isEqualTo(Path.of(resolve(home)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "bench failover                              | 20 | KILL       | {tmp}/regent/bench",
+            "bench failover --trials 5                   | 5  | KILL       | {tmp}/regent/bench",
+            "bench failover --mode switchover --trials 3 | 3  | SWITCHOVER | {tmp}/regent/bench",
+            "bench failover --home {tmp}/elsewhere                | 20 | KILL       | {tmp}/elsewhere"})
     void benchmarkCommands(String line, int trials, String mode, String home) {
-        Command command = Command.parse(Arrays.asList(line.split(" ")), HOME);
+        Command command = Command.parse(args(line), home());
         assertThat(command.error()).isNull();
         assertThat(command.action()).isEqualTo("bench-failover");
         assertThat(command.trials()).isEqualTo(trials);
         assertThat(command.mode().name()).isEqualTo(mode);
         assertThat(command.fresh()).as("every benchmark starts from nothing").isTrue();
-        assertThat(command.home()).isEqualTo(Path.of(home));
+        assertThat(command.home()).isEqualTo(Path.of(resolve(home)));
     }
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-            "chaos --faults 5 --seed 42           | 5   | 42 | /tmp/chaos",
-            "chaos --seed -7 --faults 100         | 100 | -7 | /tmp/chaos",
-            "chaos --faults 1 --seed 0 --home /c  | 1   | 0  | /c"})
+            "chaos --faults 5 --seed 42           | 5   | 42 | {tmp}/regent/chaos",
+            "chaos --seed -7 --faults 100         | 100 | -7 | {tmp}/regent/chaos",
+            "chaos --faults 1 --seed 0 --home {tmp}/c | 1   | 0  | {tmp}/c"})
     void chaosCommands(String line, int faults, long seed, String home) {
-        Command command = Command.parse(Arrays.asList(line.split(" ")), HOME);
+        Command command = Command.parse(args(line), home());
         assertThat(command.error()).isNull();
         assertThat(command.action()).isEqualTo("chaos");
         assertThat(command.trials()).isEqualTo(faults);
         assertThat(command.seed()).isEqualTo(seed);
         assertThat(command.fresh()).as("every campaign starts from nothing").isTrue();
-        assertThat(command.home()).isEqualTo(Path.of(home));
+        assertThat(command.home()).isEqualTo(Path.of(resolve(home)));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -90,13 +106,13 @@ class RegentCommandTest {
             "demo stop --exit-when-ready | --fresh and --exit-when-ready go with starting the demo, not with stop"})
     void mistakesAreNamed(String line, String error) {
         List<String> args = line.isEmpty() ? List.of() : Arrays.asList(line.split(" "));
-        assertThat(Command.parse(args, HOME).error()).isEqualTo(error);
+        assertThat(Command.parse(args, home()).error()).isEqualTo(error);
     }
 
     @Test
     void aMistakeExitsWithTwoAndPrintsTheUsage() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Regent.run(Command.parse(List.of("demo", "--frsh"), HOME), Path.of("."), System.out,
+        int code = Regent.run(Command.parse(List.of("demo", "--frsh"), home()), Path.of("."), System.out,
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         assertThat(code).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("regent: unknown option '--frsh'",
@@ -106,10 +122,11 @@ class RegentCommandTest {
     @Test
     void killLeaderWithoutARunningDemoSaysHowToStartOne() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Regent.run(Command.parse(List.of("demo", "kill-leader", "--home", "/nonexistent/demo"), HOME),
+        Path nowhere = tmp.resolve("no-demo-here");
+        int code = Regent.run(Command.parse(List.of("demo", "kill-leader", "--home", nowhere.toString()), home()),
                 Path.of("."), System.out, new PrintStream(err, true, StandardCharsets.UTF_8));
         assertThat(code).isEqualTo(1);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("No demo is running from /nonexistent/demo",
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("No demo is running from " + nowhere,
                 "Start one with ./regent demo");
     }
 

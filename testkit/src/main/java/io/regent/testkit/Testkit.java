@@ -13,6 +13,7 @@ import java.util.Comparator;
 import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedDeque;
@@ -60,6 +61,8 @@ public final class Testkit {
      * {@code logs/} in it; processes are still stopped on every level. One JVM at a time may use it.
      */
     public static final String HOME = "regent.testkit.home";
+    /** In a {@link #HOME}: the PID of the JVM holding it. */
+    private static final String OWNER = "owner.pid";
 
     private static Testkit instance;
 
@@ -179,22 +182,28 @@ public final class Testkit {
      * previous holder that died left running in it.
      */
     private static void claim(Path home) throws IOException {
-        Path owner = home.resolve("owner.pid");
-        if (Files.exists(owner)) {
-            String text = Files.readString(owner).strip();
-            if (text.chars().allMatch(Character::isDigit) && !text.isEmpty()) {
-                long pid = Long.parseLong(text);
-                boolean alive = pid != ProcessHandle.current().pid() && ProcessHandle.of(pid)
-                        .filter(ProcessHandle::isAlive)
-                        .map(p -> p.info().command().orElse("").endsWith("java")).orElse(false);
-                if (alive) {
-                    throw new TestkitException(home + " is in use by process " + pid + " (a running demo?): stop "
-                            + "it first, or use another folder");
-                }
-            }
+        Optional<ProcessHandle> holder = holderOf(home).filter(p -> p.pid() != ProcessHandle.current().pid());
+        if (holder.isPresent()) {
+            throw new TestkitException(home + " is in use by process " + holder.get().pid() + " (a running demo?): "
+                    + "stop it first, or use another folder");
         }
         killEverythingUnder(home);
-        Files.writeString(owner, ProcessHandle.current().pid() + "\n", StandardCharsets.US_ASCII);
+        Files.writeString(home.resolve(OWNER), ProcessHandle.current().pid() + "\n", StandardCharsets.US_ASCII);
+    }
+
+    /** The live JVM that holds {@code home} (see {@link #HOME}), if one does. */
+    public static Optional<ProcessHandle> holderOf(Path home) {
+        try {
+            String text = Files.readString(home.resolve(OWNER)).strip();
+            if (text.isEmpty() || !text.chars().allMatch(Character::isDigit)) {
+                return Optional.empty();
+            }
+            // a PID the system gave to another program since is no holder
+            return ProcessHandle.of(Long.parseLong(text)).filter(ProcessHandle::isAlive)
+                    .filter(p -> p.info().command().orElse("").endsWith("java"));
+        } catch (IOException e) {
+            return Optional.empty(); // no owner file: never held
+        }
     }
 
     /** Records a server's PID so the reaper freezes it first if this JVM dies. */

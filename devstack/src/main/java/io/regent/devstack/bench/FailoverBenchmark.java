@@ -3,6 +3,7 @@ package io.regent.devstack.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.regent.devstack.client.CheckingWriter;
 import io.regent.devstack.client.TopologyFollower;
+import io.regent.devstack.demo.Await;
 import io.regent.devstack.demo.Demo;
 import io.regent.devstack.demo.DemoApi;
 import io.regent.devstack.demo.DemoException;
@@ -189,14 +190,6 @@ public final class FailoverBenchmark {
     }
 
     private static <T> T await(String what, Supplier<T> condition, long pollMillis) {
-        long deadline = System.nanoTime() + STEP_BUDGET.toNanos();
-        while (System.nanoTime() < deadline) {
-            T value = condition.get();
-            if (value != null) {
-                return value;
-            }
-            Testkit.sleep(pollMillis);
-        }
-        throw new DemoException("no " + what + " within " + STEP_BUDGET);
+        return Await.until(what, STEP_BUDGET, pollMillis, condition);
     }
 }

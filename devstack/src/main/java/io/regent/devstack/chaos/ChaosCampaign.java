@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.regent.devstack.client.CheckingWriter;
 import io.regent.devstack.client.TopologyFollower;
+import io.regent.devstack.demo.Await;
 import io.regent.devstack.demo.Demo;
 import io.regent.devstack.demo.DemoApi;
 import io.regent.devstack.demo.DemoException;
@@ -322,18 +323,10 @@ public final class ChaosCampaign {
     }
 
     private static <T> T await(String what, Supplier<T> condition, Duration budget) {
-        return await(what, condition, budget, 50);
+        return Await.until(what, budget, 50, condition);
     }
 
     private static <T> T await(String what, Supplier<T> condition, Duration budget, long pollMillis) {
-        long deadline = System.nanoTime() + budget.toNanos();
-        while (System.nanoTime() < deadline) {
-            T value = condition.get();
-            if (value != null) {
-                return value;
-            }
-            Testkit.sleep(pollMillis);
-        }
-        throw new DemoException("no " + what + " within " + budget);
+        return Await.until(what, budget, pollMillis, condition);
     }
 }

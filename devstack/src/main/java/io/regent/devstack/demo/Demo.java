@@ -74,11 +74,9 @@ public final class Demo implements AutoCloseable {
     }
 
     private final Options options;
-    private final Duration minFailoverInterval;
 
     private Demo(Path repository, DemoLayout layout, Progress progress, Options options) {
         this.options = options;
-        this.minFailoverInterval = options.minFailoverInterval();
         this.repository = repository;
         this.layout = layout;
         this.progress = progress;
@@ -239,7 +237,7 @@ public final class Demo implements AutoCloseable {
     private Map<String, String> failoverSettings(String control) {
         Map<String, String> properties = ServiceSettings.failover("failover-1", "regent-failover",
                 kafka.bootstrapServers(), registry.url(), control);
-        properties.put("regent.failover.min-failover-interval", minFailoverInterval.toMillis() + "ms");
+        properties.put("regent.failover.min-failover-interval", options.minFailoverInterval().toMillis() + "ms");
         return properties;
     }
 

@@ -1,8 +1,7 @@
 package io.regent.devstack.demo;
 
-import java.io.IOException;
+import io.regent.testkit.Testkit;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalTime;
@@ -26,19 +25,7 @@ public final class DemoControl {
 
     /** The PID of the JVM running the demo of this home, if one runs. */
     public Optional<ProcessHandle> runningDemo() {
-        try {
-            if (!Files.exists(layout.owner())) {
-                return Optional.empty();
-            }
-            String text = Files.readString(layout.owner()).strip();
-            if (text.isEmpty() || !text.chars().allMatch(Character::isDigit)) {
-                return Optional.empty();
-            }
-            return ProcessHandle.of(Long.parseLong(text)).filter(ProcessHandle::isAlive)
-                    .filter(p -> p.info().command().orElse("").endsWith("java"));
-        } catch (IOException e) {
-            return Optional.empty();
-        }
+        return Testkit.holderOf(layout.home());
     }
 
     private ProcessHandle requireRunning() {
@@ -102,7 +89,7 @@ public final class DemoControl {
                     return;
                 }
             }
-            io.regent.testkit.Testkit.sleep(100);
+            Testkit.sleep(100);
         }
         throw new DemoException("No new leader within " + FAILOVER_BUDGET + " after killing " + leader
                 + "; see failover-service.log in " + layout.logs());

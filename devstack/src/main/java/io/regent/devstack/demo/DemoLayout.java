@@ -64,11 +64,6 @@ public record DemoLayout(Path home) {
         return home.resolve("secrets.properties");
     }
 
-    /** The PID file of the JVM that runs the demo (the testkit's claim on the home). */
-    public Path owner() {
-        return home.resolve("owner.pid");
-    }
-
     /** A node's data directory (the testkit keeps cluster {@code demo} in {@code pg-demo/<node>/data}). */
     public Path dataDirectory(String node) {
         return home.resolve("pg-" + CLUSTER).resolve(node).resolve("data");
