@@ -23,6 +23,9 @@ import org.junit.jupiter.api.Test;
 class PostgresAdapterTest {
 
     private static final Duration TIMEOUT = Duration.ofMillis(800);
+    /** The backend of the adapter's session on a node. */
+    private static final String AGENT_SESSION =
+            "SELECT pid FROM pg_stat_activity WHERE application_name = 'regent-agent-test'";
 
     private final PostgresAdapter adapter = new PostgresAdapter(new Observer("test", "zone-t"), true);
 
@@ -77,6 +80,19 @@ class PostgresAdapterTest {
             assertThat(l.engine()).isEqualTo(Engine.POSTGRESQL);
             assertThat(l.node()).isEqualTo("probe-1");
             assertThat(l.clusterId()).isEqualTo("probe");
+
+            // a restarted standby reconnects through a new WAL sender: still named, still in name order
+            PostgresNode restarted = cluster.nodes().get(1);
+            restarted.stop();
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                    adapter.probe(target(cluster, leader), TIMEOUT).replicas()).extracting(ReplicaState::name)
+                    .containsExactly("probe-3"));
+            restarted.start();
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                NodeObserved again = adapter.probe(target(cluster, leader), TIMEOUT);
+                assertThat(again.replicas()).extracting(ReplicaState::name).containsExactly("probe-2", "probe-3");
+                assertThat(again.replicas()).extracting(ReplicaState::clientAddress).containsOnly("127.0.0.1");
+            });
         }
     }
 
@@ -154,16 +170,17 @@ class PostgresAdapterTest {
     }
 
     @Test
-    void aFrozenNodeTimesOutWithinTheTimeoutWhileTheOthersAnswerAtOnce() throws Exception {
+    void aFrozenNodeTimesOutWithinTheTimeoutWhileTheOthersAnswerAtOnceAndKeepsItsSession() throws Exception {
         try (PostgresCluster cluster = PostgresCluster.builder().name("stuck").nodes(3).start()) {
             PostgresNode leader = cluster.initialLeader();
             for (PostgresNode node : cluster.nodes()) {
                 assertThat(adapter.probe(target(cluster, node), TIMEOUT).reachable()).isTrue();
             }
+            Object session = leader.queryValue(AGENT_SESSION);
 
             leader.freeze();
             try {
-                // one probe over the reused connection, one that has to connect anew: both time out
+                // one probe whose statements hang, one that waits for them: both time out
                 CompletableFuture<NodeObserved> stuck = CompletableFuture.supplyAsync(
                         () -> adapter.probe(target(cluster, leader), TIMEOUT));
                 long others = System.nanoTime();
@@ -185,6 +202,10 @@ class PostgresAdapterTest {
             }
             await().atMost(Duration.ofSeconds(10)).until(() -> adapter.probe(target(cluster, leader), TIMEOUT)
                     .reachable());
+            // the late answer handed the session back: no second login on a server that was only slow
+            assertThat(leader.queryValue(AGENT_SESSION)).isEqualTo(session);
+            assertThat(leader.queryValue("SELECT count(*) FROM pg_stat_activity "
+                    + "WHERE application_name = 'regent-agent-test'")).isEqualTo(1L);
         }
     }
 
