@@ -2,6 +2,7 @@ package io.regent.testkit.postgres;
 
 import io.regent.testkit.OsUser;
 import io.regent.testkit.ServerProcess;
+import io.regent.testkit.Sql;
 import io.regent.testkit.Signals;
 import io.regent.testkit.Testkit;
 import io.regent.testkit.TestkitException;
@@ -10,13 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -120,36 +116,17 @@ final class LocalPostgresNode implements PostgresNode {
 
     @Override
     public void execute(String sql) {
-        try (Connection connection = connect(); Statement statement = connection.createStatement()) {
-            statement.execute(sql);
-        } catch (SQLException e) {
-            throw new TestkitException("on " + name + ": " + sql + " failed: " + e.getMessage(), e);
-        }
+        Sql.execute(connect(), name, sql);
     }
 
     @Override
     public List<Map<String, Object>> query(String sql) {
-        try (Connection connection = connect(); Statement statement = connection.createStatement();
-             ResultSet rs = statement.executeQuery(sql)) {
-            ResultSetMetaData meta = rs.getMetaData();
-            List<Map<String, Object>> rows = new ArrayList<>();
-            while (rs.next()) {
-                Map<String, Object> row = new LinkedHashMap<>();
-                for (int i = 1; i <= meta.getColumnCount(); i++) {
-                    row.put(meta.getColumnLabel(i), rs.getObject(i));
-                }
-                rows.add(row);
-            }
-            return rows;
-        } catch (SQLException e) {
-            throw new TestkitException("on " + name + ": " + sql + " failed: " + e.getMessage(), e);
-        }
+        return Sql.query(connect(), name, sql);
     }
 
     @Override
     public Object queryValue(String sql) {
-        List<Map<String, Object>> rows = query(sql);
-        return rows.isEmpty() ? null : rows.get(0).values().iterator().next();
+        return Sql.firstValue(query(sql));
     }
 
     @Override
