@@ -2,12 +2,11 @@ package io.regent.engines.postgres;
 
 import io.regent.engines.EngineAdapter;
 import io.regent.engines.NodeTarget;
-import io.regent.engines.ProbeErrors;
+import io.regent.engines.ProbeSessions;
 import io.regent.engines.Observer;
 import io.regent.events.Engine;
 import io.regent.events.NodeObserved;
 import io.regent.events.NodeRole;
-import io.regent.events.ProbeError;
 import io.regent.events.ProbeErrorKind;
 import io.regent.events.ReplicaState;
 import io.regent.events.WalReceiverState;
@@ -24,21 +23,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * PostgreSQL streaming replication. A probe is one network round trip on a reused connection
  * (three statements in one batch), plus a heartbeat on a writable leader and, when a standby has
- * connected since the last probe, one lookup of its name, all within the caller's
- * timeout: connecting is bounded by waiting on a helper thread, statements by the socket's network
- * timeout, so a frozen server yields TIMEOUT and never a stuck caller.
+ * connected since the last probe, one lookup of its name, all within the caller's timeout; a
+ * frozen server yields TIMEOUT and never a stuck caller, and a slow one keeps its session
+ * ({@link ProbeSessions}).
  */
 public final class PostgresAdapter implements EngineAdapter {
 
@@ -83,25 +75,16 @@ public final class PostgresAdapter implements EngineAdapter {
     private static final String NAMES_SQL = """
             SELECT pid, application_name, host(client_addr) FROM pg_stat_get_activity(NULL) WHERE pid = ANY (?)""";
 
-    private static final Duration STALLED_MIN = Duration.ofSeconds(10);
-    private static final int CONCURRENT_LOGINS = 32;
-
     /** DESIGN.md: a tiny WAL record per probe keeps followers' receivers and time lag honest on idle leaders. */
     private static final String HEARTBEAT_SQL = "SELECT pg_logical_emit_message(false, 'regent', ?)";
 
-    private volatile boolean closed;
     private final Observer observer;
     private final String applicationName;
     private final boolean heartbeat;
     private final PostgresActions actions;
-    private final Map<String, Connection> idle = new ConcurrentHashMap<>();
+    private final ProbeSessions sessions = new ProbeSessions("regent-pg", this::open);
     /** Per node: WAL sender pid -> its standby's name and address, pruned to the senders of the last probe. */
     private final Map<String, Map<Integer, SenderName>> senderNames = new ConcurrentHashMap<>();
-    /** Per node: a probe's statements or connection attempt that outlived the probe's deadline. */
-    private final Map<String, CompletableFuture<?>> inFlight = new ConcurrentHashMap<>();
-    /** Logins at once: a server's logins are serial in its postmaster anyway, and each waiting one is a thread. */
-    private final ExecutorService connector = boundedDaemonPool("regent-pg-connect", CONCURRENT_LOGINS);
-    private final ExecutorService io = daemonPool("regent-pg-io");
 
     /**
      * @param observer  stamped on every observation; its id names the sessions in {@code pg_stat_activity}
@@ -122,80 +105,12 @@ public final class PostgresAdapter implements EngineAdapter {
 
     @Override
     public NodeObserved probe(NodeTarget node, Duration timeout) {
-        Instant started = Instant.now();
-        long startNanos = System.nanoTime();
-        long deadline = startNanos + timeout.toNanos();
-        try {
-            awaitPrevious(node, deadline);
-            Connection kept = idle.remove(node.key()); // exclusive while in use
-            if (kept != null) {
-                try {
-                    return run(node, kept, started, startNanos, deadline);
-                } catch (ExecutionException e) {
-                    // a broken kept connection proves nothing: ask the server afresh
-                }
-            }
-            Connection fresh = connect(node, startNanos, deadline);
-            try {
-                return run(node, fresh, started, startNanos, deadline);
-            } catch (ExecutionException e) {
-                Throwable cause = e.getCause() instanceof CompletionException c ? c.getCause() : e.getCause();
-                return unreachable(node, started, startNanos, ProbeErrors.classify(cause));
-            }
-        } catch (SQLException | TimeoutException | RuntimeException e) {
-            return unreachable(node, started, startNanos, ProbeErrors.classify(e));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return unreachable(node, started, startNanos, ProbeErrors.classify(e));
-        }
-    }
-
-    /**
-     * Runs the probe's statements on an I/O thread and waits for them until the deadline. A server
-     * that answers late keeps its session: the statements finish in the background and hand the
-     * connection back, and the next probe of the node waits for that instead of opening a second
-     * session. Closing it instead would make an overloaded server pay a new login (a process start
-     * and a SCRAM exchange) for every late answer - load begets load. A server that does not answer
-     * at all loses the session after {@link #stalledAfterMillis}.
-     */
-    private NodeObserved run(NodeTarget node, Connection connection, Instant started, long startNanos,
-            long deadline) throws ExecutionException, TimeoutException, InterruptedException {
-        CompletableFuture<NodeObserved> work = CompletableFuture.supplyAsync(() -> {
-            try {
-                NodeObserved result = probeOn(connection, node, started, startNanos, deadline);
-                release(node, connection); // before completing, so that whoever waits on this finds it idle
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                closeQuietly(connection);
-                throw new CompletionException(e);
-            }
-        }, io);
-        try {
-            return work.get(remainingMillis(deadline), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            inFlight.put(node.key(), work);
-            throw e;
-        }
-    }
-
-    /** Waits, within this probe's deadline, for a previous probe's statements or connection attempt still running. */
-    private void awaitPrevious(NodeTarget node, long deadline) throws TimeoutException, InterruptedException {
-        CompletableFuture<?> previous = inFlight.get(node.key());
-        if (previous == null) {
-            return;
-        }
-        try {
-            previous.get(remainingMillis(deadline), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            // it failed and dropped its connection: this probe starts afresh
-        }
-        inFlight.remove(node.key(), previous);
+        return sessions.observe(node, timeout, observer, engine(),
+                (connection, started, startNanos, deadline) -> probeOn(connection, node, started, startNanos, deadline));
     }
 
     private NodeObserved probeOn(Connection connection, NodeTarget node, Instant started, long startNanos,
             long deadline) throws SQLException {
-        // the waiting probe enforces the deadline; the session itself is only given up when the server stalls
-        connection.setNetworkTimeout(Runnable::run, stalledAfterMillis(deadline - startNanos));
         NodeObserved result = query(connection, node, started, startNanos);
         if (heartbeat && result.role() == NodeRole.LEADER && !Boolean.TRUE.equals(result.readOnly())
                 && System.nanoTime() < deadline) {
@@ -205,12 +120,6 @@ public final class PostgresAdapter implements EngineAdapter {
             }
         }
         return result;
-    }
-
-    /** How long a session may stay silent before it is taken for dead: ten probe timeouts, at least 10 s. */
-    private static int stalledAfterMillis(long timeoutNanos) {
-        long tenTimeouts = TimeUnit.NANOSECONDS.toMillis(timeoutNanos) * 10;
-        return (int) Math.min(Integer.MAX_VALUE, Math.max(STALLED_MIN.toMillis(), tenTimeouts));
     }
 
     private NodeObserved query(Connection connection, NodeTarget node, Instant started, long startNanos)
@@ -268,7 +177,7 @@ public final class PostgresAdapter implements EngineAdapter {
             Long lagBytes = inRecovery && received != null && replayed != null ? Math.max(0, received - replayed)
                     : null;
             return new NodeObserved(node.clusterId(), node.name(), observer.id(), observer.zone(), started,
-                    elapsedMillis(startNanos), engine(), true, null, inRecovery ? NodeRole.FOLLOWER : NodeRole.LEADER,
+                    ProbeSessions.elapsedMillis(startNanos), engine(), true, null, inRecovery ? NodeRole.FOLLOWER : NodeRole.LEADER,
                     inRecovery || defaultReadOnly, timeline, current, received, replayed, lagBytes, lagMillis,
                     receiver, replicas, syncNames, version, null);
         }
@@ -313,56 +222,20 @@ public final class PostgresAdapter implements EngineAdapter {
     }
 
     /**
-     * Opens a session on a connector thread and waits for it until the probe's deadline. The login
-     * itself may take longer (up to the stall limit): on a server busy with hundreds of logins at
-     * once, a login abandoned at the probe's deadline would be a process start wasted, and every
-     * retry would queue behind the others - it never catches up. No pgjdbc login timeout, which
-     * would start one more thread per attempt: the connect and socket timeouts bound it.
+     * A session for {@link ProbeSessions}: its connect and reads give up after {@code stalledAfter},
+     * not at the probe's deadline (see there why). No pgjdbc login timeout, which would start one
+     * more thread per attempt: the connect and socket timeouts bound the login.
      */
-    private Connection connect(NodeTarget node, long startNanos, long deadline) throws SQLException,
-            TimeoutException, InterruptedException {
+    private Connection open(NodeTarget node, Duration stalledAfter) throws SQLException {
         Properties props = new Properties();
         props.setProperty("user", node.username());
         props.setProperty("password", node.password() == null ? "" : node.password());
-        int seconds = (int) TimeUnit.MILLISECONDS.toSeconds(stalledAfterMillis(deadline - startNanos));
-        props.setProperty("connectTimeout", Integer.toString(seconds));
-        props.setProperty("socketTimeout", Integer.toString(seconds));
+        props.setProperty("connectTimeout", Long.toString(stalledAfter.toSeconds()));
+        props.setProperty("socketTimeout", Long.toString(stalledAfter.toSeconds()));
         props.setProperty("tcpKeepAlive", "true");
         props.setProperty("ApplicationName", applicationName);
-        String url = "jdbc:postgresql://" + node.host() + ":" + node.port() + "/" + node.database();
-        CompletableFuture<Connection> connecting = CompletableFuture.supplyAsync(() -> {
-            try {
-                return DriverManager.getConnection(url, props);
-            } catch (SQLException e) {
-                throw new CompletionException(e);
-            }
-        }, connector);
-        try {
-            return connecting.get(remainingMillis(deadline), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            // the probe gives up waiting, not the login: a session that arrives late is kept for the next
-            // probe (closing it would make an overloaded server pay the login again), and the next probe
-            // waits for it rather than starting a second one
-            inFlight.put(node.key(), connecting.thenAccept(late -> release(node, late)));
-            throw e;
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause() instanceof CompletionException c ? c.getCause() : e.getCause();
-            if (cause instanceof SQLException sql) {
-                throw sql;
-            }
-            throw new SQLException("connecting to " + node + " failed: " + cause, "08001", cause);
-        }
-    }
-
-    private void release(NodeTarget node, Connection connection) {
-        if (closed) {
-            closeQuietly(connection);
-            return;
-        }
-        Connection previous = idle.putIfAbsent(node.key(), connection);
-        if (previous != null && previous != connection) {
-            closeQuietly(connection); // a concurrent probe already returned one
-        }
+        return DriverManager.getConnection("jdbc:postgresql://" + node.host() + ":" + node.port() + "/"
+                + node.database(), props);
     }
 
     @Override
@@ -397,65 +270,23 @@ public final class PostgresAdapter implements EngineAdapter {
 
     @Override
     public void forget(NodeTarget node) {
-        closeQuietly(idle.remove(node.key()));
+        sessions.forget(node);
         senderNames.remove(node.key());
-        CompletableFuture<?> late = inFlight.remove(node.key());
-        if (late != null) {
-            late.whenComplete((result, error) -> closeQuietly(idle.remove(node.key()))); // it hands its session back
-        }
     }
 
     /** Connections kept for reuse (for tests and metrics). */
     public int idleConnections() {
-        return idle.size();
+        return sessions.idle();
     }
 
     @Override
     public void close() {
-        closed = true;
-        idle.values().forEach(PostgresAdapter::closeQuietly);
-        idle.clear();
+        sessions.close();
         senderNames.clear();
-        connector.shutdownNow();
-        io.shutdownNow();
     }
 
-    private static ExecutorService boundedDaemonPool(String name, int threads) {
-        java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(threads, threads,
-                30, TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), runnable -> {
-                    Thread thread = new Thread(runnable, name);
-                    thread.setDaemon(true);
-                    return thread;
-                });
-        pool.allowCoreThreadTimeOut(true);
-        return pool;
-    }
 
-    private static ExecutorService daemonPool(String name) {
-        return Executors.newCachedThreadPool(runnable -> {
-            Thread thread = new Thread(runnable, name);
-            thread.setDaemon(true);
-            return thread;
-        });
-    }
 
-    private NodeObserved unreachable(NodeTarget node, Instant started, long startNanos, ProbeError error) {
-        return new NodeObserved(node.clusterId(), node.name(), observer.id(), observer.zone(), started,
-                elapsedMillis(startNanos), engine(), false, error, NodeRole.UNKNOWN, null, null, null, null, null,
-                null, null, null, List.of(), null, null, null);
-    }
-
-    private static int remainingMillis(long deadlineNanos) throws TimeoutException {
-        long remaining = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
-        if (remaining <= 0) {
-            throw new TimeoutException("probe deadline passed");
-        }
-        return (int) Math.min(Integer.MAX_VALUE, remaining);
-    }
-
-    private static long elapsedMillis(long startNanos) {
-        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
-    }
 
     private static Long longOrNull(ResultSet rs, int column) throws SQLException {
         long value = rs.getLong(column);
@@ -471,13 +302,4 @@ public final class PostgresAdapter implements EngineAdapter {
         return timestamp == null ? null : timestamp.toInstant();
     }
 
-    private static void closeQuietly(Connection connection) {
-        if (connection != null) {
-            try {
-                connection.close();
-            } catch (SQLException e) {
-                // already broken
-            }
-        }
-    }
 }

@@ -1,0 +1,167 @@
+package io.regent.engines.mariadb;
+
+import io.regent.engines.EngineAdapter;
+import io.regent.engines.NodeTarget;
+import io.regent.engines.Observer;
+import io.regent.engines.ProbeSessions;
+import io.regent.events.Engine;
+import io.regent.events.NodeObserved;
+import io.regent.events.NodeRole;
+import io.regent.events.WalReceiverState;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * MariaDB GTID replication (probe only, so far). A probe is one round trip on a kept session: the
+ * server's variables and {@code SHOW ALL SLAVES STATUS} (there is no table to select replication
+ * state from), plus a heartbeat row on a writable leader. Positions are GTID sequence numbers of
+ * the cluster's replication domain (0): they order like LSNs but count transactions, so
+ * {@code lagBytes} is the number of received transactions not applied yet. Facts behind it:
+ * {@code docs/research/mariadb-replication.md}.
+ */
+public final class MariaDbAdapter implements EngineAdapter {
+
+    /** The replication domain positions are read in: the testkit's and a default installation's. */
+    static final long DOMAIN = 0;
+
+    private static final String PROBE_SQL = """
+            SELECT @@version, @@read_only, @@gtid_binlog_pos, @@gtid_slave_pos;
+            SHOW ALL SLAVES STATUS""";
+
+    /**
+     * Through the monitoring user, which has no READ_ONLY ADMIN: on a node fenced in between it
+     * fails (1290) rather than writing an errant transaction.
+     */
+    private static final String HEARTBEAT_SQL = "INSERT INTO regent.heartbeat (id, ts, writer) VALUES (1, NOW(6), "
+            + "@@server_id) ON DUPLICATE KEY UPDATE ts = NOW(6), writer = @@server_id";
+    private static final int READ_ONLY_ERROR = 1290;
+
+    private final Observer observer;
+    private final boolean heartbeat;
+    private final ProbeSessions sessions = new ProbeSessions("regent-mariadb", MariaDbAdapter::open);
+
+    /** @param heartbeat write a heartbeat row (table {@code regent.heartbeat}) when probing a writable leader */
+    public MariaDbAdapter(Observer observer, boolean heartbeat) {
+        this.observer = observer;
+        this.heartbeat = heartbeat;
+    }
+
+    @Override
+    public Engine engine() {
+        return Engine.MARIADB;
+    }
+
+    @Override
+    public NodeObserved probe(NodeTarget node, Duration timeout) {
+        return sessions.observe(node, timeout, observer, engine(),
+                (connection, started, startNanos, deadline) -> probeOn(connection, node, started, startNanos));
+    }
+
+    private NodeObserved probeOn(Connection connection, NodeTarget node, Instant started, long startNanos)
+            throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute(PROBE_SQL);
+            String version;
+            boolean readOnly;
+            GtidPosition binlog;
+            GtidPosition applied;
+            try (ResultSet rs = statement.getResultSet()) {
+                rs.next();
+                version = rs.getString(1);
+                readOnly = rs.getInt(2) != 0;
+                binlog = GtidPosition.parse(rs.getString(3));
+                applied = GtidPosition.parse(rs.getString(4));
+            }
+            ReplicaThreads replica = null;
+            statement.getMoreResults();
+            try (ResultSet rs = statement.getResultSet()) {
+                while (rs.next()) {
+                    if (replica == null && rs.getString("Master_Host") != null && !rs.getString("Master_Host").isEmpty()) {
+                        long behind = rs.getLong("Seconds_Behind_Master");
+                        replica = new ReplicaThreads(rs.getString("Slave_IO_Running"), rs.getString("Slave_SQL_Running"),
+                                rs.getString("Master_Host"), rs.getInt("Master_Port"),
+                                GtidPosition.parse(rs.getString("Gtid_IO_Pos")), rs.wasNull() ? null : behind,
+                                rs.getString("Connection_name"));
+                    }
+                }
+            }
+            if (replica == null && !readOnly && heartbeat) {
+                beat(statement);
+            }
+            return observation(node, started, startNanos, version, readOnly, binlog, applied, replica);
+        }
+    }
+
+    private static void beat(Statement statement) throws SQLException {
+        try {
+            statement.execute(HEARTBEAT_SQL);
+        } catch (SQLException e) {
+            if (e.getErrorCode() != READ_ONLY_ERROR) {
+                throw e;
+            } // fenced since the read above: the next probe reports it read-only
+        }
+    }
+
+    private NodeObserved observation(NodeTarget node, Instant started, long startNanos, String version,
+            boolean readOnly, GtidPosition binlog, GtidPosition applied, ReplicaThreads replica) {
+        if (replica == null) {
+            return new NodeObserved(node.clusterId(), node.name(), observer.id(), observer.zone(), started,
+                    ProbeSessions.elapsedMillis(startNanos), engine(), true, null, NodeRole.LEADER, readOnly, null,
+                    binlog.sequence(DOMAIN), null, null, null, null, null, List.of(), null, version, null);
+        }
+        long received = Math.max(replica.received().sequence(DOMAIN), applied.sequence(DOMAIN));
+        long replayed = applied.sequence(DOMAIN);
+        Long lagMillis = received == replayed ? Long.valueOf(0)
+                : replica.secondsBehind() == null ? null : replica.secondsBehind() * 1000;
+        WalReceiverState receiver = new WalReceiverState(replica.status(), replica.host(), replica.port(), null,
+                received, null, null, replica.connectionName());
+        return new NodeObserved(node.clusterId(), node.name(), observer.id(), observer.zone(), started,
+                ProbeSessions.elapsedMillis(startNanos), engine(), true, null, NodeRole.FOLLOWER, true, null, null, received,
+                replayed, received - replayed, lagMillis, receiver, List.of(), null, version, null);
+    }
+
+    /** A replica's IO and SQL threads as {@code SHOW ALL SLAVES STATUS} shows them. */
+    private record ReplicaThreads(String io, String sql, String host, int port, GtidPosition received,
+            Long secondsBehind, String connectionName) {
+
+        /** In the words of PostgreSQL's WAL receiver: streaming while the IO thread runs. */
+        String status() {
+            return switch (io == null ? "" : io) {
+                case "Yes" -> "streaming";
+                case "Connecting" -> "connecting";
+                default -> "stopped";
+            };
+        }
+    }
+
+    /** A session for {@link ProbeSessions}: one round trip for the probe's two statements. */
+    private static Connection open(NodeTarget node, Duration stalledAfter) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", node.username());
+        props.setProperty("password", node.password() == null ? "" : node.password());
+        props.setProperty("connectTimeout", Long.toString(stalledAfter.toMillis()));
+        props.setProperty("socketTimeout", Long.toString(stalledAfter.toMillis()));
+        props.setProperty("tcpKeepAlive", "true");
+        props.setProperty("allowMultiQueries", "true");
+        return DriverManager.getConnection("jdbc:mariadb://" + node.host() + ":" + node.port() + "/", props);
+    }
+
+    @Override
+    public void forget(NodeTarget node) {
+        sessions.forget(node);
+    }
+
+    @Override
+    public void close() {
+        sessions.close();
+    }
+
+
+}

@@ -1,0 +1,39 @@
+package io.regent.engines.mariadb;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class GtidPositionTest {
+
+    @ParameterizedTest(name = "{0} contains {1}: {2}")
+    @CsvSource(delimiter = '|', value = {
+            "0-1-10       | 0-1-9        | true",
+            "0-1-10       | 0-1-10       | true",
+            "0-1-9        | 0-1-10       | false",
+            "0-2-10       | 0-1-10       | true",   // same domain: the sequence orders, whoever wrote it
+            "0-1-10       | ''           | true",   // every position contains the empty one
+            "''           | 0-1-1        | false",
+            "0-1-10,1-2-5 | 1-2-5        | true",
+            "0-1-10,1-2-5 | 0-1-3,1-2-6  | false",  // behind in one domain is behind
+            "0-1-10       | 0-1-3,1-2-1  | false",  // a domain it never saw
+    })
+    void containsIsPerDomainSequence(String position, String other, boolean contains) {
+        assertThat(GtidPosition.parse(position).contains(GtidPosition.parse(other))).isEqualTo(contains);
+    }
+
+    @ParameterizedTest(name = "{0} in domain 0: {1}")
+    @CsvSource(delimiter = '|', value = {"0-1-42 | 42", "1-3-7,0-2-5 | 5", "1-3-7 | 0", "'' | 0"})
+    void sequenceOfTheDomain(String position, long sequence) {
+        assertThat(GtidPosition.parse(position).sequence(0)).isEqualTo(sequence);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"0-1", "a-b-c", "0-1-2-3"})
+    void malformedPositionsAreRefusedWithTheText(String text) {
+        assertThatThrownBy(() -> GtidPosition.parse(text)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(text);
+    }
+}
