@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.regent.events.Engine;
 import io.regent.events.NodeObserved;
 import io.regent.events.NodeRole;
 import io.regent.events.ProbeErrorKind;
@@ -14,6 +15,7 @@ import io.regent.events.Topics;
 import io.regent.testkit.Testkit;
 import io.regent.testkit.kafka.KafkaBroker;
 import io.regent.testkit.kafka.TopicReader;
+import io.regent.testkit.mariadb.MariaDbCluster;
 import io.regent.testkit.postgres.PostgresCluster;
 import io.regent.testkit.postgres.PostgresNode;
 import io.regent.testkit.quarkus.KafkaTestResource;
@@ -181,13 +183,41 @@ class AgentTest {
                 .orElseThrow(() -> new AssertionError(name + " not in " + leader.replicas()));
     }
 
+    @Test
+    @Order(5)
+    void aMariaDbClusterIsProbedByItsOwnEngine() throws Exception {
+        MariaDbCluster cluster = MonitoredClusterResource.mariaDb();
+        Topologies.announce(bootstrap(), "maria", cluster);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            NodeObserved leader = latest("maria", "maria-1");
+            assertThat(leader.engine()).isEqualTo(Engine.MARIADB);
+            assertThat(leader.reachable()).as("%s", leader.error()).isTrue();
+            assertThat(leader.role()).isEqualTo(NodeRole.LEADER);
+            assertThat(leader.readOnly()).isFalse();
+            assertThat(leader.currentLsn()).isPositive();
+            NodeObserved follower = latest("maria", "maria-2");
+            assertThat(follower.role()).isEqualTo(NodeRole.FOLLOWER);
+            assertThat(follower.walReceiver().status()).isEqualTo("streaming");
+            assertThat(follower.receivedLsn()).isPositive();
+            assertThat(follower.lagBytes()).isZero();
+        });
+    }
+
     private static NodeObserved latest(String node) {
-        return observations(node).stream().max(Comparator.comparing(NodeObserved::observedAt))
+        return latest(CLUSTER, node);
+    }
+
+    private static NodeObserved latest(String cluster, String node) {
+        return observations(cluster, node).stream().max(Comparator.comparing(NodeObserved::observedAt))
                 .orElseThrow(() -> new AssertionError("no observation of " + node + " yet"));
     }
 
     private static List<NodeObserved> observations(String node) {
-        return TopicReader.readAll(bootstrap(), Topics.NODE_HEALTH.name(), CLUSTER).stream()
+        return observations(CLUSTER, node);
+    }
+
+    private static List<NodeObserved> observations(String cluster, String node) {
+        return TopicReader.readAll(bootstrap(), Topics.NODE_HEALTH.name(), cluster).stream()
                 .map(r -> r.value().data(NodeObserved.class)).filter(o -> o.node().equals(node)).toList();
     }
 

@@ -7,8 +7,9 @@ import io.regent.events.Topics;
 import io.regent.events.TopologyChanged;
 import io.regent.events.TopologyNode;
 import io.regent.events.kafka.RegentEventSerializer;
+import io.regent.events.Replication;
+import io.regent.testkit.mariadb.MariaDbCluster;
 import io.regent.testkit.postgres.PostgresCluster;
-import io.regent.testkit.postgres.PostgresNode;
 import java.net.URI;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,15 +28,29 @@ public final class Topologies {
 
     /** Publishes the cluster's topology at epoch 0, its initial leader leading, under {@code clusterId}. */
     public static void announce(String bootstrapServers, String clusterId, PostgresCluster cluster) throws Exception {
-        String leader = cluster.initialLeader().name();
+        announce(bootstrapServers, clusterId, Engine.POSTGRESQL, cluster.initialLeader().name(), cluster.nodes().stream()
+                .map(n -> new Endpoint(n.name(), n.host(), n.port())).toList(), cluster.replication());
+    }
+
+    /** The same for a MariaDB cluster (asynchronous replication). */
+    public static void announce(String bootstrapServers, String clusterId, MariaDbCluster cluster) throws Exception {
+        announce(bootstrapServers, clusterId, Engine.MARIADB, cluster.initialLeader().name(), cluster.nodes().stream()
+                .map(n -> new Endpoint(n.name(), n.host(), n.port())).toList(), Replication.ASYNC);
+    }
+
+    private record Endpoint(String name, String host, int port) {
+    }
+
+    private static void announce(String bootstrapServers, String clusterId, Engine engine, String leader,
+            List<Endpoint> endpoints, Replication replication) throws Exception {
         List<TopologyNode> nodes = new ArrayList<>();
-        for (PostgresNode node : cluster.nodes()) {
+        for (Endpoint node : endpoints) {
             boolean leads = node.name().equals(leader);
             nodes.add(new TopologyNode(node.name(), node.host(), node.port(), "zone",
                     leads ? NodeRole.LEADER : NodeRole.FOLLOWER, 100, leads ? null : leader, List.of()));
         }
-        TopologyChanged snapshot = new TopologyChanged(clusterId, 0, Engine.POSTGRESQL, leader, nodes,
-                cluster.replication(), false, Instant.now(), "test", null);
+        TopologyChanged snapshot = new TopologyChanged(clusterId, 0, engine, leader, nodes, replication, false,
+                Instant.now(), "test", null);
         try (KafkaProducer<String, RegentEvent> producer = new KafkaProducer<>(
                 Map.of("bootstrap.servers", bootstrapServers), new StringSerializer(),
                 new RegentEventSerializer(URI.create("/test")))) {

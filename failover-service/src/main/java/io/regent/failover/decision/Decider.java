@@ -1,5 +1,6 @@
 package io.regent.failover.decision;
 
+import io.regent.events.Engine;
 import io.regent.events.FailoverRequested;
 import io.regent.events.NodeObserved;
 import io.regent.events.NodeRole;
@@ -17,9 +18,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 
@@ -37,11 +40,24 @@ public final class Decider {
     private Decider() {
     }
 
+    /** Engines whose promote, follow and fence this version implements; the others are observed only. */
+    private static final Set<Engine> ENGINES_WITH_ACTIONS = EnumSet.of(Engine.POSTGRESQL);
+
+    /** Why nothing may be done to this cluster's nodes, or null when its engine has actions. */
+    private static String withoutActions(ClusterSnapshot snapshot) {
+        Engine engine = snapshot.topology().engine();
+        return ENGINES_WITH_ACTIONS.contains(engine) ? null : "cluster " + snapshot.clusterId() + " runs " + engine
+                + ": this version of Regent observes it but has no failover actions for it yet";
+    }
+
     /** The automatic decision for a cluster at {@code now}. */
     public static Decision decide(ClusterSnapshot snapshot, Instant now) {
         String cluster = snapshot.clusterId();
         if (snapshot.topology().maintenance()) {
             return new NoAction("cluster " + cluster + " is in maintenance: Regent takes no automatic action");
+        }
+        if (withoutActions(snapshot) != null) {
+            return new NoAction(withoutActions(snapshot));
         }
         if (snapshot.runningOperation() != null) {
             return new Wait("operation " + snapshot.runningOperation() + " of cluster " + cluster
@@ -89,6 +105,9 @@ public final class Decider {
         String cluster = snapshot.clusterId();
         if (snapshot.topology().maintenance()) {
             return new NoAction("cluster " + cluster + " is in maintenance: no node is rejoined");
+        }
+        if (withoutActions(snapshot) != null) {
+            return new NoAction(withoutActions(snapshot));
         }
         if (snapshot.runningOperation() != null) {
             return new Wait("operation " + snapshot.runningOperation() + " of cluster " + cluster
@@ -167,6 +186,9 @@ public final class Decider {
                     + snapshot.clusterId() + " is at epoch " + epoch + " (leader " + leader
                     + "): the topology changed since; look again and re-request");
         }
+        if (withoutActions(snapshot) != null) {
+            return new Refuse(leader, epoch, withoutActions(snapshot));
+        }
         if (snapshot.runningOperation() != null) {
             return new Refuse(leader, epoch, "operation " + snapshot.runningOperation() + " of cluster "
                     + snapshot.clusterId() + " is still running; request again when it has finished");
@@ -193,6 +215,9 @@ public final class Decider {
         if (request.expectedLeader() != null && !request.expectedLeader().equals(leader)) {
             return new Refuse(leader, epoch, "switchover requested from " + request.expectedLeader() + " but the "
                     + "leader of cluster " + snapshot.clusterId() + " is " + leader);
+        }
+        if (withoutActions(snapshot) != null) {
+            return new Refuse(leader, epoch, withoutActions(snapshot));
         }
         if (snapshot.runningOperation() != null) {
             return new Refuse(leader, epoch, "operation " + snapshot.runningOperation() + " of cluster "

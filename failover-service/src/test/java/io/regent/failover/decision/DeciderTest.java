@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.regent.events.FailoverRequested;
 import io.regent.events.NodeRole;
 import io.regent.events.OperationKind;
+import io.regent.events.Engine;
 import io.regent.events.SwitchoverRequested;
 import io.regent.failover.decision.Decision.Failover;
 import io.regent.failover.decision.Decision.Fence;
@@ -55,6 +56,10 @@ class DeciderTest {
                 row("maintenance forbids acting even on a dead leader",
                         leaderDead().maintenance(),
                         NoAction.class, null, "cluster orders is in maintenance"),
+                row("an engine without failover actions is only observed",
+                        leaderDead().engine(Engine.MARIADB),
+                        NoAction.class, null, "cluster orders runs MARIADB: this version of Regent observes it but "
+                                + "has no failover actions for it yet"),
                 row("a running operation is finished first",
                         leaderDead().running(UUID.fromString("00000000-0000-0000-0000-000000000001")),
                         Wait.class, null, "operation 00000000-0000-0000-0000-000000000001 of cluster orders is still running"),
@@ -264,6 +269,11 @@ class DeciderTest {
                 Arguments.of("not from a dead leader: that is a failover", withFollowers(deadLeader()),
                         switchover(7L, "a", "b"), Refuse.class, null,
                         "leader a is not seen healthy by any agent in the last 3 s; a switchover needs a live leader"),
+                Arguments.of("not on an engine without actions", withFollowers(Scenario.threeNodes()
+                                .leaderUp("a", "m1", 100).leaderUp("a", "m2", 200)).engine(Engine.MARIADB),
+                        switchover(7L, "a", "c"), Refuse.class, null,
+                        "cluster orders runs MARIADB: this version of Regent observes it but has no failover "
+                                + "actions for it yet"),
                 Arguments.of("not when the leader changed since the request", healthy, switchover(7L, "b", "c"),
                         Refuse.class, null, "switchover requested from b but the leader of cluster orders is a"),
                 Arguments.of("not when the epoch changed since the request", healthy, switchover(5L, "a", "c"),
@@ -311,6 +321,9 @@ class DeciderTest {
                         replacedLeader().nodeAgent("a", 400, false),
                         Decision.Rejoin.class, "a", "a was replaced as leader and needs a rejoin; its agent "
                                 + "(http://127.0.0.1:8770) is up and leader b is healthy"),
+                row("no rejoin on an engine without actions",
+                        replacedLeader().nodeAgent("a", 400, false).engine(Engine.MARIADB),
+                        NoAction.class, null, "cluster orders runs MARIADB: this version of Regent observes it"),
                 row("the replaced leader still runs (fenced): rejoin it all the same",
                         replacedLeader().nodeAgent("a", 400, true),
                         Decision.Rejoin.class, "a", "rewind it into a follower of b"),

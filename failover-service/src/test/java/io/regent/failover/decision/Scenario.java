@@ -35,6 +35,7 @@ final class Scenario {
     private long epoch = 7;
     private Replication replication = Replication.ASYNC;
     private boolean maintenance;
+    private Engine engine = Engine.POSTGRESQL;
     private ClusterPolicy policy = new ClusterPolicy(true, Duration.ofMillis(1500), 2, 16L << 20, false,
             Duration.ofMinutes(5), Duration.ofSeconds(3));
     private Instant lastFailoverAt;
@@ -64,6 +65,11 @@ final class Scenario {
 
     Scenario maintenance() {
         maintenance = true;
+        return this;
+    }
+
+    Scenario engine(Engine clusterEngine) {
+        engine = clusterEngine;
         return this;
     }
 
@@ -177,7 +183,7 @@ final class Scenario {
             list.add(new TopologyNode(n.name(), n.host(), n.port(), n.zone(), role, n.priority(),
                     n.name().equals(leader) ? null : leader, n.tags()));
         }
-        TopologyChanged topology = new TopologyChanged("orders", epoch, Engine.POSTGRESQL, leader, list, replication,
+        TopologyChanged topology = new TopologyChanged("orders", epoch, engine, leader, list, replication,
                 maintenance, NOW.minusSeconds(600), "test", null);
         return new ClusterSnapshot(topology, policy, sightings, lastFailoverAt, runningOperation);
     }

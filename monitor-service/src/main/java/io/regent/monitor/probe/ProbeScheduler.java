@@ -7,7 +7,10 @@ import io.quarkus.runtime.StartupEvent;
 import io.regent.engines.NodeTarget;
 import io.regent.events.NodeObserved;
 import io.regent.engines.Observer;
+import io.regent.engines.EngineAdapter;
+import io.regent.engines.mariadb.MariaDbAdapter;
 import io.regent.engines.postgres.PostgresAdapter;
+import io.regent.events.Engine;
 import io.regent.monitor.config.MonitorConfig;
 import io.regent.monitor.node.LocalNodeAgent;
 import io.regent.monitor.messaging.ObservationPublisher;
@@ -48,7 +51,9 @@ public class ProbeScheduler {
     private volatile Instant lastRound;
     private ScheduledExecutorService ticker;
     private ExecutorService probes;
-    private PostgresAdapter postgres;
+    /** One adapter per engine this agent can probe; nodes of other engines are not probed (and said so once). */
+    private java.util.Map<Engine, EngineAdapter> adapters = java.util.Map.of();
+    private final Set<String> unsupported = ConcurrentHashMap.newKeySet();
     private volatile java.util.Map<String, NodeTarget> known = new java.util.HashMap<>();
 
     public ProbeScheduler(MonitorConfig config, WatchedNodes nodes, ObservationPublisher publisher,
@@ -65,7 +70,9 @@ public class ProbeScheduler {
             throw new IllegalStateException("regent.monitor.probe-timeout (" + config.probeTimeout()
                     + ") must be shorter than regent.monitor.probe-interval (" + config.probeInterval() + ")");
         }
-        postgres = new PostgresAdapter(new Observer(config.agentId(), config.zone()), config.heartbeat());
+        Observer observer = new Observer(config.agentId(), config.zone());
+        adapters = java.util.Map.of(Engine.POSTGRESQL, new PostgresAdapter(observer, config.heartbeat()),
+                Engine.MARIADB, new MariaDbAdapter(observer, config.heartbeat()));
         probes = Executors.newFixedThreadPool(config.probeThreads(), runnable -> {
             Thread thread = new Thread(runnable, "regent-probe");
             thread.setDaemon(true);
@@ -90,7 +97,7 @@ public class ProbeScheduler {
         if (ticker != null) {
             ticker.shutdownNow();
             probes.shutdownNow();
-            postgres.close();
+            adapters.values().forEach(EngineAdapter::close);
         }
     }
 
@@ -109,7 +116,10 @@ public class ProbeScheduler {
             }
             for (java.util.Map.Entry<String, NodeTarget> gone : known.entrySet()) {
                 if (!current.containsKey(gone.getKey())) {
-                    postgres.forget(gone.getValue()); // removed from the topology: close its connection
+                    EngineAdapter adapter = adapters.get(gone.getValue().engine());
+                    if (adapter != null) {
+                        adapter.forget(gone.getValue()); // removed from the topology: close its connection
+                    }
                     Timer timer = timers.remove(gone.getKey());
                     if (timer != null) {
                         meters.remove(timer);
@@ -148,7 +158,15 @@ public class ProbeScheduler {
 
     private void probe(NodeTarget node) {
         try {
-            NodeObserved observation = postgres.probe(node, config.probeTimeout());
+            EngineAdapter adapter = adapters.get(node.engine());
+            if (adapter == null) {
+                if (unsupported.add(node.clusterId())) {
+                    LOG.warnf("cluster %s: engine %s is not supported by this agent; its nodes are not probed",
+                            node.clusterId(), node.engine());
+                }
+                return;
+            }
+            NodeObserved observation = adapter.probe(node, config.probeTimeout());
             if (localNode.isOwn(node.clusterId(), node.name())) {
                 observation = observation.withAgentEndpoint(localNode.endpoint()); // where to send node actions
             }

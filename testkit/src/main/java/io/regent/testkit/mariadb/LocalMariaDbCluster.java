@@ -32,21 +32,23 @@ final class LocalMariaDbCluster implements MariaDbCluster {
     private final List<LocalMariaDbNode> nodes = new ArrayList<>();
     private final Credentials superuser = new Credentials("regent_root", Testkit.randomSecret());
     private final Credentials replication = new Credentials("regent_repl", Testkit.randomSecret());
-    private final Credentials monitor = new Credentials("regent", Testkit.randomSecret());
+    private final Credentials monitor;
     private final Credentials control = new Credentials("regent_admin", Testkit.randomSecret());
 
-    private LocalMariaDbCluster(String name, Path directory) {
+    private LocalMariaDbCluster(String name, Path directory, Credentials monitor) {
         this.name = name;
         this.directory = directory;
+        this.monitor = monitor == null ? new Credentials("regent", Testkit.randomSecret()) : monitor;
     }
 
-    static MariaDbCluster start(String name, int size) {
+    static MariaDbCluster start(String name, int size, Credentials monitor) {
         if (size < 1) {
             throw new IllegalArgumentException("a cluster needs at least one node, not " + size);
         }
         Path mariadbd = MariaDbBinaries.server();
         Path installDb = MariaDbBinaries.installDb();
-        LocalMariaDbCluster cluster = new LocalMariaDbCluster(name, Testkit.get().newDirectory("mariadb-" + name));
+        LocalMariaDbCluster cluster = new LocalMariaDbCluster(name, Testkit.get().newDirectory("mariadb-" + name),
+                monitor);
         Testkit.get().track(cluster);
         try {
             cluster.build(size, mariadbd, installDb);

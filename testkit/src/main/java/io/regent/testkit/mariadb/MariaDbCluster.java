@@ -13,7 +13,12 @@ public interface MariaDbCluster extends AutoCloseable {
 
     /** A cluster of {@code nodes} servers named {@code <name>-1 ... <name>-n}; the first one leads. */
     static MariaDbCluster start(String name, int nodes) {
-        return LocalMariaDbCluster.start(name, nodes);
+        return LocalMariaDbCluster.start(name, nodes, null);
+    }
+
+    /** As {@link #start(String, int)}, with the monitoring user's name and password chosen by the caller. */
+    static MariaDbCluster start(String name, int nodes, Credentials monitorUser) {
+        return LocalMariaDbCluster.start(name, nodes, monitorUser);
     }
 
     String name();
