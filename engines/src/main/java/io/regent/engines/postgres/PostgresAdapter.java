@@ -7,7 +7,6 @@ import io.regent.engines.Observer;
 import io.regent.events.Engine;
 import io.regent.events.NodeObserved;
 import io.regent.events.NodeRole;
-import io.regent.events.ProbeErrorKind;
 import io.regent.events.ReplicaState;
 import io.regent.events.WalReceiverState;
 import java.sql.Connection;

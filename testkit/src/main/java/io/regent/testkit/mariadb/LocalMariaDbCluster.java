@@ -173,27 +173,37 @@ final class LocalMariaDbCluster implements MariaDbCluster {
         long deadline = System.nanoTime() + timeout.toNanos();
         String lastState = "not checked";
         while (System.nanoTime() < deadline) {
-            List<LocalMariaDbNode> leaders = nodes.stream().filter(LocalMariaDbNode::isRunning)
-                    .filter(n -> !n.isReadOnly()).toList();
-            if (leaders.size() == 1) {
-                String target = leaders.get(0).gtidBinlogPos();
-                List<String> behind = new ArrayList<>();
-                for (LocalMariaDbNode node : nodes) {
-                    if (node != leaders.get(0) && node.isRunning() && !node.isFrozen()
-                            && !Objects.equals(node.gtidSlavePos(), target)) {
-                        behind.add(node.name() + " at '" + node.gtidSlavePos() + "'");
-                    }
-                }
-                if (behind.isEmpty()) {
+            try {
+                String behind = behind();
+                if (behind == null) {
                     return;
                 }
-                lastState = "leader at '" + target + "', behind: " + behind;
-            } else {
-                lastState = "writable nodes: " + leaders.stream().map(MariaDbNode::name).toList();
+                lastState = behind;
+            } catch (TestkitException e) {
+                // right after start a follower does not know the users yet: they arrive by replication
+                lastState = e.getMessage();
             }
             Testkit.sleep(50);
         }
         throw new TestkitException("cluster " + name + " did not catch up within " + timeout + ": " + lastState);
+    }
+
+    /** What is not caught up yet, or null when every running follower applied the one leader's binlog. */
+    private String behind() {
+        List<LocalMariaDbNode> leaders = nodes.stream().filter(LocalMariaDbNode::isRunning)
+                .filter(n -> !n.isFrozen() && !n.isReadOnly()).toList();
+        if (leaders.size() != 1) {
+            return "writable nodes: " + leaders.stream().map(MariaDbNode::name).toList();
+        }
+        String target = leaders.get(0).gtidBinlogPos();
+        List<String> behind = new ArrayList<>();
+        for (LocalMariaDbNode node : nodes) {
+            if (node != leaders.get(0) && node.isRunning() && !node.isFrozen()
+                    && !Objects.equals(node.gtidSlavePos(), target)) {
+                behind.add(node.name() + " at '" + node.gtidSlavePos() + "'");
+            }
+        }
+        return behind.isEmpty() ? null : "leader at '" + target + "', behind: " + behind;
     }
 
     @Override
