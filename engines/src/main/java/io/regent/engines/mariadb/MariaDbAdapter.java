@@ -19,7 +19,7 @@ import java.util.List;
 import java.util.Properties;
 
 /**
- * MariaDB GTID replication (probe only, so far). A probe is one round trip on a kept session: the
+ * MariaDB GTID replication: probe, promote and fence so far. A probe is one round trip on a kept session: the
  * server's variables and {@code SHOW ALL SLAVES STATUS} (there is no table to select replication
  * state from), plus a heartbeat row on a writable leader. Positions are GTID sequence numbers of
  * the cluster's replication domain (0): they order like LSNs but count transactions, so
@@ -46,6 +46,7 @@ public final class MariaDbAdapter implements EngineAdapter {
     private final Observer observer;
     private final boolean heartbeat;
     private final ProbeSessions sessions = new ProbeSessions("regent-mariadb", MariaDbAdapter::open);
+    private final MariaDbActions actions = new MariaDbActions();
 
     /** @param heartbeat write a heartbeat row (table {@code regent.heartbeat}) when probing a writable leader */
     public MariaDbAdapter(Observer observer, boolean heartbeat) {
@@ -151,6 +152,16 @@ public final class MariaDbAdapter implements EngineAdapter {
         props.setProperty("tcpKeepAlive", "true");
         props.setProperty("allowMultiQueries", "true");
         return DriverManager.getConnection("jdbc:mariadb://" + node.host() + ":" + node.port() + "/", props);
+    }
+
+    @Override
+    public void promote(NodeTarget node, Duration timeout) {
+        actions.promote(node, timeout);
+    }
+
+    @Override
+    public void fence(NodeTarget node, Duration timeout) {
+        actions.fence(node, timeout);
     }
 
     @Override
