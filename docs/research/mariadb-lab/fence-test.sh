@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # read_only / fencing semantics on node 3 (the current primary). Timestamps come from the server (NOW(6)).
-cd /tmp/mariadb-lab
+HERE=$(dirname "$(readlink -f "$0")")
+export LAB=${LAB:?set LAB to a scratch folder first, e.g. export LAB=$(mktemp -d)}
+cd "$LAB"
 M="mariadb --no-defaults -h127.0.0.1 -P3318 -uapp -papp --force -N"
 R() { mariadb --no-defaults -uroot -S n3/mysqld.sock -N -e "$*"; }
 echo "=== case A: open (uncommitted) transaction, then SET GLOBAL read_only=ON, then COMMIT"
@@ -23,7 +25,7 @@ sleep 1.5
 R "SET GLOBAL read_only=ON"
 sleep 3
 R "SELECT ID,USER,HOST,COMMAND,TIME,STATE FROM information_schema.PROCESSLIST ORDER BY ID"
-./lab.sh fence 3
+"$HERE/lab.sh" fence 3
 R "SELECT ID,USER,HOST,COMMAND,TIME,STATE FROM information_schema.PROCESSLIST ORDER BY ID"
 wait $!; cat bgC.out
 R "SET GLOBAL read_only=OFF"

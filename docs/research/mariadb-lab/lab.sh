@@ -29,7 +29,7 @@
 #   ./lab.sh destroy             SIGKILL everything this lab started and delete the node directories
 set -euo pipefail
 
-LAB=${LAB:-/tmp/mariadb-lab}
+LAB=${LAB:?set LAB to a scratch folder first, e.g. export LAB=$(mktemp -d)}
 BIN=${MARIADBD:-/usr/sbin/mariadbd}
 INSTALL_DB=${INSTALL_DB:-/usr/bin/mariadb-install-db}
 CLIENT=${CLIENT:-/usr/bin/mariadb}

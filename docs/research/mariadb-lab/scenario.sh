@@ -2,8 +2,10 @@
 # End-to-end check of lab.sh: failover, rejoin, split brain + errant transaction, fencing, semi-sync,
 # stall, freeze. Expects a fresh "./lab.sh up" cluster (node 1 leader). Prints PASS/FAIL lines.
 set -uo pipefail
-cd /tmp/mariadb-lab
-L=./lab.sh
+HERE=$(dirname "$(readlink -f "$0")")
+export LAB=${LAB:?set LAB to a scratch folder first, e.g. export LAB=$(mktemp -d)}
+cd "$LAB"
+L="$HERE/lab.sh"
 R() { local n=$1; shift; mariadb --no-defaults -uroot -S n$n/mysqld.sock -N -B -e "$*"; }
 RV() { local n=$1; shift; mariadb --no-defaults -uroot -S n$n/mysqld.sock -e "$*"; }
 APP() { local n=$1; shift; mariadb --no-defaults -h127.0.0.1 -P$((3315 + n)) -uapp -papp -N -B -e "$*"; }
