@@ -1,5 +1,6 @@
 package io.regent.testkit.browser;
 
+import io.regent.testkit.Testkit;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,6 +16,7 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -34,25 +36,38 @@ public final class Browser implements AutoCloseable {
 
     private final WebDriver driver;
     private final Path screenshots;
+    private final Path profile;
+    private int timeouts;
 
-    private Browser(WebDriver driver, Path screenshots) {
+    private Browser(WebDriver driver, Path screenshots, Path profile) {
         this.driver = driver;
         this.screenshots = screenshots;
+        this.profile = profile;
     }
 
-    /** A new headless Chromium, 1280x1000, saving screenshots to {@code screenshots}. */
+    /**
+     * A new headless Chromium, 1280x1000, saving screenshots to {@code screenshots}. Its profile lives
+     * in the testkit's run directory and is deleted at {@link #close()} (chromedriver's own temporary
+     * profiles stayed behind in /tmp, one per browser).
+     */
     public static Browser chromium(Path screenshots) {
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(new File(executable("chromedriver"))).usingAnyFreePort().build();
+        Path profile = Testkit.get().newDirectory("chromium");
         ChromeOptions options = new ChromeOptions().setBinary(executable("chromium"))
                 .addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                        "--window-size=1280,1000", "--lang=en-US");
+                        "--window-size=1280,1000", "--lang=en-US", "--user-data-dir=" + profile);
         try {
             Files.createDirectories(screenshots);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return new Browser(new ChromeDriver(service, options), screenshots);
+        try {
+            return new Browser(new ChromeDriver(service, options), screenshots, profile);
+        } catch (RuntimeException e) {
+            Testkit.deleteRecursively(profile);
+            throw e;
+        }
     }
 
     /** The Debian packages' binaries. */
@@ -86,18 +101,48 @@ public final class Browser implements AutoCloseable {
 
     /** The first displayed element {@code by} finds, waiting up to 30 s for one. */
     public WebElement waitFor(By by) {
-        return new WebDriverWait(driver, WAIT).until(d -> {
-            List<WebElement> found = d.findElements(by);
-            return found.isEmpty() || !found.get(0).isDisplayed() ? null : found.get(0);
-        });
+        try {
+            return new WebDriverWait(driver, WAIT).until(d -> {
+                List<WebElement> found = d.findElements(by);
+                return found.isEmpty() || !found.get(0).isDisplayed() ? null : found.get(0);
+            });
+        } catch (TimeoutException e) {
+            throw new AssertionError("no " + by + " displayed within " + WAIT + "; the browser shows " + pageSummary(), e);
+        }
     }
 
     public void waitUntil(BooleanSupplier condition) {
         waitUntil(WAIT, condition);
     }
 
+    /**
+     * Waits until {@code condition} holds; if it never does, fails with what the page showed (address,
+     * title, the start of its visible text) and saves a screenshot {@code timeout-N.png} - a failure
+     * on a machine nobody can look at must still say where the browser was.
+     */
     public void waitUntil(Duration timeout, BooleanSupplier condition) {
-        new WebDriverWait(driver, timeout).ignoring(RuntimeException.class).until(d -> condition.getAsBoolean());
+        try {
+            new WebDriverWait(driver, timeout).ignoring(RuntimeException.class).until(d -> condition.getAsBoolean());
+        } catch (TimeoutException e) {
+            throw new AssertionError("condition not met within " + timeout + "; the browser shows " + pageSummary(),
+                    e);
+        }
+    }
+
+    /** Where the browser is and what it shows, for a failure message; saves a screenshot as well. */
+    public String pageSummary() {
+        StringBuilder summary = new StringBuilder();
+        try {
+            summary.append(driver.getCurrentUrl()).append(" titled '").append(driver.getTitle()).append("'");
+            String visible = text(By.tagName("body")).replaceAll("\\s+", " ");
+            summary.append(", text: ").append(visible.length() > 600 ? visible.substring(0, 600) + "..." : visible);
+            String name = "timeout-" + ++timeouts;
+            screenshot(name);
+            summary.append(" (screenshot ").append(screenshots.resolve(name + ".png")).append(")");
+        } catch (RuntimeException e) {
+            summary.append(" [cannot read the page: ").append(e.getMessage().lines().findFirst().orElse("")).append("]");
+        }
+        return summary.toString();
     }
 
     /** The text of the first element {@code by} finds ("" if none), read again if a redraw replaced it. */
@@ -140,6 +185,10 @@ public final class Browser implements AutoCloseable {
 
     @Override
     public void close() {
-        driver.quit();
+        try {
+            driver.quit();
+        } finally {
+            Testkit.deleteRecursively(profile);
+        }
     }
 }

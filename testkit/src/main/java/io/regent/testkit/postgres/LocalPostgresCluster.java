@@ -171,6 +171,9 @@ final class LocalPostgresCluster implements PostgresCluster {
                 wal_keep_size = '256MB'
                 max_connections = @MAX_CONNECTIONS@
                 shared_buffers = '32MB'
+                # segments as files in the data directory, not in /dev/shm: a killed server's are
+                # deleted with its directory instead of piling up in memory
+                dynamic_shared_memory_type = mmap
                 # kill -9 of a server never loses what the kernel holds; only a machine crash would,
                 # and tests do not crash the machine. Benchmarks turn it on: -Dregent.testkit.pg.fsync=on
                 fsync = @FSYNC@
@@ -407,6 +410,7 @@ final class LocalPostgresCluster implements PostgresCluster {
             }
         }
         Testkit.killEverythingUnder(directory);
+        nodes.forEach(node -> CrashLeftovers.release(node.dataDirectory()));
         Testkit.get().discard(directory);
         Testkit.get().untrack(this);
     }
