@@ -33,6 +33,23 @@ public interface EngineAdapter extends AutoCloseable {
         throw new UnsupportedOperationException(engine() + ": follow is not implemented yet");
     }
 
+    /**
+     * Whether {@link #rejoin} works from the control plane. PostgreSQL's rejoin needs the node's files
+     * (pg_rewind, or a new base backup), so the node agent next to it does it instead.
+     */
+    default boolean rejoinsRemotely() {
+        return false;
+    }
+
+    /**
+     * Makes a replaced leader a follower of {@code leader}; refuses, with the transactions named, when
+     * it holds any the leader lacks - rejoining it would silently diverge.
+     */
+    default void rejoin(NodeTarget node, NodeTarget leader, Duration timeout) {
+        throw new UnsupportedOperationException(engine() + ": rejoin from the control plane is not possible; "
+                + "the node agent rejoins this engine's nodes");
+    }
+
     /** Stops the node from accepting writes and ends client sessions. */
     default void fence(NodeTarget node, Duration timeout) {
         throw new UnsupportedOperationException(engine() + ": fence is not implemented yet");

@@ -1,6 +1,8 @@
 package io.regent.engines.mariadb;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -13,6 +15,11 @@ public record GtidPosition(Map<Long, Gtid> domains) {
 
     /** One domain's last transaction. */
     public record Gtid(long domain, long serverId, long sequence) {
+
+        @Override
+        public String toString() {
+            return domain + "-" + serverId + "-" + sequence;
+        }
     }
 
     public GtidPosition {
@@ -22,23 +29,43 @@ public record GtidPosition(Map<Long, Gtid> domains) {
     /** Parses {@code @@gtid_binlog_pos}, {@code @@gtid_slave_pos} or {@code Gtid_IO_Pos}; empty or null is no position. */
     public static GtidPosition parse(String text) {
         Map<Long, Gtid> domains = new LinkedHashMap<>();
-        if (text != null && !text.isBlank()) {
-            for (String part : text.split(",")) {
-                String[] fields = part.strip().split("-");
-                try {
-                    if (fields.length != 3) {
-                        throw new NumberFormatException(fields.length + " fields");
-                    }
-                    Gtid gtid = new Gtid(Long.parseLong(fields[0]), Long.parseLong(fields[1]),
-                            Long.parseLong(fields[2]));
-                    domains.put(gtid.domain(), gtid);
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("not a GTID position: '" + text
-                            + "' (want domain-server-sequence, comma-separated)", e);
+        gtids(text).forEach(gtid -> domains.put(gtid.domain(), gtid));
+        return new GtidPosition(domains);
+    }
+
+    /**
+     * The transactions of {@code nodeState} that {@code leaderState} lacks - both are
+     * {@code @@gtid_binlog_state}, the last GTID per (domain, originating server). A node whose
+     * (domain, server) pair is missing on the leader or ahead of it wrote or kept transactions the
+     * leader never had (errant): following the leader would diverge silently. Comparing
+     * {@code gtid_binlog_pos} instead would miss it - two diverged nodes can sit at the same
+     * sequence number (docs/research/mariadb-replication.md, section 6).
+     */
+    public static List<Gtid> errant(String nodeState, String leaderState) {
+        Map<List<Long>, Long> leader = new LinkedHashMap<>();
+        gtids(leaderState).forEach(g -> leader.merge(List.of(g.domain(), g.serverId()), g.sequence(), Math::max));
+        return gtids(nodeState).stream()
+                .filter(g -> leader.getOrDefault(List.of(g.domain(), g.serverId()), -1L) < g.sequence()).toList();
+    }
+
+    private static List<Gtid> gtids(String text) {
+        List<Gtid> gtids = new ArrayList<>();
+        if (text == null || text.isBlank()) {
+            return gtids;
+        }
+        for (String part : text.split(",")) {
+            String[] fields = part.strip().split("-");
+            try {
+                if (fields.length != 3) {
+                    throw new NumberFormatException(fields.length + " fields");
                 }
+                gtids.add(new Gtid(Long.parseLong(fields[0]), Long.parseLong(fields[1]), Long.parseLong(fields[2])));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("not a GTID position: '" + text
+                        + "' (want domain-server-sequence, comma-separated)", e);
             }
         }
-        return new GtidPosition(domains);
+        return gtids;
     }
 
     /** The sequence number in {@code domain}, 0 when the domain has none yet. */

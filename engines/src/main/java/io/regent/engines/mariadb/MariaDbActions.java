@@ -9,13 +9,15 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
 /**
- * Promote and fence on MariaDB, as Regent's action user ({@code REPLICATION SLAVE ADMIN, RELOAD,
- * READ_ONLY ADMIN, CONNECTION ADMIN}, no table privileges). Each checks the state first, so
- * repeating one that took effect succeeds.
+ * Promote, follow, rejoin and fence on MariaDB, as Regent's action user ({@code REPLICATION SLAVE
+ * ADMIN, RELOAD, READ_ONLY ADMIN, CONNECTION ADMIN}, no table privileges). Each checks the state
+ * first, so repeating one that took effect succeeds.
  */
 final class MariaDbActions {
 
@@ -28,6 +30,13 @@ final class MariaDbActions {
               AND COMMAND NOT IN ('Daemon', 'Slave_IO', 'Slave_SQL', 'Slave_worker', 'Binlog Dump',
                                   'Binlog Dump GTID')""";
     private static final int UNKNOWN_THREAD = 1094;
+
+    private final ReplicationLogin replicationLogin;
+
+    /** @param replicationLogin what a rejoined leader replicates as; null when none is configured */
+    MariaDbActions(ReplicationLogin replicationLogin) {
+        this.replicationLogin = replicationLogin;
+    }
 
     /**
      * Makes a follower the leader without dropping what it already received: the SQL thread (started
@@ -86,6 +95,150 @@ final class MariaDbActions {
         });
     }
 
+    /**
+     * Re-points a follower at {@code leader} from where it applied ({@code MASTER_USE_GTID=slave_pos}),
+     * keeping its replication login. A node without replication configured acts as a leader: it must
+     * be rejoined, which checks it for transactions the leader lacks first.
+     */
+    void follow(NodeTarget node, NodeTarget leader, Duration timeout) {
+        withConnection(node, timeout, "follow " + leader.name(), (connection, deadline) -> {
+            Map<String, String> status = slaveStatus(connection);
+            if (status == null) {
+                throw new EngineActionException("follow: " + node + " has no replication configured (it acts as a "
+                        + "leader); a replaced leader must be rejoined, which checks it for transactions "
+                        + leader.name() + " lacks");
+            }
+            if (followsAndRuns(status, leader)) {
+                return null;
+            }
+            if (!readOnly(connection)) {
+                execute(connection, "SET GLOBAL read_only = ON");
+            }
+            execute(connection, "STOP SLAVE");
+            changeMaster(connection, leader, null); // keeps the login it replicates with
+            execute(connection, "START SLAVE");
+            awaitReceiving(connection, deadline, node, leader);
+            LOG.log(System.Logger.Level.INFO, () -> node + " now follows " + leader.name() + " at " + leader.host()
+                    + ":" + leader.port());
+            return null;
+        });
+    }
+
+    /**
+     * Makes a replaced leader a follower of {@code leader}: read-only first, then refused when it holds
+     * transactions the leader lacks (errant: following would diverge silently, or stop with error
+     * 1236), else it replicates from its own last transaction on.
+     */
+    void rejoin(NodeTarget node, NodeTarget leader, Duration timeout) {
+        String leaderState = withConnection(leader, timeout, "rejoin " + node.name() + " (reading the leader)",
+                (connection, deadline) -> stringValue(connection, "SELECT @@gtid_binlog_state"));
+        withConnection(node, timeout, "rejoin as a follower of " + leader.name(), (connection, deadline) -> {
+            if (!readOnly(connection)) {
+                execute(connection, "SET GLOBAL read_only = ON"); // nothing new while it is compared
+            }
+            String nodeState = stringValue(connection, "SELECT @@gtid_binlog_state");
+            List<GtidPosition.Gtid> errant = GtidPosition.errant(nodeState, leaderState);
+            if (!errant.isEmpty()) {
+                throw new EngineActionException("rejoin " + node + " refused: it holds transaction(s) " + errant
+                        + " that " + leader.name() + " lacks (its binlog state " + nodeState + ", the leader's "
+                        + leaderState + "); following would diverge silently. Rebuild it from " + leader.name()
+                        + ", or recover those transactions first; it stays read-only");
+            }
+            Map<String, String> status = slaveStatus(connection);
+            if (status != null && followsAndRuns(status, leader)) {
+                return null;
+            }
+            if (status == null && replicationLogin == null) {
+                throw new EngineActionException("rejoin " + node + ": it has no replication login left (promotion "
+                        + "reset it) and none is configured for Regent (regent.failover.mariadb.replication-user)");
+            }
+            if (status != null) {
+                execute(connection, "STOP SLAVE");
+            }
+            // it continues after what its own binlog holds: its writes as leader, which the leader has too
+            String binlogPos = stringValue(connection, "SELECT @@gtid_binlog_pos");
+            if (!binlogPos.isEmpty()) {
+                execute(connection, "SET GLOBAL gtid_slave_pos = " + quote(binlogPos));
+            }
+            changeMaster(connection, leader, replicationLogin);
+            execute(connection, "START SLAVE");
+            awaitReceiving(connection, deadline, node, leader);
+            LOG.log(System.Logger.Level.INFO, () -> "rejoined " + node + " as a follower of " + leader.name()
+                    + " from " + binlogPos);
+            return null;
+        });
+    }
+
+    private static void changeMaster(Connection connection, NodeTarget leader, ReplicationLogin login)
+            throws SQLException {
+        execute(connection, "SET SESSION sql_mode = 'NO_BACKSLASH_ESCAPES'"); // quote() doubles quotes only
+        execute(connection, "CHANGE MASTER TO MASTER_HOST = " + quote(leader.host()) + ", MASTER_PORT = "
+                + leader.port() + (login == null ? "" : ", MASTER_USER = " + quote(login.user())
+                        + ", MASTER_PASSWORD = " + quote(login.password())) + ", MASTER_USE_GTID = slave_pos");
+    }
+
+    private static boolean followsAndRuns(Map<String, String> status, NodeTarget leader) {
+        return leader.host().equals(status.get("Master_Host"))
+                && Integer.toString(leader.port()).equals(status.get("Master_Port"))
+                && "Yes".equals(status.get("Slave_IO_Running")) && "Yes".equals(status.get("Slave_SQL_Running"));
+    }
+
+    /**
+     * Waits for the IO thread to connect; fails with the server's words when it stops for good (error
+     * 1236: the leader's binlog does not hold where this node would continue). Still connecting at the
+     * deadline is no failure: the probe shows how it goes on.
+     */
+    private static void awaitReceiving(Connection connection, long deadline, NodeTarget node, NodeTarget leader)
+            throws SQLException {
+        while (System.nanoTime() < deadline) {
+            Map<String, String> status = slaveStatus(connection);
+            if (status == null || "Yes".equals(status.get("Slave_IO_Running"))) {
+                return;
+            }
+            if ("No".equals(status.get("Slave_IO_Running")) && !"0".equals(status.get("Last_IO_Errno"))) {
+                throw new SQLException(node + " cannot replicate from " + leader.name() + ": "
+                        + status.get("Last_IO_Error"));
+            }
+            pause(connection, node);
+        }
+    }
+
+    private static void pause(Connection connection, NodeTarget node) throws SQLException {
+        try {
+            Thread.sleep(20);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted while acting on " + node, e);
+        }
+    }
+
+    /** The first replication connection's {@code SHOW SLAVE STATUS} row, by column label; null when none. */
+    private static Map<String, String> slaveStatus(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery("SHOW SLAVE STATUS")) {
+            if (!rs.next()) {
+                return null;
+            }
+            Map<String, String> row = new HashMap<>();
+            for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                row.put(rs.getMetaData().getColumnLabel(i), rs.getString(i));
+            }
+            return row;
+        }
+    }
+
+    private static String stringValue(Connection connection, String sql) throws SQLException {
+        try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery(sql)) {
+            rs.next();
+            String value = rs.getString(1);
+            return value == null ? "" : value;
+        }
+    }
+
+    /** A string literal for a session in NO_BACKSLASH_ESCAPES mode. */
+    private static String quote(String value) {
+        return "'" + value.replace("'", "''") + "'";
+    }
+
     private static boolean replicating(Connection connection) throws SQLException {
         try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery("SHOW SLAVE STATUS")) {
             return rs.next();
@@ -127,12 +280,7 @@ final class MariaDbActions {
                 throw new SQLException(node + " " + state + " before the deadline: promoting it now would drop "
                         + "transactions it received");
             }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new SQLException("interrupted while " + node + " applied its relay log", e);
-            }
+            pause(connection, node);
         }
     }
 

@@ -46,12 +46,18 @@ public final class MariaDbAdapter implements EngineAdapter {
     private final Observer observer;
     private final boolean heartbeat;
     private final ProbeSessions sessions = new ProbeSessions("regent-mariadb", MariaDbAdapter::open);
-    private final MariaDbActions actions = new MariaDbActions();
+    private final MariaDbActions actions;
 
     /** @param heartbeat write a heartbeat row (table {@code regent.heartbeat}) when probing a writable leader */
     public MariaDbAdapter(Observer observer, boolean heartbeat) {
+        this(observer, heartbeat, null);
+    }
+
+    /** @param replicationLogin what a rejoined leader replicates as; null: only nodes that kept theirs rejoin */
+    public MariaDbAdapter(Observer observer, boolean heartbeat, ReplicationLogin replicationLogin) {
         this.observer = observer;
         this.heartbeat = heartbeat;
+        this.actions = new MariaDbActions(replicationLogin);
     }
 
     @Override
@@ -162,6 +168,22 @@ public final class MariaDbAdapter implements EngineAdapter {
     @Override
     public void fence(NodeTarget node, Duration timeout) {
         actions.fence(node, timeout);
+    }
+
+    @Override
+    public void follow(NodeTarget node, NodeTarget leader, Duration timeout) {
+        actions.follow(node, leader, timeout);
+    }
+
+    /** A replaced leader rejoins over SQL: MariaDB needs no files of the node, so no node agent. */
+    @Override
+    public boolean rejoinsRemotely() {
+        return true;
+    }
+
+    @Override
+    public void rejoin(NodeTarget node, NodeTarget leader, Duration timeout) {
+        actions.rejoin(node, leader, timeout);
     }
 
     @Override

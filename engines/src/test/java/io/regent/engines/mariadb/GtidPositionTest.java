@@ -30,6 +30,22 @@ class GtidPositionTest {
         assertThat(GtidPosition.parse(position).sequence(0)).isEqualTo(sequence);
     }
 
+    /** The cases measured in docs/research/mariadb-replication.md, section 6, and their edges. */
+    @ParameterizedTest(name = "node {0}, leader {1}: errant [{2}]")
+    @CsvSource(delimiter = '|', value = {
+            "0-1-45          | 0-1-45,0-2-46       | ''",          // old leader after kill -9, caught up
+            "0-1-45          | 0-1-44,0-2-45       | 0-1-45",      // its last write never reached the leader
+            "0-1-45,0-2-49   | 0-1-45,0-2-48,0-3-49| 0-2-49",      // split brain: same sequence, other history
+            "0-1-33,0-3-34   | 0-1-34              | 0-3-34",      // a write on a replica
+            "0-1-45,1-1-7    | 0-1-45              | 1-1-7",       // a domain the leader never saw
+            "0-1-45,1-1-7    | 0-1-50,1-1-9        | ''",
+            "''              | 0-1-3               | ''",          // a node that never wrote anything
+    })
+    void errantTransactionsArePerDomainAndServer(String node, String leader, String errant) {
+        assertThat(GtidPosition.errant(node, leader)).map(GtidPosition.Gtid::toString)
+                .containsExactlyElementsOf(errant.isEmpty() ? java.util.List.of() : java.util.List.of(errant.split(",")));
+    }
+
     @ParameterizedTest
     @CsvSource({"0-1", "a-b-c", "0-1-2-3"})
     void malformedPositionsAreRefusedWithTheText(String text) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.regent.engines.EngineActionException;
 import io.regent.engines.NodeTarget;
 import io.regent.engines.Observer;
 import io.regent.events.Engine;
@@ -14,19 +15,91 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Promote and fence on a real MariaDB cluster, as Regent's action user. */
+/** Promote, follow, rejoin and fence on a real MariaDB cluster, as Regent's action user. */
 class MariaDbActionsTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
 
-    private final MariaDbAdapter adapter = new MariaDbAdapter(new Observer("test", "zone-t"), false);
+    private MariaDbAdapter adapter = new MariaDbAdapter(new Observer("test", "zone-t"), false);
 
     @AfterEach
     void closeAdapter() {
         adapter.close();
+    }
+
+    @Test
+    void afterAFailoverTheFollowersFollowTheNewLeaderAndTheOldLeaderRejoins() throws Exception {
+        try (MariaDbCluster cluster = MariaDbCluster.start("follow", 3)) {
+            useReplicationLogin(cluster);
+            MariaDbNode old = cluster.initialLeader();
+            MariaDbNode promoted = cluster.node("follow-2");
+            MariaDbNode other = cluster.node("follow-3");
+            old.execute("CREATE DATABASE app");
+            old.execute("CREATE TABLE app.t (id INT AUTO_INCREMENT PRIMARY KEY, v INT) ENGINE=InnoDB");
+            old.execute("INSERT INTO app.t (v) VALUES (1)");
+            cluster.awaitCaughtUp(TIMEOUT);
+            old.kill();
+            adapter.promote(control(cluster, promoted), TIMEOUT);
+
+            assertThatThrownBy(() -> adapter.follow(control(cluster, promoted), control(cluster, other), TIMEOUT))
+                    .as("a leader is rejoined, never just re-pointed").hasMessageContaining("acts as a leader");
+            adapter.follow(control(cluster, other), control(cluster, promoted), TIMEOUT);
+            adapter.follow(control(cluster, other), control(cluster, promoted), TIMEOUT); // again: a no-op
+
+            old.start(); // comes back read-only, with no replication configured
+            adapter.rejoin(control(cluster, old), control(cluster, promoted), TIMEOUT);
+            adapter.rejoin(control(cluster, old), control(cluster, promoted), TIMEOUT); // again: a no-op
+
+            promoted.execute("INSERT INTO app.t (v) VALUES (2)");
+            String written = promoted.gtidBinlogPos();
+            for (MariaDbNode node : java.util.List.of(other, old)) {
+                await().atMost(TIMEOUT).until(() -> written.equals(node.gtidSlavePos()));
+                assertThat(node.queryValue("SELECT count(*) FROM app.t")).as(node.name()).isEqualTo(2L);
+                assertThat(node.isReadOnly()).as(node.name()).isTrue();
+                Map<String, Object> status = node.query("SHOW SLAVE STATUS").get(0);
+                assertThat(status.get("Master_Port")).as(node.name()).hasToString(Integer.toString(promoted.port()));
+                assertThat(status.get("Using_Gtid")).as(node.name()).isEqualTo("Slave_Pos");
+            }
+        }
+    }
+
+    @Test
+    void anOldLeaderThatTookWritesAfterTheFailoverIsNotRejoined() {
+        try (MariaDbCluster cluster = MariaDbCluster.start("errant", 2)) {
+            useReplicationLogin(cluster);
+            MariaDbNode old = cluster.initialLeader();
+            MariaDbNode promoted = cluster.node("errant-2");
+            old.execute("CREATE DATABASE app");
+            old.execute("CREATE TABLE app.t (id INT PRIMARY KEY) ENGINE=InnoDB");
+            cluster.awaitCaughtUp(TIMEOUT);
+            promoted.execute("STOP SLAVE"); // a partition: what the old leader writes now never arrives
+            adapter.promote(control(cluster, promoted), TIMEOUT);
+            promoted.execute("INSERT INTO app.t VALUES (1)");
+            old.execute("INSERT INTO app.t VALUES (2)"); // the split brain's write: same sequence number
+            String errant = old.gtidBinlogPos();
+            assertThat(GtidPosition.parse(errant).sequence(0)).as("the same sequence number on both sides")
+                    .isEqualTo(GtidPosition.parse(promoted.gtidBinlogPos()).sequence(0));
+
+            assertThatThrownBy(() -> adapter.rejoin(control(cluster, old), control(cluster, promoted), TIMEOUT))
+                    .isInstanceOf(EngineActionException.class)
+                    .hasMessageContaining("refused")
+                    .hasMessageContaining("[" + errant + "]")
+                    .hasMessageContaining("Rebuild it from errant-2");
+            assertThat(old.isReadOnly()).as("it takes no more writes").isTrue();
+            assertThat(old.query("SHOW SLAVE STATUS")).as("and replicates nothing").isEmpty();
+            assertThat(old.queryValue("SELECT count(*) FROM app.t WHERE id = 2")).as("nothing is discarded")
+                    .isEqualTo(1L);
+        }
+    }
+
+    private void useReplicationLogin(MariaDbCluster cluster) {
+        adapter.close();
+        adapter = new MariaDbAdapter(new Observer("test", "zone-t"), false, new ReplicationLogin(
+                cluster.replicationUser().user(), cluster.replicationUser().password()));
     }
 
     @Test
