@@ -34,16 +34,10 @@ public interface EngineAdapter extends AutoCloseable {
     }
 
     /**
-     * Whether {@link #rejoin} works from the control plane. PostgreSQL's rejoin needs the node's files
-     * (pg_rewind, or a new base backup), so the node agent next to it does it instead.
-     */
-    default boolean rejoinsRemotely() {
-        return false;
-    }
-
-    /**
-     * Makes a replaced leader a follower of {@code leader}; refuses, with the transactions named, when
-     * it holds any the leader lacks - rejoining it would silently diverge.
+     * Makes a replaced leader a follower of {@code leader} from the control plane; refuses, with the
+     * transactions named, when it holds any the leader lacks - rejoining it would silently diverge.
+     * Only where {@link EngineCapabilities#rejoinsRemotely()}: PostgreSQL's rejoin needs the node's
+     * files (pg_rewind, or a new base backup), so the node agent next to it does it instead.
      */
     default void rejoin(NodeTarget node, NodeTarget leader, Duration timeout) {
         throw new UnsupportedOperationException(engine() + ": rejoin from the control plane is not possible; "

@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Promote, follow, rejoin and fence on MariaDB, as Regent's action user ({@code REPLICATION SLAVE
@@ -165,6 +166,58 @@ final class MariaDbActions {
             awaitReceiving(connection, deadline, node, leader);
             LOG.log(System.Logger.Level.INFO, () -> "rejoined " + node + " as a follower of " + leader.name()
                     + " from " + binlogPos);
+            return null;
+        });
+    }
+
+    /**
+     * The leader's last binlogged transaction (domain {@link MariaDbAdapter#DOMAIN}): a commit is
+     * acknowledged only once it is in the binlog, so every acknowledged write is at or before it.
+     * Called on a fenced leader, nothing can follow it.
+     */
+    long writeBarrier(NodeTarget leader, Duration timeout) {
+        return withConnection(leader, timeout, "write barrier", (connection, deadline) ->
+                GtidPosition.parse(stringValue(connection, "SELECT @@gtid_binlog_pos")).sequence(MariaDbAdapter.DOMAIN));
+    }
+
+    /** Waits until the follower's applier has executed transaction {@code position} of the domain. */
+    void awaitReplayed(NodeTarget follower, long position, Duration timeout) {
+        withConnection(follower, timeout.plusSeconds(5), "wait for replay", (connection, deadline) -> {
+            while (true) {
+                long applied = GtidPosition.parse(stringValue(connection, "SELECT @@gtid_slave_pos"))
+                        .sequence(MariaDbAdapter.DOMAIN);
+                if (applied >= position) {
+                    return null;
+                }
+                Map<String, String> status = slaveStatus(connection);
+                if (status != null && "No".equals(status.get("Slave_SQL_Running"))
+                        && !"0".equals(status.get("Last_SQL_Errno"))) {
+                    throw new SQLException(follower + " stopped applying at " + applied + " of " + position + ": "
+                            + status.get("Last_SQL_Error"));
+                }
+                if (System.nanoTime() > deadline - TimeUnit.SECONDS.toNanos(5)) {
+                    throw new SQLException(follower + " applied " + applied + " of " + position + " transactions "
+                            + "within " + timeout);
+                }
+                pause(connection, follower);
+            }
+        });
+    }
+
+    /**
+     * Only asynchronous replication in this version (semi-synchronous replication waits for one
+     * replica, never {@code ANY k}, and its fallback to asynchronous is not yet handled): {@code k = 0}
+     * makes sure the leader waits for no replica, more is refused.
+     */
+    void configureSynchronous(NodeTarget leader, int k, Duration timeout) {
+        if (k > 0) {
+            throw new EngineActionException("MariaDB: synchronous replication (ANY " + k + ") is not supported by "
+                    + "this version of Regent; register the cluster as asynchronous");
+        }
+        withConnection(leader, timeout, "configure asynchronous replication", (connection, deadline) -> {
+            if (!"0".equals(stringValue(connection, "SELECT @@rpl_semi_sync_master_enabled"))) {
+                execute(connection, "SET GLOBAL rpl_semi_sync_master_enabled = OFF");
+            }
             return null;
         });
     }

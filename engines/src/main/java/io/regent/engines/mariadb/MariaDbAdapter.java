@@ -175,12 +175,22 @@ public final class MariaDbAdapter implements EngineAdapter {
         actions.follow(node, leader, timeout);
     }
 
-    /** A replaced leader rejoins over SQL: MariaDB needs no files of the node, so no node agent. */
     @Override
-    public boolean rejoinsRemotely() {
-        return true;
+    public long writeBarrier(NodeTarget leader, Duration timeout) {
+        return actions.writeBarrier(leader, timeout);
     }
 
+    @Override
+    public void awaitReplayed(NodeTarget follower, long position, Duration timeout) {
+        actions.awaitReplayed(follower, position, timeout);
+    }
+
+    @Override
+    public void configureSynchronous(NodeTarget leader, List<String> standbys, int k, Duration timeout) {
+        actions.configureSynchronous(leader, k, timeout);
+    }
+
+    /** Over SQL from the control plane: MariaDB needs no files of the node, so no node agent. */
     @Override
     public void rejoin(NodeTarget node, NodeTarget leader, Duration timeout) {
         actions.rejoin(node, leader, timeout);

@@ -96,6 +96,34 @@ class MariaDbActionsTest {
         }
     }
 
+    @Test
+    void aSwitchoverTargetIsWaitedForUntilItAppliedEverythingTheFencedLeaderAcknowledged() {
+        try (MariaDbCluster cluster = MariaDbCluster.start("barrier", 2)) {
+            MariaDbNode leader = cluster.initialLeader();
+            MariaDbNode target = cluster.node("barrier-2");
+            leader.execute("CREATE DATABASE app");
+            leader.execute("CREATE TABLE app.t (id INT PRIMARY KEY) ENGINE=InnoDB");
+            cluster.awaitCaughtUp(TIMEOUT);
+            target.execute("STOP SLAVE SQL_THREAD"); // it receives, but applies nothing
+            leader.execute("INSERT INTO app.t VALUES (1)");
+            adapter.fence(control(cluster, leader), TIMEOUT);
+
+            long barrier = adapter.writeBarrier(control(cluster, leader), TIMEOUT);
+
+            assertThat(barrier).isEqualTo(GtidPosition.parse(leader.gtidBinlogPos()).sequence(0));
+            assertThatThrownBy(() -> adapter.awaitReplayed(control(cluster, target), barrier, Duration.ofSeconds(1)))
+                    .isInstanceOf(EngineActionException.class).hasMessageContaining("applied " + (barrier - 1) + " of "
+                            + barrier);
+            target.execute("START SLAVE SQL_THREAD");
+            adapter.awaitReplayed(control(cluster, target), barrier, TIMEOUT);
+            assertThat(target.queryValue("SELECT count(*) FROM app.t")).isEqualTo(1L);
+
+            assertThatThrownBy(() -> adapter.configureSynchronous(control(cluster, target), java.util.List.of(
+                    "barrier-1"), 1, TIMEOUT)).hasMessageContaining("asynchronous");
+            adapter.configureSynchronous(control(cluster, target), java.util.List.of(), 0, TIMEOUT);
+        }
+    }
+
     private void useReplicationLogin(MariaDbCluster cluster) {
         adapter.close();
         adapter = new MariaDbAdapter(new Observer("test", "zone-t"), false, new ReplicationLogin(

@@ -58,6 +58,9 @@ public interface FailoverConfig {
     /** Database credentials by name; every cluster uses "default" for now. */
     Map<String, Credentials> credentials();
 
+    /** MariaDB clusters. */
+    Mariadb mariadb();
+
     /** Fault injection for crash-safety tests: pause this long after recording the named phase. */
     Optional<String> testPauseAfterPhase();
 
@@ -67,6 +70,17 @@ public interface FailoverConfig {
     interface Registry {
         /** Bearer token of this service's identity ({@code regent-service} role). */
         Optional<String> token();
+    }
+
+    interface Mariadb {
+        /**
+         * The user a rejoined old leader replicates as ({@code REPLICATION SLAVE}); its promotion
+         * reset the one it had. Unset: replaced MariaDB leaders are not rejoined automatically.
+         * Followers re-pointed at a new leader keep their own.
+         */
+        Optional<String> replicationUser();
+
+        Optional<String> replicationPassword();
     }
 
     interface Credentials {

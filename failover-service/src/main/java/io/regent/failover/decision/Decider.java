@@ -1,5 +1,6 @@
 package io.regent.failover.decision;
 
+import io.regent.engines.EngineCapabilities;
 import io.regent.events.Engine;
 import io.regent.events.FailoverRequested;
 import io.regent.events.NodeObserved;
@@ -18,11 +19,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 
@@ -40,14 +39,25 @@ public final class Decider {
     private Decider() {
     }
 
-    /** Engines whose promote, follow and fence this version implements; the others are observed only. */
-    private static final Set<Engine> ENGINES_WITH_ACTIONS = EnumSet.of(Engine.POSTGRESQL);
-
-    /** Why nothing may be done to this cluster's nodes, or null when its engine has actions. */
+    /**
+     * Why nothing may be done to this cluster's nodes, or null when its engine has the actions (see
+     * {@link EngineCapabilities}): an engine without them, or a synchronous mode it cannot keep after a
+     * failover, is observed only.
+     */
     private static String withoutActions(ClusterSnapshot snapshot) {
         Engine engine = snapshot.topology().engine();
-        return ENGINES_WITH_ACTIONS.contains(engine) ? null : "cluster " + snapshot.clusterId() + " runs " + engine
-                + ": this version of Regent observes it but has no failover actions for it yet";
+        EngineCapabilities can = EngineCapabilities.of(engine);
+        if (!can.failoverActions()) {
+            return "cluster " + snapshot.clusterId() + " runs " + engine
+                    + ": this version of Regent observes it but has no failover actions for it yet";
+        }
+        if (snapshot.topology().replication().mode() == ReplicationMode.SYNC_ANY
+                && snapshot.topology().replication().syncCount() > can.synchronousReplicas()) {
+            return "cluster " + snapshot.clusterId() + " runs " + engine + " with synchronous replication (ANY "
+                    + snapshot.topology().replication().syncCount() + "), which this version of Regent cannot keep "
+                    + "for " + engine + " after a failover: it observes the cluster only; register it as asynchronous";
+        }
+        return null;
     }
 
     /** The automatic decision for a cluster at {@code now}. */
@@ -138,7 +148,16 @@ public final class Decider {
             return new Wait(waiting + " need a rejoin, but leader " + leader + " is not seen as a healthy writable "
                     + "leader in the last " + seconds(snapshot.policy().observationMaxAge()) + "; a rewind needs it");
         }
+        boolean remote = EngineCapabilities.of(snapshot.topology().engine()).rejoinsRemotely();
         for (String node : waiting) {
+            if (remote) { // over SQL from here; no node agent acts on such an engine's nodes
+                if (replaced.contains(node) && freshestReachable(snapshot, node, now).isPresent()) {
+                    return new Decision.Rejoin(node, OperationKind.REJOIN, null, snapshot.epoch(), node + " was "
+                            + "replaced as leader and needs a rejoin; it answers and leader " + leader + " is healthy: "
+                            + "check it for transactions " + leader + " lacks, then make it follow " + leader);
+                }
+                continue;
+            }
             Optional<String> endpoint = snapshot.freshSightingsOf(node, now).stream().map(Sighting::latest)
                     .filter(o -> o.agentEndpoint() != null).max(Comparator.comparing(NodeObserved::observedAt))
                     .map(NodeObserved::agentEndpoint);
@@ -161,6 +180,11 @@ public final class Decider {
                     + " is a follower no agent has reached for at least "
                     + seconds(snapshot.policy().followerRepairAfter()) + "; " + agent + ": start it again, rewinding "
                     + "or rebuilding it from " + leader + " if needed");
+        }
+        if (remote) {
+            return new Wait(waiting + " need a rejoin, but none is reachable in the last "
+                    + seconds(snapshot.policy().observationMaxAge()) + "; a replaced leader rejoins once it answers, "
+                    + "a follower that is down must be started again by its operator");
         }
         return new Wait(waiting + " need a rejoin, but no agent running next to them (node mode) reported in the last "
                 + seconds(snapshot.policy().observationMaxAge()) + "; they stay as they are until one does");

@@ -33,7 +33,8 @@ public sealed interface Decision {
     /**
      * Have the agent at {@code agentEndpoint} make {@code node} a streaming follower of the leader:
      * a replaced leader (REJOIN), a follower that is down (REJOIN: restart, rewind or rebuild), or a
-     * node never seen running (BOOTSTRAP: built from the leader).
+     * node never seen running (BOOTSTRAP: built from the leader). A null endpoint: the engine rejoins
+     * a replaced leader from the control plane ({@code EngineAdapter.rejoin}).
      */
     record Rejoin(String node, OperationKind kind, String agentEndpoint, long epoch, String reason)
             implements Decision {

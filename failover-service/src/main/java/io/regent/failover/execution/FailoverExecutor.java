@@ -448,7 +448,7 @@ public class FailoverExecutor {
     }
 
     /** How to reach {@code name} of this topology with Regent's role (the cluster's engine, "default" credentials). */
-    private NodeTarget target(TopologyChanged topology, String name) {
+    public NodeTarget target(TopologyChanged topology, String name) {
         FailoverConfig.Credentials credentials = config.credentials().get("default");
         if (credentials == null) {
             throw new IllegalStateException("no database credentials configured (regent.failover.credentials.default.*)");
@@ -458,6 +458,10 @@ public class FailoverExecutor {
                 credentials.username(), credentials.password().orElse(null), "postgres");
     }
 
+    /** Makes a replaced leader follow the current leader from here (engines that rejoin over SQL). */
+    public void rejoinRemotely(TopologyChanged topology, String node) {
+        engine.rejoin(target(topology, node), target(topology, topology.leader()), config.actionTimeout());
+    }
 
     private static Optional<UUID> runningOperationOf(WebApplicationException e) {
         if (e.getResponse().getStatus() != 409) {

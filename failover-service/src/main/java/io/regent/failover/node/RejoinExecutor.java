@@ -11,6 +11,7 @@ import io.regent.failover.cluster.ClusterState;
 import io.regent.failover.config.FailoverConfig;
 import io.regent.failover.identity.ServiceIdentity;
 import io.regent.failover.decision.Decision;
+import io.regent.failover.execution.FailoverExecutor;
 import io.regent.failover.registry.RegistryApi;
 import io.regent.failover.registry.RegistryRequests;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -27,7 +28,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Heals a cluster back to full redundancy: a replaced leader is made a follower of the current
- * leader by the agent running next to it (rewind, or rebuild when a rewind is impossible), then the
+ * leader by the agent running next to it (rewind, or rebuild when a rewind is impossible) - or, for
+ * engines that rejoin over SQL (MariaDB), from here after checking it for errant transactions - then the
  * registry records it as FOLLOWER. Recorded as a REJOIN operation whose phases the agent adds. A
  * failover meanwhile moves the epoch: the agent refuses a stale action and the final compare-and-set
  * fails, so the node simply waits for the next attempt against the new leader.
@@ -41,14 +43,16 @@ public class RejoinExecutor {
     private final FailoverConfig config;
     private final ServiceIdentity identity;
     private final MeterRegistry metrics;
+    private final FailoverExecutor executor;
     private final Map<String, NodeAgentApi> agents = new ConcurrentHashMap<>();
 
     public RejoinExecutor(@RestClient RegistryApi registry, FailoverConfig config, ServiceIdentity identity,
-            MeterRegistry metrics) {
+            MeterRegistry metrics, FailoverExecutor executor) {
         this.identity = identity;
         this.registry = registry;
         this.config = config;
         this.metrics = metrics;
+        this.executor = executor;
     }
 
     public void rejoin(ClusterState state, Decision.Rejoin decision) {
@@ -63,9 +67,13 @@ public class RejoinExecutor {
         try {
             registry.appendPhase(op.operationId(), new RegistryRequests.Phase(Phases.DECIDED, Instant.now(),
                     decision.reason()));
-            agent(decision.agentEndpoint()).perform(identity.authorization().orElse(null),
-                    new NodeAgentApi.Action("REJOIN", state.clusterId(), decision.node(), decision.epoch(),
-                            op.operationId()));
+            if (decision.agentEndpoint() == null) {
+                executor.rejoinRemotely(topology, decision.node()); // the engine rejoins over SQL, checked for errant transactions
+            } else {
+                agent(decision.agentEndpoint()).perform(identity.authorization().orElse(null),
+                        new NodeAgentApi.Action("REJOIN", state.clusterId(), decision.node(), decision.epoch(),
+                                op.operationId()));
+            }
             TopologyChanged announced = topology;
             if (topology.nodes().stream().anyMatch(n -> n.name().equals(decision.node())
                     && n.role() != NodeRole.FOLLOWER)) {

@@ -57,9 +57,16 @@ class DeciderTest {
                         leaderDead().maintenance(),
                         NoAction.class, null, "cluster orders is in maintenance"),
                 row("an engine without failover actions is only observed",
-                        leaderDead().engine(Engine.MARIADB),
-                        NoAction.class, null, "cluster orders runs MARIADB: this version of Regent observes it but "
+                        leaderDead().engine(Engine.MONGODB),
+                        NoAction.class, null, "cluster orders runs MONGODB: this version of Regent observes it but "
                                 + "has no failover actions for it yet"),
+                row("MariaDB: the same rules fail over a dead leader",
+                        leaderDead().engine(Engine.MARIADB),
+                        Failover.class, "b", "leader a down: unreachable (REFUSED) for [m1, m2, m3] for at least 1.5 s"),
+                row("MariaDB with synchronous replication is only observed (no ANY k after a failover yet)",
+                        leaderDead().engine(Engine.MARIADB).synchronousAny(1),
+                        NoAction.class, null, "cluster orders runs MARIADB with synchronous replication (ANY 1), which "
+                                + "this version of Regent cannot keep for MARIADB after a failover"),
                 row("a running operation is finished first",
                         leaderDead().running(UUID.fromString("00000000-0000-0000-0000-000000000001")),
                         Wait.class, null, "operation 00000000-0000-0000-0000-000000000001 of cluster orders is still running"),
@@ -270,10 +277,13 @@ class DeciderTest {
                         switchover(7L, "a", "b"), Refuse.class, null,
                         "leader a is not seen healthy by any agent in the last 3 s; a switchover needs a live leader"),
                 Arguments.of("not on an engine without actions", withFollowers(Scenario.threeNodes()
-                                .leaderUp("a", "m1", 100).leaderUp("a", "m2", 200)).engine(Engine.MARIADB),
+                                .leaderUp("a", "m1", 100).leaderUp("a", "m2", 200)).engine(Engine.MONGODB),
                         switchover(7L, "a", "c"), Refuse.class, null,
-                        "cluster orders runs MARIADB: this version of Regent observes it but has no failover "
+                        "cluster orders runs MONGODB: this version of Regent observes it but has no failover "
                                 + "actions for it yet"),
+                Arguments.of("MariaDB: by the same rules", withFollowers(Scenario.threeNodes()
+                                .leaderUp("a", "m1", 100).leaderUp("a", "m2", 200)).engine(Engine.MARIADB),
+                        switchover(7L, "a", "c"), Decision.Switchover.class, "c", "handing over to c as requested"),
                 Arguments.of("not when the leader changed since the request", healthy, switchover(7L, "b", "c"),
                         Refuse.class, null, "switchover requested from b but the leader of cluster orders is a"),
                 Arguments.of("not when the epoch changed since the request", healthy, switchover(5L, "a", "c"),
@@ -322,8 +332,16 @@ class DeciderTest {
                         Decision.Rejoin.class, "a", "a was replaced as leader and needs a rejoin; its agent "
                                 + "(http://127.0.0.1:8770) is up and leader b is healthy"),
                 row("no rejoin on an engine without actions",
-                        replacedLeader().nodeAgent("a", 400, false).engine(Engine.MARIADB),
-                        NoAction.class, null, "cluster orders runs MARIADB: this version of Regent observes it"),
+                        replacedLeader().nodeAgent("a", 400, false).engine(Engine.MONGODB),
+                        NoAction.class, null, "cluster orders runs MONGODB: this version of Regent observes it"),
+                row("MariaDB: a replaced leader that answers rejoins from the control plane, no agent needed",
+                        replacedLeader().readOnlyLeader("a", "m1", 100).engine(Engine.MARIADB),
+                        Decision.Rejoin.class, "a", "a was replaced as leader and needs a rejoin; it answers and "
+                                + "leader b is healthy: check it for transactions b lacks, then make it follow b"),
+                row("MariaDB: a replaced leader that is down waits, whatever agent runs next to it",
+                        replacedLeader().nodeAgent("a", 400, false).unreachable("a", "m1", 100).engine(Engine.MARIADB),
+                        Wait.class, null, "[a] need a rejoin, but none is reachable in the last 3 s; a replaced leader "
+                                + "rejoins once it answers"),
                 row("the replaced leader still runs (fenced): rejoin it all the same",
                         replacedLeader().nodeAgent("a", 400, true),
                         Decision.Rejoin.class, "a", "rewind it into a follower of b"),
@@ -379,7 +397,8 @@ class DeciderTest {
         assertDecision(decision, kind, node, reason);
         if (decision instanceof Decision.Rejoin rejoin) {
             assertThat(rejoin.epoch()).isEqualTo(7);
-            assertThat(rejoin.agentEndpoint()).isEqualTo("http://127.0.0.1:87" + rejoin.node().charAt(0) % 10 + "0");
+            assertThat(rejoin.agentEndpoint()).as("the node agent does it, unless the engine rejoins over SQL")
+                    .isEqualTo(reason.contains("it answers") ? null : "http://127.0.0.1:87" + rejoin.node().charAt(0) % 10 + "0");
             assertThat(rejoin.kind()).isEqualTo(reason.contains("never been seen running") ? OperationKind.BOOTSTRAP
                     : OperationKind.REJOIN);
         }

@@ -114,23 +114,8 @@ class FailoverIT {
         QuarkusService failover = plane.startFailover("failover-calm", "group-calm", Map.of());
         try (PostgresCluster pg = cluster("calm", 0); AutoCloseable registered = FailoverIT::unregister) {
             long epoch = registerAndAwaitWatched(pg, List.of(failover));
-            QuarkusService blinded = plane.agents.get(0);
-            blinded.process().freeze();
-            try {
-                Testkit.sleep(6_000); // four detection windows
-            } finally {
-                blinded.process().thaw();
-            }
-            for (int stall = 0; stall < 3; stall++) {
-                pg.initialLeader().freeze();
-                try {
-                    Testkit.sleep(1_000);
-                } finally {
-                    pg.initialLeader().thaw();
-                }
-                Testkit.sleep(2_500);
-            }
-            Testkit.sleep(3_000);
+            Stalls.blindAnAgentThenStallTheLeader(plane.agents.get(0), pg.initialLeader()::freeze,
+                    pg.initialLeader()::thaw);
             assertThat(plane.topology("calm").epoch()).isEqualTo(epoch);
             assertThat(plane.operations("calm")).isEmpty();
             assertThat(pg.initialLeader().isInRecovery()).isFalse();

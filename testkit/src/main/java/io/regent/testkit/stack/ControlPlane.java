@@ -16,6 +16,7 @@ import io.regent.testkit.TestkitException;
 import io.regent.testkit.kafka.KafkaBroker;
 import io.regent.testkit.kafka.TopicReader;
 import io.regent.testkit.keycloak.Keycloak;
+import io.regent.testkit.mariadb.MariaDbCluster;
 import io.regent.testkit.postgres.Credentials;
 import io.regent.testkit.postgres.PostgresCluster;
 import io.regent.testkit.postgres.PostgresNode;
@@ -191,11 +192,22 @@ public final class ControlPlane implements AutoCloseable {
 
     /** A failover-service instance in its own consumer group (one group per test keeps tests apart). */
     public QuarkusService startFailover(String instance, String group, Map<String, String> extra) {
+        return startFailover(instance, group, extra, CONTROL_ROLE, Map.of());
+    }
+
+    /**
+     * One acting on the nodes as {@code nodeUser} (a MariaDB cluster's action user, say), with
+     * {@code secrets} in its environment (e.g. {@code REGENT_MARIADB_REPLICATION_PASSWORD}).
+     */
+    public QuarkusService startFailover(String instance, String group, Map<String, String> extra,
+            Credentials nodeUser, Map<String, String> secrets) {
         Map<String, String> properties = ServiceSettings.failover(instance, group, kafka.bootstrapServers(),
-                registry.url(), CONTROL_ROLE.user());
+                registry.url(), nodeUser.user());
         properties.putAll(extra);
+        Map<String, String> environment = new java.util.HashMap<>(secrets);
+        environment.put("REGENT_NODE_PASSWORD", nodeUser.password());
         QuarkusService service = QuarkusService.start(instance, jar("failover"), properties, identity(
-                "regent-failover", Map.of("REGENT_NODE_PASSWORD", CONTROL_ROLE.password())), READY);
+                "regent-failover", environment), READY);
         started.add(service);
         return service;
     }
@@ -206,12 +218,20 @@ public final class ControlPlane implements AutoCloseable {
      * database servers, or the instances still running would see a dead cluster.
      */
     public AutoCloseable register(PostgresCluster cluster, Map<String, Object> policy) {
-        Map<String, Object> body = ServiceSettings.registration(cluster, cluster.name(), policy);
+        return register(cluster.name(), ServiceSettings.registration(cluster, cluster.name(), policy));
+    }
+
+    /** The same for a MariaDB cluster; its monitoring user must be {@link #CONTROL_ROLE}, the agents' login. */
+    public AutoCloseable register(MariaDbCluster cluster, Map<String, Object> policy) {
+        return register(cluster.name(), ServiceSettings.registration(cluster, cluster.name(), policy));
+    }
+
+    private AutoCloseable register(String cluster, Map<String, Object> body) {
         call("POST", "/api/v1/clusters", body, adminToken(), 201);
         return () -> {
-            call("PUT", "/api/v1/clusters/" + cluster.name() + "/maintenance", Map.of("enabled", true, "reason",
+            call("PUT", "/api/v1/clusters/" + cluster + "/maintenance", Map.of("enabled", true, "reason",
                     "test over"), adminToken(), 200);
-            call("DELETE", "/api/v1/clusters/" + cluster.name(), null, adminToken(), 204);
+            call("DELETE", "/api/v1/clusters/" + cluster, null, adminToken(), 204);
         };
     }
 

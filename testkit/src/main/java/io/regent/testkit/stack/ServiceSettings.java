@@ -2,6 +2,7 @@ package io.regent.testkit.stack;
 
 import io.regent.testkit.OsUser;
 import io.regent.testkit.keycloak.Keycloak;
+import io.regent.testkit.mariadb.MariaDbCluster;
 import io.regent.testkit.postgres.PostgresBinaries;
 import io.regent.testkit.postgres.PostgresCluster;
 import io.regent.testkit.postgres.PostgresNode;
@@ -110,18 +111,36 @@ public final class ServiceSettings {
     public static Map<String, Object> registration(PostgresCluster cluster, String displayName,
             Map<String, Object> policy) {
         List<Map<String, Object>> nodes = new ArrayList<>();
-        for (PostgresNode node : cluster.nodes()) {
-            Map<String, Object> entry = new LinkedHashMap<>(Map.of("name", node.name(), "host", node.host(),
-                    "port", node.port(), "zone", "zone-" + node.name()));
-            if (node == cluster.initialLeader()) {
-                entry.put("role", "LEADER");
-            }
-            nodes.add(entry);
+        cluster.nodes().forEach(node -> nodes.add(node(node.name(), node.host(), node.port(),
+                node == cluster.initialLeader())));
+        return registration(cluster.name(), displayName, "POSTGRESQL", nodes, cluster.replication().syncCount(),
+                policy);
+    }
+
+    /** The same for a MariaDB cluster (asynchronous GTID replication). */
+    public static Map<String, Object> registration(MariaDbCluster cluster, String displayName,
+            Map<String, Object> policy) {
+        List<Map<String, Object>> nodes = new ArrayList<>();
+        cluster.nodes().forEach(node -> nodes.add(node(node.name(), node.host(), node.port(),
+                node == cluster.initialLeader())));
+        return registration(cluster.name(), displayName, "MARIADB", nodes, 0, policy);
+    }
+
+    private static Map<String, Object> node(String name, String host, int port, boolean leader) {
+        Map<String, Object> entry = new LinkedHashMap<>(Map.of("name", name, "host", host, "port", port, "zone",
+                "zone-" + name));
+        if (leader) {
+            entry.put("role", "LEADER");
         }
-        Map<String, Object> body = new LinkedHashMap<>(Map.of("id", cluster.name(), "displayName", displayName,
-                "engine", "POSTGRESQL", "nodes", nodes, "failoverPolicy", policy));
-        if (cluster.replication().syncCount() > 0) {
-            body.put("replication", Map.of("mode", "SYNC_ANY", "syncCount", cluster.replication().syncCount()));
+        return entry;
+    }
+
+    private static Map<String, Object> registration(String id, String displayName, String engine,
+            List<Map<String, Object>> nodes, int syncCount, Map<String, Object> policy) {
+        Map<String, Object> body = new LinkedHashMap<>(Map.of("id", id, "displayName", displayName,
+                "engine", engine, "nodes", nodes, "failoverPolicy", policy));
+        if (syncCount > 0) {
+            body.put("replication", Map.of("mode", "SYNC_ANY", "syncCount", syncCount));
         }
         return body;
     }

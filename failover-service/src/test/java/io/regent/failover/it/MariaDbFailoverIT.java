@@ -1,0 +1,389 @@
+package io.regent.failover.it;
+
+import static io.regent.testkit.stack.ControlPlane.CONTROL_ROLE;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.regent.events.NodeRole;
+import io.regent.events.OperationKind;
+import io.regent.events.OperationPhase;
+import io.regent.events.OperationStatus;
+import io.regent.events.OperationUpdated;
+import io.regent.events.Phases;
+import io.regent.events.SwitchoverRequested;
+import io.regent.events.TopologyChanged;
+import io.regent.events.TopologyNode;
+import io.regent.testkit.Testkit;
+import io.regent.testkit.mariadb.MariaDbCluster;
+import io.regent.testkit.mariadb.MariaDbNode;
+import io.regent.testkit.postgres.Credentials;
+import io.regent.testkit.quarkus.QuarkusService;
+import io.regent.testkit.stack.ControlPlane;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The failover-service on a real MariaDB cluster (GTID replication), with the same control plane as
+ * {@link FailoverIT} - Kafka, the registry, three agents, a failover-service, each its own process -
+ * and no MariaDB special case outside the engine: kill -9 of the leader, the old leader rejoined when
+ * it comes back, an old leader with errant transactions left alone, a switchover, a blinded agent and
+ * leader stalls that must not fail over, a frozen leader fenced when it wakes, a failover-service
+ * killed mid-operation.
+ */
+class MariaDbFailoverIT {
+
+    private static final Credentials APP = new Credentials("app", "app-secret");
+    private static final List<String> ALL_PHASES = List.of(Phases.DETECTED, Phases.DECIDED, Phases.FENCED,
+            Phases.PROMOTED, Phases.REPOINTED, Phases.ANNOUNCED);
+
+    private static ControlPlane plane;
+
+    @BeforeAll
+    static void startControlPlane() {
+        plane = ControlPlane.start(3);
+    }
+
+    @AfterAll
+    static void stopControlPlane() {
+        if (plane != null) {
+            plane.close();
+        }
+    }
+
+    @AfterEach
+    void stopFailoverInstances() {
+        plane.stopFailoverInstances();
+    }
+
+    @Test
+    void killMinus9OfTheLeaderPromotesAFollowerAndTheOldLeaderRejoinsWhenItComesBack() throws Exception {
+        try (MariaDbCluster db = cluster("mkill", 3)) {
+            QuarkusService failover = failoverFor(db, "group-mkill");
+            try (AutoCloseable registered = plane.register(db, Map.of())) {
+                long epoch = awaitWatched(db, failover);
+
+                db.initialLeader().kill();
+                MariaDbNode leader = awaitNewLeader(db);
+                leader.execute("INSERT INTO app.t VALUES (1000)");
+
+                TopologyChanged after = await().atMost(Duration.ofSeconds(30))
+                        .until(() -> plane.topology("mkill"), t -> t.epoch() == epoch + 1);
+                assertThat(after.leader()).isEqualTo(leader.name());
+                MariaDbNode other = db.nodes().stream().filter(n -> n != leader && n != db.initialLeader())
+                        .findFirst().orElseThrow();
+                await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertFollows(other, leader));
+                OperationUpdated op = only(OperationKind.FAILOVER, "mkill");
+                assertThat(op.status()).isEqualTo(OperationStatus.SUCCEEDED);
+                assertThat(op.fromNode()).isEqualTo("mkill-1");
+                assertThat(op.toNode()).isEqualTo(leader.name());
+                assertThat(op.phases()).extracting(OperationPhase::name).containsExactlyElementsOf(ALL_PHASES);
+
+                db.initialLeader().start(); // back read-only, as a crashed leader comes back
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                    assertThat(role(plane.topology("mkill"), "mkill-1")).isEqualTo(NodeRole.FOLLOWER);
+                    assertFollows(db.initialLeader(), leader);
+                });
+                OperationUpdated rejoin = only(OperationKind.REJOIN, "mkill");
+                assertThat(rejoin.status()).isEqualTo(OperationStatus.SUCCEEDED);
+                assertThat(rejoin.phases()).extracting(OperationPhase::name).contains(Phases.REJOINED);
+                assertThat(plane.operations("mkill")).filteredOn(o -> o.kind() == OperationKind.FAILOVER).hasSize(1);
+            }
+        }
+    }
+
+    @Test
+    void anOldLeaderThatTookWritesAfterTheFailoverIsNotRejoinedAndSaysWhy() throws Exception {
+        try (MariaDbCluster db = cluster("merr", 3)) {
+            QuarkusService failover = failoverFor(db, "group-merr");
+            try (AutoCloseable registered = plane.register(db, Map.of())) {
+                long epoch = awaitWatched(db, failover);
+                db.initialLeader().kill();
+                awaitNewLeader(db);
+                await().atMost(Duration.ofSeconds(30)).until(() -> plane.topology("merr").epoch() == epoch + 1);
+                await().atMost(Duration.ofSeconds(10)).until(() -> only(OperationKind.FAILOVER, "merr").status()
+                        == OperationStatus.SUCCEEDED);
+
+                failover.process().freeze(); // so the old leader takes a write before anyone looks at it
+                MariaDbNode old = db.initialLeader();
+                try {
+                    old.start();
+                    old.execute("INSERT INTO app.t VALUES (2000)"); // as a superuser: read_only does not stop it
+                } finally {
+                    failover.process().thaw();
+                }
+                String errant = old.gtidBinlogPos();
+
+                OperationUpdated refused = await().atMost(Duration.ofSeconds(60)).until(() -> plane.operations("merr")
+                        .stream().filter(o -> o.kind() == OperationKind.REJOIN && o.status() == OperationStatus.FAILED)
+                        .findFirst().orElse(null), o -> o != null);
+                assertThat(refused.error()).contains("refused").contains("[" + errant + "]")
+                        .contains("following would diverge silently");
+                assertThat(old.isReadOnly()).isTrue();
+                assertThat(old.query("SHOW SLAVE STATUS")).as("it replicates nothing").isEmpty();
+                assertThat(old.queryValue("SELECT count(*) FROM app.t WHERE id = 2000")).as("nothing discarded")
+                        .isEqualTo(1L);
+                assertThat(role(plane.topology("merr"), "merr-1")).isEqualTo(NodeRole.NEEDS_REJOIN);
+            }
+        }
+    }
+
+    @Test
+    void aSwitchoverWithAConcurrentWriterLosesNoAcknowledgedWrite() throws Exception {
+        try (MariaDbCluster db = cluster("mswitch", 3)) {
+            QuarkusService failover = failoverFor(db, "group-mswitch");
+            try (AutoCloseable registered = plane.register(db, Map.of())) {
+                long epoch = awaitWatched(db, failover);
+                MariaDbNode from = db.initialLeader();
+                MariaDbNode to = db.node("mswitch-3");
+                from.execute("INSERT INTO app.t VALUES (3000)");
+                Map<String, List<Long>> acknowledged = new java.util.concurrent.ConcurrentHashMap<>();
+                java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+                Thread writer = new Thread(() -> write(db, "mswitch", writing, acknowledged), "writer");
+                writer.start();
+                await().atMost(Duration.ofSeconds(10)).until(() -> acknowledged.containsKey(from.name()));
+
+                plane.send("mswitch", new SwitchoverRequested(UUID.randomUUID(), "mswitch", from.name(), to.name(),
+                        epoch, "alice", Instant.now(), "test"));
+
+                await().atMost(Duration.ofSeconds(30)).until(() -> plane.topology("mswitch").epoch() == epoch + 1);
+                assertThat(plane.topology("mswitch").leader()).isEqualTo(to.name());
+                await().atMost(Duration.ofSeconds(10)).until(() -> acknowledged.getOrDefault(to.name(), List.of())
+                        .size() > 10);
+                writing.set(false);
+                writer.join(10_000);
+                List<Long> all = acknowledged.values().stream().flatMap(List::stream).toList();
+                List<Long> present = to.query("SELECT id FROM app.t WHERE id >= 10000").stream()
+                        .map(row -> ((Number) row.get("id")).longValue()).toList();
+                assertThat(present).as("every write acknowledged by %s or %s", from.name(), to.name())
+                        .containsAll(all);
+                assertThat(to.isReadOnly()).isFalse();
+                assertThat(to.queryValue("SELECT count(*) FROM app.t WHERE id = 3000")).isEqualTo(1L);
+                OperationUpdated op = only(OperationKind.SWITCHOVER, "mswitch");
+                assertThat(op.status()).isEqualTo(OperationStatus.SUCCEEDED);
+                assertThat(op.phases()).extracting(OperationPhase::name).contains(Phases.FENCED, Phases.CAUGHT_UP,
+                        Phases.PROMOTED, Phases.ANNOUNCED);
+                to.execute("INSERT INTO app.t VALUES (3001)");
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                    assertFollows(db.node("mswitch-2"), to);
+                    assertFollows(from, to); // the old leader rejoins by itself: nothing errant on it
+                });
+            }
+        }
+    }
+
+    @Test
+    void aFrozenAgentAndOneSecondLeaderStallsCauseNoFailover() throws Exception {
+        try (MariaDbCluster db = cluster("mcalm", 3)) {
+            QuarkusService failover = failoverFor(db, "group-mcalm");
+            try (AutoCloseable registered = plane.register(db, Map.of())) {
+                long epoch = awaitWatched(db, failover);
+                Stalls.blindAnAgentThenStallTheLeader(plane.agents.get(0), db.initialLeader()::freeze,
+                        db.initialLeader()::thaw);
+                assertThat(plane.topology("mcalm").epoch()).isEqualTo(epoch);
+                assertThat(plane.operations("mcalm")).isEmpty();
+                assertThat(db.initialLeader().isReadOnly()).isFalse();
+                assertThat(db.nodes().subList(1, 3)).allSatisfy(n -> assertThat(n.isReplicating()).isTrue());
+            }
+        }
+    }
+
+    @Test
+    void aFrozenLeaderIsReplacedAndFencedWhenItWakesSoItTakesNoMoreWrites() throws Exception {
+        try (MariaDbCluster db = cluster("mzombie", 3)) {
+            MariaDbNode old = db.initialLeader();
+            QuarkusService failover = failoverFor(db, "group-mzombie");
+            try (AutoCloseable registered = plane.register(db, Map.of());
+                 Connection before = old.connect(APP); Statement client = before.createStatement()) {
+                long epoch = awaitWatched(db, failover);
+                client.execute("INSERT INTO app.t VALUES (4000)");
+
+                old.freeze();
+                try {
+                    awaitNewLeader(db);
+                    await().atMost(Duration.ofSeconds(30)).until(() -> plane.topology("mzombie").epoch() == epoch + 1);
+                    assertThat(only(OperationKind.FAILOVER, "mzombie").phases())
+                            .filteredOn(p -> p.name().equals(Phases.FENCED)).singleElement()
+                            .satisfies(p -> assertThat(p.detail()).contains("unreachable"));
+                } finally {
+                    old.thaw();
+                }
+                await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(plane.operations("mzombie"))
+                        .filteredOn(o -> o.kind() == OperationKind.FENCE && o.status() == OperationStatus.SUCCEEDED)
+                        .singleElement().satisfies(o -> assertThat(o.fromNode()).isEqualTo("mzombie-1")));
+                assertThat(old.isReadOnly()).isTrue();
+                assertThatThrownBy(() -> client.execute("INSERT INTO app.t VALUES (4001)"))
+                        .as("the session the client had was ended").isInstanceOf(SQLException.class);
+                try (Connection after = old.connect(APP); Statement statement = after.createStatement()) {
+                    assertThatThrownBy(() -> statement.execute("INSERT INTO app.t VALUES (4002)"))
+                            .isInstanceOf(SQLException.class).hasMessageContaining("read-only");
+                }
+                assertThat(plane.operations("mzombie")).as("fenced once")
+                        .filteredOn(o -> o.kind() == OperationKind.FENCE).hasSize(1);
+                assertThat(plane.topology("mzombie").epoch()).isGreaterThanOrEqualTo(epoch + 1);
+                assertThat(plane.operations("mzombie")).filteredOn(o -> o.kind() == OperationKind.FAILOVER).hasSize(1);
+            }
+        }
+    }
+
+    @Test
+    void aFailoverServiceKilledMidOperationIsReplacedAndTheEpochMovesOnce() throws Exception {
+        try (MariaDbCluster db = cluster("mcrash", 3)) {
+            Map<String, String> pauseAfterPromotion = Map.of("regent.failover.test-pause-after-phase",
+                    Phases.PROMOTED, "regent.failover.test-pause", "120s", "regent.failover.mariadb.replication-user",
+                    db.replicationUser().user());
+            Map<String, String> secrets = Map.of("REGENT_MARIADB_REPLICATION_PASSWORD", db.replicationUser().password());
+            QuarkusService a = plane.startFailover("failover-mc1", "group-mcrash", pauseAfterPromotion,
+                    db.controlUser(), secrets);
+            QuarkusService b = plane.startFailover("failover-mc2", "group-mcrash", pauseAfterPromotion,
+                    db.controlUser(), secrets);
+            try (AutoCloseable registered = plane.register(db, Map.of())) {
+                long epoch = awaitWatched(db, a, b);
+                QuarkusService owner = owners(db, a, b).get(0);
+                QuarkusService survivor = owner == a ? b : a;
+
+                db.initialLeader().kill();
+                await().atMost(Duration.ofSeconds(30)).until(() -> plane.operations("mcrash").stream()
+                        .anyMatch(o -> o.kind() == OperationKind.FAILOVER && o.phases().stream()
+                                .anyMatch(p -> p.name().equals(Phases.PROMOTED))));
+                owner.kill(); // crash between promotion and announcement
+                assertThat(plane.topology("mcrash").epoch()).as("not announced before the crash").isEqualTo(epoch);
+
+                OperationUpdated op = await().atMost(Duration.ofSeconds(60)).until(() -> only(OperationKind.FAILOVER,
+                        "mcrash"), o -> o.status().isFinal());
+                assertThat(op.status()).as("error: %s", op.error()).isEqualTo(OperationStatus.SUCCEEDED);
+                assertThat(op.phases()).extracting(OperationPhase::name).containsExactlyElementsOf(ALL_PHASES);
+                assertThat(op.epochAfter()).isEqualTo(epoch + 1);
+                assertThat(plane.ownedBy(survivor)).contains("mcrash");
+                assertThat(plane.topologyEvents("mcrash")).filteredOn(t -> t.epoch() == epoch + 1).hasSize(1);
+                MariaDbNode leader = db.node(op.toNode());
+                MariaDbNode other = db.nodes().stream().filter(n -> n != leader && n != db.initialLeader())
+                        .findFirst().orElseThrow();
+                leader.execute("INSERT INTO app.t VALUES (5000)");
+                await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertFollows(other, leader));
+            }
+        }
+    }
+
+    /**
+     * Writes ids from 10,000 up to whichever node the registry names leader (looked up every 200 ms)
+     * as the application user, noting each acknowledged id under the node that acknowledged it; an id
+     * whose write failed is skipped (it may or may not have committed), a failed session reopened.
+     */
+    private static void write(MariaDbCluster db, String cluster, java.util.concurrent.atomic.AtomicBoolean writing,
+            Map<String, List<Long>> acknowledged) {
+        Map<String, Connection> sessions = new java.util.HashMap<>();
+        long id = 10_000;
+        String leader = null;
+        long lookedUp = 0;
+        while (writing.get()) {
+            if (leader == null || System.nanoTime() - lookedUp > 200_000_000L) {
+                try {
+                    leader = plane.topology(cluster).leader();
+                    lookedUp = System.nanoTime();
+                } catch (RuntimeException e) {
+                    Testkit.sleep(50);
+                    continue;
+                }
+            }
+            String node = leader;
+            try (Statement statement = sessions.computeIfAbsent(node, n -> db.node(n).connect(APP)).createStatement()) {
+                statement.execute("INSERT INTO app.t VALUES (" + id + ")");
+                acknowledged.computeIfAbsent(node, n -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(id);
+            } catch (SQLException | RuntimeException e) {
+                Connection broken = sessions.remove(node);
+                if (broken != null) {
+                    try {
+                        broken.close();
+                    } catch (SQLException ignored) {
+                        // ended by the fence already
+                    }
+                }
+            }
+            id++;
+            Testkit.sleep(10);
+        }
+        sessions.values().forEach(connection -> {
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // gone
+            }
+        });
+    }
+
+    /** A 3-node cluster whose monitoring user is the agents' login, with a table and an application user. */
+    private static MariaDbCluster cluster(String name, int nodes) {
+        MariaDbCluster db = MariaDbCluster.start(name, nodes, CONTROL_ROLE);
+        db.initialLeader().execute("CREATE DATABASE app");
+        db.initialLeader().execute("CREATE TABLE app.t (id INT PRIMARY KEY) ENGINE=InnoDB");
+        db.initialLeader().execute("INSERT INTO app.t VALUES (1), (2), (3)");
+        db.initialLeader().execute("CREATE USER 'app'@'127.0.0.1' IDENTIFIED BY '" + APP.password() + "'");
+        db.initialLeader().execute("GRANT INSERT, SELECT ON app.* TO 'app'@'127.0.0.1'");
+        db.awaitCaughtUp(Duration.ofSeconds(20));
+        return db;
+    }
+
+    /** A failover-service acting as the cluster's action user, rejoining old leaders as its replication user. */
+    private static QuarkusService failoverFor(MariaDbCluster db, String group) {
+        return plane.startFailover("failover-" + db.name(), group, Map.of("regent.failover.mariadb.replication-user",
+                db.replicationUser().user()), db.controlUser(), Map.of("REGENT_MARIADB_REPLICATION_PASSWORD",
+                db.replicationUser().password()));
+    }
+
+    private static long awaitWatched(MariaDbCluster db, QuarkusService... instances) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> owners(db, instances).size() == 1);
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).until(() ->
+                plane.nodeHealthObservers(db.name()) >= 3);
+        Testkit.sleep(2_000);
+        return plane.topology(db.name()).epoch();
+    }
+
+    private static List<QuarkusService> owners(MariaDbCluster db, QuarkusService... instances) {
+        return java.util.Arrays.stream(instances).filter(i -> i.process().isAlive()
+                && plane.ownedBy(i).contains(db.name())).toList();
+    }
+
+    /** The first node other than the initial leader that is writable and replicates from nobody. */
+    private static MariaDbNode awaitNewLeader(MariaDbCluster db) {
+        return await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            for (MariaDbNode node : db.nodes()) {
+                if (node != db.initialLeader() && node.isRunning() && !node.isReadOnly()
+                        && node.query("SHOW SLAVE STATUS").isEmpty()) {
+                    return node;
+                }
+            }
+            return null;
+        }, node -> node != null);
+    }
+
+    private static void assertFollows(MariaDbNode follower, MariaDbNode leader) {
+        assertThat(follower.isReplicating()).as(follower.name() + " replicates").isTrue();
+        assertThat(follower.query("SHOW SLAVE STATUS").get(0).get("Master_Port")).as(follower.name())
+                .hasToString(Integer.toString(leader.port()));
+        assertThat(follower.isReadOnly()).as(follower.name()).isTrue();
+        assertThat(follower.gtidSlavePos()).as(follower.name() + " applied the leader's last write")
+                .isEqualTo(leader.gtidBinlogPos());
+    }
+
+    private static OperationUpdated only(OperationKind kind, String cluster) {
+        List<OperationUpdated> operations = plane.operations(cluster).stream().filter(o -> o.kind() == kind).toList();
+        assertThat(operations).as("%s operations of %s", kind, cluster).hasSize(1);
+        return operations.get(0);
+    }
+
+    private static NodeRole role(TopologyChanged topology, String node) {
+        return topology.nodes().stream().filter(n -> n.name().equals(node)).map(TopologyNode::role).findFirst()
+                .orElseThrow();
+    }
+}
