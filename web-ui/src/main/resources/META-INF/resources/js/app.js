@@ -1,6 +1,6 @@
 // The Regent dashboard: overview and cluster pages, updated live from the gateway's feed.
 import { api, ApiError } from './api.js';
-import { h, bytes, millis, lsn, ago, time } from './dom.js';
+import { h, millis, ago, time, position, lag as lagOf, positionsHeading } from './dom.js';
 import {
   store, onChange, changed, canOperate, setTopology, deleteCluster, setHealth, setOperation, operationsOf,
   healthOf, clusterState, streamingFollowers, worstLag, lastFailover,
@@ -181,7 +181,7 @@ function overviewPage() {
       h('td', { 'data-test': 'leader' }, t.leader || '–'),
       h('td', { class: 'num' }, t.epoch),
       h('td', { class: 'num' }, `${streamingFollowers(t)} / ${t.nodes.length - (t.leader ? 1 : 0)}`),
-      h('td', { class: 'num' }, bytes(lag)),
+      h('td', { class: 'num' }, lagOf(t.engine, lag)),
       h('td', {}, last ? `${last.kind.toLowerCase()} ${ago(last.finishedAt || last.updatedAt)}` : 'none'));
   });
   return [title, h('div', { class: 'table-wrap' }, h('table', { 'aria-label': 'Clusters' },
@@ -230,15 +230,15 @@ function nodesTable(t) {
       h('td', {}, `${n.host}:${n.port}`),
       h('td', {}, n.name === t.leader ? '–' : (n.upstream || '–'),
         health && health.walReceiverStatus ? h('div', { class: 'muted' }, health.walReceiverStatus) : null),
-      h('td', { class: 'num' }, n.name === t.leader ? '–' : bytes(health && health.lagBytes)),
+      h('td', { class: 'num' }, n.name === t.leader ? '–' : lagOf(t.engine, health && health.lagBytes)),
       h('td', { class: 'num' }, n.name === t.leader ? '–' : millis(health && health.lagMillis)),
-      h('td', { class: 'num' }, lsn(health && (health.currentLsn ?? health.replayedLsn)),
-        health && health.receivedLsn != null ? h('div', { class: 'muted' }, `received ${lsn(health.receivedLsn)}`) : null),
+      h('td', { class: 'num', 'data-test': 'position' }, position(t.engine, health && (health.currentLsn ?? health.replayedLsn)),
+        health && health.receivedLsn != null ? h('div', { class: 'muted' }, `received ${position(t.engine, health.receivedLsn)}`) : null),
       h('td', { class: 'num' }, n.priority === 0 ? 'never leader' : n.priority));
   });
   return h('div', { class: 'table-wrap' }, h('table', { 'aria-label': 'Nodes' },
     h('thead', {}, h('tr', {}, ['Node', 'Role', 'Zone', 'Address', 'Streams from', 'Lag', 'Lag (time)',
-      'WAL (current / replayed)', 'Priority'].map((c) => h('th', { scope: 'col' }, c)))),
+      positionsHeading(t.engine), 'Priority'].map((c) => h('th', { scope: 'col' }, c)))),
     h('tbody', {}, rows)));
 }
 
@@ -250,7 +250,7 @@ function agentsTable(t) {
     h('td', {}, o.node), h('td', {}, `${o.observerId} (${o.observerZone || '–'})`),
     h('td', {}, o.reachable ? (o.role || '').toLowerCase() : h('span', { class: 'badge unreachable' },
       `unreachable${o.error ? `: ${o.error.toLowerCase()}` : ''}`)),
-    h('td', { class: 'num' }, bytes(o.lagBytes)), h('td', { class: 'num' }, millis(o.probeMillis)),
+    h('td', { class: 'num' }, lagOf(t.engine, o.lagBytes)), h('td', { class: 'num' }, millis(o.probeMillis)),
     h('td', {}, ago(o.observedAt))));
   return h('div', { class: 'table-wrap' }, h('table', { 'aria-label': 'Agent observations' },
     h('thead', {}, h('tr', {}, ['Node', 'Agent (zone)', 'Sees', 'Lag', 'Probe took', 'Seen']
@@ -262,7 +262,7 @@ function lagChart(t) {
   const now = Date.now(); const from = now - 10 * 60 * 1000;
   const followers = t.nodes.filter((n) => n.name !== t.leader);
   const series = followers.map((n) => store.lag.get(`${t.clusterId}/${n.name}`) || []);
-  const max = Math.max(1024, ...series.flat().map((p) => p.bytes));
+  const max = Math.max(t.engine === 'MARIADB' ? 10 : 1024, ...series.flat().map((p) => p.bytes));
   const x = (time) => pad + ((time - from) / (now - from)) * (width - pad - 10);
   const y = (value) => height - 20 - (value / max) * (height - 30);
   const lines = series.map((points, i) => h('polyline', {
@@ -270,9 +270,9 @@ function lagChart(t) {
     points: points.filter((p) => p.t >= from).map((p) => `${x(p.t).toFixed(1)},${y(p.bytes).toFixed(1)}`).join(' '),
   }));
   const svg = h('svg', { class: 'chart', viewBox: `0 0 ${width} ${height}`, role: 'img',
-    'aria-label': `Replication lag of ${followers.map((n) => n.name).join(', ') || 'no followers'}; highest ${bytes(max)}` },
+    'aria-label': `Replication lag of ${followers.map((n) => n.name).join(', ') || 'no followers'}; highest ${lagOf(t.engine, max)}` },
   h('line', { x1: pad, y1: height - 20, x2: width - 10, y2: height - 20, stroke: '#d6dae0' }),
-  h('text', { x: 2, y: 14, 'font-size': 11, fill: '#5b6470' }, bytes(max)),
+  h('text', { x: 2, y: 14, 'font-size': 11, fill: '#5b6470' }, lagOf(t.engine, max)),
   h('text', { x: pad, y: height - 4, 'font-size': 11, fill: '#5b6470' }, '10 min ago'),
   h('text', { x: width - 40, y: height - 4, 'font-size': 11, fill: '#5b6470' }, 'now'), lines);
   const legend = h('div', { class: 'legend' }, followers.map((n, i) => h('span', {},
@@ -325,7 +325,7 @@ function candidateSelect(t, allowAuto) {
   const options = t.nodes.filter((n) => n.name !== t.leader && n.priority > 0).map((n) => {
     const health = healthOf(t.clusterId, n.name);
     const note = !health ? 'no observation yet' : !health.reachable ? 'unreachable'
-      : `lag ${bytes(health.lagBytes)}${health.walReceiverStatus === 'streaming' ? '' : ', not streaming'}`;
+      : `lag ${lagOf(t.engine, health.lagBytes)}${health.walReceiverStatus === 'streaming' ? '' : ', not streaming'}`;
     return h('option', { value: n.name }, `${n.name} (${note})`);
   });
   return h('select', { id: 'candidate', name: 'candidate' },

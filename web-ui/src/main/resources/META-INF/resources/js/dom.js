@@ -36,6 +36,22 @@ export function lsn(n) {
   return `${hi}/${lo}`;
 }
 
+// Positions and lag in the engine's own unit: PostgreSQL counts WAL bytes (an LSN), MariaDB counts
+// transactions (the sequence number of replication domain 0's last GTID).
+export function position(engine, n) {
+  if (engine !== 'MARIADB') return lsn(n);
+  return n == null ? '–' : `GTID 0-…-${n}`;
+}
+
+export function lag(engine, n) {
+  if (engine !== 'MARIADB' || n == null) return bytes(n);
+  return `${n} trx`;
+}
+
+export function positionsHeading(engine) {
+  return engine === 'MARIADB' ? 'GTID (binlog / applied)' : 'WAL (current / replayed)';
+}
+
 export function ago(iso) {
   if (!iso) return 'never';
   const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));

@@ -8,6 +8,7 @@ import io.regent.testkit.FreePorts;
 import io.regent.testkit.Testkit;
 import io.regent.testkit.browser.Browser;
 import io.regent.testkit.keycloak.Keycloak;
+import io.regent.testkit.mariadb.MariaDbCluster;
 import io.regent.testkit.postgres.PostgresCluster;
 import io.regent.testkit.quarkus.QuarkusService;
 import io.regent.testkit.stack.ControlPlane;
@@ -47,6 +48,8 @@ class DashboardIT {
     private static QuarkusService failover;
     private static PostgresCluster pg;
     private static AutoCloseable registered;
+    private static MariaDbCluster maria;
+    private static AutoCloseable registeredMaria;
 
     private Browser browser;
 
@@ -61,6 +64,8 @@ class DashboardIT {
         failover = plane.startFailover("failover-ui", "group-ui", Map.of());
         pg = PostgresCluster.builder().name("dash").nodes(3).controlRole(CONTROL_ROLE).start();
         registered = plane.register(pg, Map.of());
+        maria = MariaDbCluster.start("maria", 2, CONTROL_ROLE); // its monitoring user is the agents' login
+        registeredMaria = plane.register(maria, Map.of());
         await().atMost(Duration.ofSeconds(30)).until(() -> plane.ownedBy(failover).contains("dash"));
         await().atMost(Duration.ofSeconds(30)).until(() -> plane.seenReachableByAll("dash", "dash-2")
                 && plane.seenReachableByAll("dash", "dash-3"));
@@ -72,10 +77,13 @@ class DashboardIT {
         if (registered != null) {
             registered.close();
         }
+        if (registeredMaria != null) {
+            registeredMaria.close();
+        }
         if (plane != null) {
             plane.stopFailoverInstances();
         }
-        for (AutoCloseable closeable : new AutoCloseable[] {pg, gateway, plane, keycloak}) {
+        for (AutoCloseable closeable : new AutoCloseable[] {pg, maria, gateway, plane, keycloak}) {
             if (closeable != null) {
                 closeable.close();
             }
@@ -114,7 +122,17 @@ class DashboardIT {
         waitUntil(() -> browser.driver().findElements(By.cssSelector("table[aria-label='Agent observations'] tbody tr")).size()
                 >= 9); // three agents x three nodes
         assertThat(browser.driver().findElements(By.cssSelector("table[aria-label=Nodes] tbody tr"))).hasSize(3);
+        assertThat(text(By.cssSelector("table[aria-label=Nodes] thead"))).contains("WAL (current / replayed)");
         screenshot("cluster-viewer");
+
+        // a MariaDB cluster: positions are GTIDs and lag is counted in transactions, not WAL bytes
+        click(By.cssSelector("a[href='#/']"));
+        click(By.linkText("maria"));
+        waitUntil(() -> text(By.cssSelector("h1")).startsWith("maria"));
+        waitUntil(() -> text(By.cssSelector("table[aria-label=Nodes] thead")).contains("GTID (binlog / applied)"));
+        waitUntil(() -> text(By.cssSelector("tr[data-node=maria-2] [data-test=position]")).startsWith("GTID 0-…-"));
+        waitUntil(() -> text(By.cssSelector("tr[data-node=maria-2]")).contains("0 trx"));
+        screenshot("cluster-mariadb");
     }
 
     @Test
