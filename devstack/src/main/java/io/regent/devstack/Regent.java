@@ -1,6 +1,7 @@
 package io.regent.devstack;
 
 import io.regent.devstack.bench.FailoverBenchmark;
+import io.regent.devstack.bench.MariaDbFailoverBenchmark;
 import io.regent.devstack.chaos.ChaosCampaign;
 import io.regent.devstack.chaos.Checker;
 import io.regent.devstack.demo.Demo;
@@ -38,6 +39,9 @@ public final class Regent {
                    ./regent bench failover [--trials N] [--mode kill|switchover] [--home DIR]
                      on a fresh demo stack (default folder .regent/bench): N kill -9 trials of the
                      leader (or N switchovers), a table and a JSON line with percentiles
+                   ./regent bench failover --engine mariadb [--trials N]
+                     N kill -9 trials of a MariaDB leader, each on a fresh 3-node cluster, under
+                     Kafka, the registry, three agents and a failover-service (no demo stack)
             """;
 
     /** Held: the JDK keeps loggers weakly, and a collected one forgets its level. */
@@ -108,6 +112,7 @@ public final class Regent {
             }
             int trials = 20;
             FailoverBenchmark.Mode mode = FailoverBenchmark.Mode.KILL;
+            boolean mariaDb = false;
             for (int i = 2; i < args.size(); i++) {
                 String arg = args.get(i);
                 String value = i + 1 < args.size() ? args.get(i + 1) : null;
@@ -133,12 +138,24 @@ public final class Regent {
                         home = Path.of(value);
                         i++;
                     }
+                    case "--engine" -> {
+                        if (!"postgresql".equals(value) && !"mariadb".equals(value)) {
+                            return error("--engine is postgresql or mariadb");
+                        }
+                        mariaDb = value.equals("mariadb");
+                        i++;
+                    }
                     default -> {
                         return error("unknown option '" + arg + "'");
                     }
                 }
             }
-            return new Command("bench-failover", true, false, home.toAbsolutePath().normalize(), null, trials, mode);
+            if (mariaDb && mode == FailoverBenchmark.Mode.SWITCHOVER) {
+                return error("--engine mariadb measures kill -9 trials; switchovers run on the demo stack, which is "
+                        + "PostgreSQL only so far");
+            }
+            return new Command(mariaDb ? "bench-failover-mariadb" : "bench-failover", true, false,
+                    home.toAbsolutePath().normalize(), null, trials, mode);
         }
 
         private static Command parseChaos(List<String> args, Path home) {
@@ -219,6 +236,7 @@ public final class Regent {
                     yield 0;
                 }
                 case "bench-failover" -> bench(command, repository, layout, out, err);
+                case "bench-failover-mariadb" -> benchMariaDb(command, repository, out);
                 case "chaos" -> chaos(command, repository, layout, out, err);
                 default -> start(command, repository, layout, out, err);
             };
@@ -259,6 +277,15 @@ public final class Regent {
         } finally {
             demo.close();
         }
+        out.println(json); // the last line, for scripts
+        return 0;
+    }
+
+    /** The MariaDB benchmark: its own control plane (no Keycloak, gateway or dashboard), a fresh cluster per trial. */
+    private static int benchMariaDb(Command command, Path repository, PrintStream out) {
+        out.printf("kill -9 of a MariaDB leader: %d trials on %d cores, %s%n", command.trials(),
+                Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"));
+        String json = new MariaDbFailoverBenchmark(repository, out).run(command.trials());
         out.println(json); // the last line, for scripts
         return 0;
     }

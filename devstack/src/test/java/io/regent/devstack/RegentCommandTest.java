@@ -61,11 +61,13 @@ class RegentCommandTest {
             "bench failover                              | 20 | KILL       | {tmp}/regent/bench",
             "bench failover --trials 5                   | 5  | KILL       | {tmp}/regent/bench",
             "bench failover --mode switchover --trials 3 | 3  | SWITCHOVER | {tmp}/regent/bench",
-            "bench failover --home {tmp}/elsewhere                | 20 | KILL       | {tmp}/elsewhere"})
+            "bench failover --home {tmp}/elsewhere                | 20 | KILL       | {tmp}/elsewhere",
+            "bench failover --engine mariadb --trials 10 | 10 | KILL       | {tmp}/regent/bench",
+            "bench failover --engine postgresql          | 20 | KILL       | {tmp}/regent/bench"})
     void benchmarkCommands(String line, int trials, String mode, String home) {
         Command command = Command.parse(args(line), home());
         assertThat(command.error()).isNull();
-        assertThat(command.action()).isEqualTo("bench-failover");
+        assertThat(command.action()).isEqualTo(line.contains("mariadb") ? "bench-failover-mariadb" : "bench-failover");
         assertThat(command.trials()).isEqualTo(trials);
         assertThat(command.mode().name()).isEqualTo(mode);
         assertThat(command.fresh()).as("every benchmark starts from nothing").isTrue();
@@ -97,6 +99,9 @@ class RegentCommandTest {
             "bench failover --trials 0   | --trials needs a number from 1 to 9999",
             "bench failover --trials x   | --trials needs a number from 1 to 9999",
             "bench failover --mode chaos | --mode is kill or switchover",
+            "bench failover --engine mongodb | --engine is postgresql or mariadb",
+            "bench failover --engine mariadb --mode switchover | --engine mariadb measures kill -9 trials; switchovers "
+                    + "run on the demo stack, which is PostgreSQL only so far",
             "''                          | no command given",
             "start                       | unknown command 'start'",
             "demo --frsh                 | unknown option '--frsh'",
