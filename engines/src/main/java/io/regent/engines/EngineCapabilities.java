@@ -18,7 +18,7 @@ public record EngineCapabilities(boolean failoverActions, boolean switchover, bo
     public static EngineCapabilities of(Engine engine) {
         return switch (engine) {
             case POSTGRESQL -> new EngineCapabilities(true, true, false, Integer.MAX_VALUE);
-            case MARIADB -> new EngineCapabilities(true, true, true, 0);
+            case MARIADB -> new EngineCapabilities(true, true, true, 1); // semi-synchronous: one acknowledgement
             default -> new EngineCapabilities(false, false, false, 0);
         };
     }

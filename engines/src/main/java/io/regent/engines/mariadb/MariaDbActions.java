@@ -31,6 +31,8 @@ final class MariaDbActions {
               AND COMMAND NOT IN ('Daemon', 'Slave_IO', 'Slave_SQL', 'Slave_worker', 'Binlog Dump',
                                   'Binlog Dump GTID')""";
     private static final int UNKNOWN_THREAD = 1094;
+    /** About 50 days: in effect never falls back to asynchronous, so no commit is acknowledged unreplicated. */
+    static final long SEMI_SYNC_TIMEOUT_MILLIS = 4_294_967_295L;
 
     private final ReplicationLogin replicationLogin;
 
@@ -116,6 +118,7 @@ final class MariaDbActions {
                 execute(connection, "SET GLOBAL read_only = ON");
             }
             execute(connection, "STOP SLAVE");
+            replicaSideOnly(connection);
             changeMaster(connection, leader, null); // keeps the login it replicates with
             execute(connection, "START SLAVE");
             awaitReceiving(connection, deadline, node, leader);
@@ -161,6 +164,7 @@ final class MariaDbActions {
             if (!binlogPos.isEmpty()) {
                 execute(connection, "SET GLOBAL gtid_slave_pos = " + quote(binlogPos));
             }
+            replicaSideOnly(connection);
             changeMaster(connection, leader, replicationLogin);
             execute(connection, "START SLAVE");
             awaitReceiving(connection, deadline, node, leader);
@@ -205,21 +209,52 @@ final class MariaDbActions {
     }
 
     /**
-     * Only asynchronous replication in this version (semi-synchronous replication waits for one
-     * replica, never {@code ANY k}, and its fallback to asynchronous is not yet handled): {@code k = 0}
-     * makes sure the leader waits for no replica, more is refused.
+     * Lossless semi-synchronous replication for {@code k = 1}: a commit returns once a replica has
+     * received it, and is not visible before ({@code AFTER_SYNC}); it never falls back to asynchronous
+     * ({@link #SEMI_SYNC_TIMEOUT_MILLIS}), as PostgreSQL's synchronous replication does not. MariaDB
+     * waits for one acknowledgement at most, so {@code ANY k > 1} is refused. {@code k = 0}: the leader
+     * waits for nobody.
      */
     void configureSynchronous(NodeTarget leader, int k, Duration timeout) {
-        if (k > 0) {
-            throw new EngineActionException("MariaDB: synchronous replication (ANY " + k + ") is not supported by "
-                    + "this version of Regent; register the cluster as asynchronous");
+        if (k > 1) {
+            throw new EngineActionException("MariaDB waits for one replica's acknowledgement at most; synchronous "
+                    + "ANY " + k + " cannot be kept - register the cluster with ANY 1 (semi-synchronous) or asynchronous");
         }
-        withConnection(leader, timeout, "configure asynchronous replication", (connection, deadline) -> {
-            if (!"0".equals(stringValue(connection, "SELECT @@rpl_semi_sync_master_enabled"))) {
-                execute(connection, "SET GLOBAL rpl_semi_sync_master_enabled = OFF");
-            }
-            return null;
-        });
+        withConnection(leader, timeout, "configure " + (k == 0 ? "asynchronous" : "semi-synchronous") + " replication",
+                (connection, deadline) -> {
+                    boolean enabled = !"0".equals(stringValue(connection, "SELECT @@rpl_semi_sync_master_enabled"));
+                    if (k == 0) {
+                        if (enabled) {
+                            execute(connection, "SET GLOBAL rpl_semi_sync_master_enabled = OFF");
+                        }
+                        return null;
+                    }
+                    if (!"AFTER_SYNC".equals(stringValue(connection, "SELECT @@rpl_semi_sync_master_wait_point"))) {
+                        execute(connection, "SET GLOBAL rpl_semi_sync_master_wait_point = AFTER_SYNC");
+                    }
+                    if (!Long.toString(SEMI_SYNC_TIMEOUT_MILLIS).equals(stringValue(connection,
+                            "SELECT @@rpl_semi_sync_master_timeout"))) {
+                        execute(connection, "SET GLOBAL rpl_semi_sync_master_timeout = " + SEMI_SYNC_TIMEOUT_MILLIS);
+                    }
+                    if (!enabled) {
+                        execute(connection, "SET GLOBAL rpl_semi_sync_master_enabled = ON");
+                    }
+                    return null;
+                });
+    }
+
+    /**
+     * Before a node replicates: it acknowledges what it receives (so a semi-synchronous leader can
+     * count it; harmless when the leader is asynchronous), and waits for no acknowledgement itself - a
+     * follower with the leader's side on would hang at shutdown for the whole timeout (measured).
+     */
+    private static void replicaSideOnly(Connection connection) throws SQLException {
+        if (!"0".equals(stringValue(connection, "SELECT @@rpl_semi_sync_master_enabled"))) {
+            execute(connection, "SET GLOBAL rpl_semi_sync_master_enabled = OFF");
+        }
+        if ("0".equals(stringValue(connection, "SELECT @@rpl_semi_sync_slave_enabled"))) {
+            execute(connection, "SET GLOBAL rpl_semi_sync_slave_enabled = ON");
+        }
     }
 
     private static void changeMaster(Connection connection, NodeTarget leader, ReplicationLogin login)

@@ -117,10 +117,43 @@ class MariaDbActionsTest {
             target.execute("START SLAVE SQL_THREAD");
             adapter.awaitReplayed(control(cluster, target), barrier, TIMEOUT);
             assertThat(target.queryValue("SELECT count(*) FROM app.t")).isEqualTo(1L);
+        }
+    }
 
-            assertThatThrownBy(() -> adapter.configureSynchronous(control(cluster, target), java.util.List.of(
-                    "barrier-1"), 1, TIMEOUT)).hasMessageContaining("asynchronous");
-            adapter.configureSynchronous(control(cluster, target), java.util.List.of(), 0, TIMEOUT);
+    @Test
+    void afterAFailoverSemiSynchronousCommitsWaitForTheRemainingReplicaAndNeverFallBack() throws Exception {
+        try (MariaDbCluster cluster = MariaDbCluster.startSemiSynchronous("semi", 3, null)) {
+            MariaDbNode promoted = cluster.node("semi-2");
+            MariaDbNode other = cluster.node("semi-3");
+            cluster.initialLeader().execute("CREATE DATABASE app");
+            cluster.initialLeader().execute("CREATE TABLE app.t (id INT PRIMARY KEY) ENGINE=InnoDB");
+            cluster.awaitCaughtUp(TIMEOUT);
+            cluster.initialLeader().kill();
+            adapter.promote(control(cluster, promoted), TIMEOUT);
+
+            assertThatThrownBy(() -> adapter.configureSynchronous(control(cluster, promoted), java.util.List.of(
+                    "semi-1", "semi-3"), 2, TIMEOUT)).hasMessageContaining("one replica's acknowledgement at most");
+            adapter.configureSynchronous(control(cluster, promoted), java.util.List.of("semi-1", "semi-3"), 1, TIMEOUT);
+            adapter.configureSynchronous(control(cluster, promoted), java.util.List.of("semi-1", "semi-3"), 1, TIMEOUT);
+            adapter.follow(control(cluster, other), control(cluster, promoted), TIMEOUT);
+            assertThat(promoted.queryValue("SELECT @@rpl_semi_sync_master_wait_point")).isEqualTo("AFTER_SYNC");
+            await().atMost(TIMEOUT).until(() -> "1".equals(String.valueOf(promoted.queryValue(
+                    "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
+                            + "WHERE VARIABLE_NAME = 'RPL_SEMI_SYNC_MASTER_CLIENTS'"))));
+            promoted.execute("INSERT INTO app.t VALUES (1)"); // semi-3 acknowledges
+
+            other.stop(); // no replica left to acknowledge
+            java.util.concurrent.CompletableFuture<Void> write = java.util.concurrent.CompletableFuture.runAsync(
+                    () -> promoted.execute("INSERT INTO app.t VALUES (2)"));
+            Thread.sleep(3_000);
+            assertThat(write).as("not acknowledged without a replica, and no fallback to asynchronous").isNotDone();
+            other.start();
+            write.get(30, java.util.concurrent.TimeUnit.SECONDS); // acknowledged once a replica has it
+            assertThat(other.queryValue("SELECT @@rpl_semi_sync_master_enabled")).as("a follower never waits")
+                    .hasToString("0");
+
+            adapter.configureSynchronous(control(cluster, promoted), java.util.List.of(), 0, TIMEOUT);
+            assertThat(promoted.queryValue("SELECT @@rpl_semi_sync_master_enabled")).hasToString("0");
         }
     }
 

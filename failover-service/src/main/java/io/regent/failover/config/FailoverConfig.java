@@ -75,7 +75,7 @@ public interface FailoverConfig {
     interface Mariadb {
         /**
          * The user a rejoined old leader replicates as ({@code REPLICATION SLAVE}); its promotion
-         * reset the one it had. Unset: replaced MariaDB leaders are not rejoined automatically.
+         * reset the one it had. Unset: rejoining a replaced MariaDB leader fails and says so.
          * Followers re-pointed at a new leader keep their own.
          */
         Optional<String> replicationUser();

@@ -53,9 +53,11 @@ public final class Decider {
         }
         if (snapshot.topology().replication().mode() == ReplicationMode.SYNC_ANY
                 && snapshot.topology().replication().syncCount() > can.synchronousReplicas()) {
+            String most = can.synchronousReplicas() == 0 ? "asynchronous only" : "at most ANY " + can.synchronousReplicas();
             return "cluster " + snapshot.clusterId() + " runs " + engine + " with synchronous replication (ANY "
                     + snapshot.topology().replication().syncCount() + "), which this version of Regent cannot keep "
-                    + "for " + engine + " after a failover: it observes the cluster only; register it as asynchronous";
+                    + "for " + engine + " after a failover (" + most + "): it observes the cluster only; register it "
+                    + "within that";
         }
         return null;
     }

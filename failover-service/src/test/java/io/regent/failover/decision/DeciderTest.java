@@ -63,9 +63,16 @@ class DeciderTest {
                 row("MariaDB: the same rules fail over a dead leader",
                         leaderDead().engine(Engine.MARIADB),
                         Failover.class, "b", "leader a down: unreachable (REFUSED) for [m1, m2, m3] for at least 1.5 s"),
-                row("MariaDB with synchronous replication is only observed (no ANY k after a failover yet)",
+                row("MariaDB semi-synchronous (ANY 1): fails over by the same rules",
                         leaderDead().engine(Engine.MARIADB).synchronousAny(1),
-                        NoAction.class, null, "cluster orders runs MARIADB with synchronous replication (ANY 1), which "
+                        Failover.class, "b", "leader a down"),
+                row("MariaDB semi-synchronous with a follower unreachable: cannot be sure, refuse",
+                        deadLeader().engine(Engine.MARIADB).synchronousAny(1).unreachable("c", "m1", 100)
+                                .unreachable("c", "m2", 100).follower("b", "m1", 100, LEADER_LSN, LEADER_LSN),
+                        Refuse.class, null, "synchronous ANY 1 of 2 standbys needs 2 reachable to be sure one holds "),
+                row("MariaDB with ANY 2 is only observed: it waits for one acknowledgement at most",
+                        leaderDead().engine(Engine.MARIADB).synchronousAny(2),
+                        NoAction.class, null, "cluster orders runs MARIADB with synchronous replication (ANY 2), which "
                                 + "this version of Regent cannot keep for MARIADB after a failover"),
                 row("a running operation is finished first",
                         leaderDead().running(UUID.fromString("00000000-0000-0000-0000-000000000001")),

@@ -37,7 +37,9 @@ import org.junit.jupiter.api.Test;
  * The failover-service on a real MariaDB cluster (GTID replication), with the same control plane as
  * {@link FailoverIT} - Kafka, the registry, three agents, a failover-service, each its own process -
  * and no MariaDB special case outside the engine: kill -9 of the leader, the old leader rejoined when
- * it comes back, an old leader with errant transactions left alone, a switchover, a blinded agent and
+ * it comes back, an old leader with errant transactions left alone, a switchover with a writer,
+ * lossless semi-synchronous replication kept after a failover and a failover refused when it cannot
+ * be sure, a blinded agent and
  * leader stalls that must not fail over, a frozen leader fenced when it wakes, a failover-service
  * killed mid-operation.
  */
@@ -83,7 +85,7 @@ class MariaDbFailoverIT {
                 MariaDbNode other = db.nodes().stream().filter(n -> n != leader && n != db.initialLeader())
                         .findFirst().orElseThrow();
                 await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertFollows(other, leader));
-                OperationUpdated op = only(OperationKind.FAILOVER, "mkill");
+                OperationUpdated op = finished(OperationKind.FAILOVER, "mkill");
                 assertThat(op.status()).isEqualTo(OperationStatus.SUCCEEDED);
                 assertThat(op.fromNode()).isEqualTo("mkill-1");
                 assertThat(op.toNode()).isEqualTo(leader.name());
@@ -94,7 +96,7 @@ class MariaDbFailoverIT {
                     assertThat(role(plane.topology("mkill"), "mkill-1")).isEqualTo(NodeRole.FOLLOWER);
                     assertFollows(db.initialLeader(), leader);
                 });
-                OperationUpdated rejoin = only(OperationKind.REJOIN, "mkill");
+                OperationUpdated rejoin = finished(OperationKind.REJOIN, "mkill");
                 assertThat(rejoin.status()).isEqualTo(OperationStatus.SUCCEEDED);
                 assertThat(rejoin.phases()).extracting(OperationPhase::name).contains(Phases.REJOINED);
                 assertThat(plane.operations("mkill")).filteredOn(o -> o.kind() == OperationKind.FAILOVER).hasSize(1);
@@ -169,7 +171,7 @@ class MariaDbFailoverIT {
                         .containsAll(all);
                 assertThat(to.isReadOnly()).isFalse();
                 assertThat(to.queryValue("SELECT count(*) FROM app.t WHERE id = 3000")).isEqualTo(1L);
-                OperationUpdated op = only(OperationKind.SWITCHOVER, "mswitch");
+                OperationUpdated op = finished(OperationKind.SWITCHOVER, "mswitch");
                 assertThat(op.status()).isEqualTo(OperationStatus.SUCCEEDED);
                 assertThat(op.phases()).extracting(OperationPhase::name).contains(Phases.FENCED, Phases.CAUGHT_UP,
                         Phases.PROMOTED, Phases.ANNOUNCED);
@@ -178,6 +180,55 @@ class MariaDbFailoverIT {
                     assertFollows(db.node("mswitch-2"), to);
                     assertFollows(from, to); // the old leader rejoins by itself: nothing errant on it
                 });
+            }
+        }
+    }
+
+    @Test
+    void semiSynchronousKillMinus9PromotesAFollowerThatThenWaitsForTheOtherOnesAcknowledgement() throws Exception {
+        try (MariaDbCluster db = prepared(MariaDbCluster.startSemiSynchronous("msemi", 3, CONTROL_ROLE))) {
+            QuarkusService failover = failoverFor(db, "group-msemi");
+            try (AutoCloseable registered = plane.register(db, Map.of())) {
+                long epoch = awaitWatched(db, failover);
+                assertThat(plane.topology("msemi").replication().syncCount()).isEqualTo(1);
+
+                db.initialLeader().kill();
+                MariaDbNode leader = awaitNewLeader(db);
+                await().atMost(Duration.ofSeconds(30)).until(() -> plane.topology("msemi").epoch() == epoch + 1);
+                OperationUpdated op = finished(OperationKind.FAILOVER, "msemi");
+                assertThat(op.phases()).filteredOn(p -> p.name().equals(Phases.PROMOTED)).singleElement()
+                        .satisfies(p -> assertThat(p.detail()).contains("synchronous ANY 1"));
+                assertThat(leader.queryValue("SELECT @@rpl_semi_sync_master_enabled")).hasToString("1");
+                MariaDbNode other = db.nodes().stream().filter(n -> n != leader && n != db.initialLeader())
+                        .findFirst().orElseThrow();
+                leader.execute("INSERT INTO app.t VALUES (6000)"); // returns once the other follower has it
+                await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertFollows(other, leader));
+                assertThat(leader.queryValue("SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE "
+                        + "VARIABLE_NAME = 'RPL_SEMI_SYNC_MASTER_NO_TX'")).as("no commit went unacknowledged")
+                        .hasToString("0");
+            }
+        }
+    }
+
+    @Test
+    void semiSynchronousWithOneFollowerDownAndTheLeaderDeadRefusesLoudly() throws Exception {
+        try (MariaDbCluster db = prepared(MariaDbCluster.startSemiSynchronous("mrpo", 3, CONTROL_ROLE))) {
+            QuarkusService failover = failoverFor(db, "group-mrpo");
+            try (AutoCloseable registered = plane.register(db, Map.of())) {
+                long epoch = awaitWatched(db, failover);
+                db.node("mrpo-3").kill();
+                Testkit.sleep(2_500); // the agents see it gone
+                db.initialLeader().kill();
+
+                OperationUpdated op = await().atMost(Duration.ofSeconds(30)).until(() -> plane.operations("mrpo")
+                        .stream().filter(o -> o.kind() == OperationKind.FAILOVER).findFirst().orElse(null),
+                        o -> o != null && o.status().isFinal());
+                assertThat(op.status()).isEqualTo(OperationStatus.FAILED);
+                assertThat(op.error()).contains("synchronous ANY 1 of 2 standbys needs 2 reachable")
+                        .contains("only 1 ([mrpo-2]) are reachable");
+                Testkit.sleep(2_000);
+                assertThat(db.node("mrpo-2").isReadOnly()).as("nothing was promoted").isTrue();
+                assertThat(plane.topology("mrpo").epoch()).isEqualTo(epoch);
             }
         }
     }
@@ -324,7 +375,10 @@ class MariaDbFailoverIT {
 
     /** A 3-node cluster whose monitoring user is the agents' login, with a table and an application user. */
     private static MariaDbCluster cluster(String name, int nodes) {
-        MariaDbCluster db = MariaDbCluster.start(name, nodes, CONTROL_ROLE);
+        return prepared(MariaDbCluster.start(name, nodes, CONTROL_ROLE));
+    }
+
+    private static MariaDbCluster prepared(MariaDbCluster db) {
         db.initialLeader().execute("CREATE DATABASE app");
         db.initialLeader().execute("CREATE TABLE app.t (id INT PRIMARY KEY) ENGINE=InnoDB");
         db.initialLeader().execute("INSERT INTO app.t VALUES (1), (2), (3)");
@@ -374,6 +428,11 @@ class MariaDbFailoverIT {
         assertThat(follower.isReadOnly()).as(follower.name()).isTrue();
         assertThat(follower.gtidSlavePos()).as(follower.name() + " applied the leader's last write")
                 .isEqualTo(leader.gtidBinlogPos());
+    }
+
+    /** The only operation of {@code kind} once it ended (the registry announces a change before the operation ends). */
+    private static OperationUpdated finished(OperationKind kind, String cluster) {
+        return await().atMost(Duration.ofSeconds(20)).until(() -> only(kind, cluster), o -> o.status().isFinal());
     }
 
     private static OperationUpdated only(OperationKind kind, String cluster) {

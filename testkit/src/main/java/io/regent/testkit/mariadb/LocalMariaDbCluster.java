@@ -35,20 +35,24 @@ final class LocalMariaDbCluster implements MariaDbCluster {
     private final Credentials monitor;
     private final Credentials control = new Credentials("regent_admin", Testkit.randomSecret());
 
-    private LocalMariaDbCluster(String name, Path directory, Credentials monitor) {
+    private final boolean semiSynchronous;
+    private volatile boolean bootstrapped;
+
+    private LocalMariaDbCluster(String name, Path directory, Credentials monitor, boolean semiSynchronous) {
         this.name = name;
         this.directory = directory;
         this.monitor = monitor == null ? new Credentials("regent", Testkit.randomSecret()) : monitor;
+        this.semiSynchronous = semiSynchronous;
     }
 
-    static MariaDbCluster start(String name, int size, Credentials monitor) {
+    static MariaDbCluster start(String name, int size, Credentials monitor, boolean semiSynchronous) {
         if (size < 1) {
             throw new IllegalArgumentException("a cluster needs at least one node, not " + size);
         }
         Path mariadbd = MariaDbBinaries.server();
         Path installDb = MariaDbBinaries.installDb();
         LocalMariaDbCluster cluster = new LocalMariaDbCluster(name, Testkit.get().newDirectory("mariadb-" + name),
-                monitor);
+                monitor, semiSynchronous);
         Testkit.get().track(cluster);
         try {
             cluster.build(size, mariadbd, installDb);
@@ -101,6 +105,18 @@ final class LocalMariaDbCluster implements MariaDbCluster {
                     START SLAVE""".formatted(leader.port(), replication.user(), replication.password()));
         }
         awaitCaughtUp(Duration.ofSeconds(60));
+        if (semiSynchronous) {
+            // only now: with no replica connected the leader's first commits (the users) would wait forever
+            leader.execute("SET GLOBAL rpl_semi_sync_master_wait_point = AFTER_SYNC");
+            leader.execute("SET GLOBAL rpl_semi_sync_master_timeout = " + LocalMariaDbNode.SEMI_SYNC_TIMEOUT_MILLIS);
+            leader.execute("SET GLOBAL rpl_semi_sync_master_enabled = ON");
+            bootstrapped = true;
+        }
+    }
+
+    /** Whether a writable node starts as a semi-synchronous leader (after the cluster was built). */
+    boolean semiSynchronousLeaderOnStart() {
+        return bootstrapped;
     }
 
     private static void run(List<String> command, Path log) {
@@ -147,6 +163,11 @@ final class LocalMariaDbCluster implements MariaDbCluster {
     @Override
     public Credentials superuser() {
         return superuser;
+    }
+
+    @Override
+    public boolean semiSynchronous() {
+        return semiSynchronous;
     }
 
     @Override

@@ -11,6 +11,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -19,6 +20,8 @@ import java.util.Properties;
 final class LocalMariaDbNode implements MariaDbNode {
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+    /** About 50 days: in effect never, so a commit no replica acknowledged is never acknowledged to its client. */
+    static final long SEMI_SYNC_TIMEOUT_MILLIS = 4_294_967_295L;
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
     private static final Credentials ROOT_WITHOUT_PASSWORD = new Credentials("root", "");
 
@@ -30,6 +33,8 @@ final class LocalMariaDbNode implements MariaDbNode {
     private final Path mariadbd;
     /** Started writable the next time: the initial leader, and a leader that was stopped while writable. */
     private volatile boolean writable;
+    /** Killed: the next start rolls back what it binlogged but no replica acknowledged (semi-sync). */
+    private volatile boolean crashed;
     private volatile ServerProcess process;
 
     LocalMariaDbNode(LocalMariaDbCluster cluster, String name, int serverId, int port, Path nodeDirectory,
@@ -44,7 +49,7 @@ final class LocalMariaDbNode implements MariaDbNode {
     }
 
     void startServer() {
-        List<String> command = List.of(mariadbd.toString(), "--no-defaults", "--user=" + cluster.osUser().name(),
+        List<String> command = new ArrayList<>(List.of(mariadbd.toString(), "--no-defaults", "--user=" + cluster.osUser().name(),
                 "--datadir=" + dataDirectory(), "--port=" + port, "--bind-address=127.0.0.1",
                 "--socket=" + nodeDirectory.resolve("mysqld.sock"), "--pid-file=" + nodeDirectory.resolve("mysqld.pid"),
                 "--server-id=" + serverId, "--gtid-domain-id=0", "--report-host=127.0.0.1", "--report-port=" + port,
@@ -57,7 +62,21 @@ final class LocalMariaDbNode implements MariaDbNode {
                 // notice a dead or frozen leader in seconds, not the default minute
                 "--slave-net-timeout=4",
                 "--innodb-buffer-pool-size=32M", "--innodb-log-file-size=16M", "--innodb-flush-log-at-trx-commit=2",
-                "--sync-binlog=0", "--performance-schema=OFF", "--max-connections=200");
+                "--sync-binlog=0", "--performance-schema=OFF", "--max-connections=200"));
+        if (cluster.semiSynchronous()) {
+            // every node acknowledges as a replica; only the leader waits, never falling back to
+            // asynchronous (as PostgreSQL's synchronous replication); a crashed leader comes back
+            // without the commits no replica acknowledged (they would be errant after a failover)
+            command.add("--rpl-semi-sync-slave-enabled=ON");
+            if (writable && cluster.semiSynchronousLeaderOnStart()) {
+                command.addAll(List.of("--rpl-semi-sync-master-enabled=ON", "--rpl-semi-sync-master-wait-point=AFTER_SYNC",
+                        "--rpl-semi-sync-master-timeout=" + SEMI_SYNC_TIMEOUT_MILLIS));
+            }
+            if (crashed) {
+                command.add("--init-rpl-role=SLAVE");
+            }
+        }
+        crashed = false;
         Path log = Testkit.get().logFile(nodeDirectory.resolve("mariadbd.log"), name);
         process = ServerProcess.start("MariaDB " + name, command, nodeDirectory, log, Map.of());
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
@@ -187,6 +206,7 @@ final class LocalMariaDbNode implements MariaDbNode {
         ServerProcess current = process;
         if (current != null) {
             writable = false; // a crashed leader comes back read-only, as a real one must
+            crashed = true;
             current.kill();
         }
     }

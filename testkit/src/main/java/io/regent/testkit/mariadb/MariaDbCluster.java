@@ -13,15 +13,28 @@ public interface MariaDbCluster extends AutoCloseable {
 
     /** A cluster of {@code nodes} servers named {@code <name>-1 ... <name>-n}; the first one leads. */
     static MariaDbCluster start(String name, int nodes) {
-        return LocalMariaDbCluster.start(name, nodes, null);
+        return LocalMariaDbCluster.start(name, nodes, null, false);
     }
 
     /** As {@link #start(String, int)}, with the monitoring user's name and password chosen by the caller. */
     static MariaDbCluster start(String name, int nodes, Credentials monitorUser) {
-        return LocalMariaDbCluster.start(name, nodes, monitorUser);
+        return LocalMariaDbCluster.start(name, nodes, monitorUser, false);
+    }
+
+    /**
+     * As {@link #start(String, int, Credentials)} with lossless semi-synchronous replication: a commit
+     * on the leader returns once a replica has received it ({@code AFTER_SYNC}), never falling back to
+     * asynchronous; every node acknowledges as a replica; a killed node restarts with
+     * {@code --init-rpl-role=SLAVE}, which drops what it binlogged but no replica acknowledged.
+     */
+    static MariaDbCluster startSemiSynchronous(String name, int nodes, Credentials monitorUser) {
+        return LocalMariaDbCluster.start(name, nodes, monitorUser, true);
     }
 
     String name();
+
+    /** Whether commits wait for a replica's acknowledgement ({@link #startSemiSynchronous}). */
+    boolean semiSynchronous();
 
     List<MariaDbNode> nodes();
 

@@ -117,13 +117,13 @@ public final class ServiceSettings {
                 policy);
     }
 
-    /** The same for a MariaDB cluster (asynchronous GTID replication). */
+    /** The same for a MariaDB cluster (GTID replication; semi-synchronous is {@code ANY 1}). */
     public static Map<String, Object> registration(MariaDbCluster cluster, String displayName,
             Map<String, Object> policy) {
         List<Map<String, Object>> nodes = new ArrayList<>();
         cluster.nodes().forEach(node -> nodes.add(node(node.name(), node.host(), node.port(),
                 node == cluster.initialLeader())));
-        return registration(cluster.name(), displayName, "MARIADB", nodes, 0, policy);
+        return registration(cluster.name(), displayName, "MARIADB", nodes, cluster.semiSynchronous() ? 1 : 0, policy);
     }
 
     private static Map<String, Object> node(String name, String host, int port, boolean leader) {
