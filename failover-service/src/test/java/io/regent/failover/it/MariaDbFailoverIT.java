@@ -36,10 +36,10 @@ import org.junit.jupiter.api.Test;
 /**
  * The failover-service on a real MariaDB cluster (GTID replication), with the same control plane as
  * {@link FailoverIT} - Kafka, the registry, three agents, a failover-service, each its own process -
- * and no MariaDB special case outside the engine: kill -9 of the leader, the old leader rejoined when
- * it comes back, an old leader with errant transactions left alone, a switchover with a writer,
- * lossless semi-synchronous replication kept after a failover and a failover refused when it cannot
- * be sure, a blinded agent and
+ * and no MariaDB special case outside the engine: kill -9 of the leader, an old leader with errant
+ * transactions left alone, a switchover with a writer,
+ * lossless semi-synchronous replication kept after a failover (and the old leader rejoined when it
+ * comes back) and a failover refused when it cannot be sure, a blinded agent and
  * leader stalls that must not fail over, a frozen leader fenced when it wakes, a failover-service
  * killed mid-operation.
  */
@@ -69,7 +69,7 @@ class MariaDbFailoverIT {
     }
 
     @Test
-    void killMinus9OfTheLeaderPromotesAFollowerAndTheOldLeaderRejoinsWhenItComesBack() throws Exception {
+    void killMinus9OfTheLeaderPromotesAFollowerAndRepointsTheOther() throws Exception {
         try (MariaDbCluster db = cluster("mkill", 3)) {
             QuarkusService failover = failoverFor(db, "group-mkill");
             try (AutoCloseable registered = plane.register(db, Map.of())) {
@@ -91,15 +91,12 @@ class MariaDbFailoverIT {
                 assertThat(op.toNode()).isEqualTo(leader.name());
                 assertThat(op.phases()).extracting(OperationPhase::name).containsExactlyElementsOf(ALL_PHASES);
 
-                db.initialLeader().start(); // back read-only, as a crashed leader comes back
-                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-                    assertThat(role(plane.topology("mkill"), "mkill-1")).isEqualTo(NodeRole.FOLLOWER);
-                    assertFollows(db.initialLeader(), leader);
-                });
-                OperationUpdated rejoin = finished(OperationKind.REJOIN, "mkill");
-                assertThat(rejoin.status()).isEqualTo(OperationStatus.SUCCEEDED);
-                assertThat(rejoin.phases()).extracting(OperationPhase::name).contains(Phases.REJOINED);
+                Thread.sleep(3_000); // nothing more happens: no second failover
+                assertThat(plane.topology("mkill").epoch()).isEqualTo(epoch + 1);
                 assertThat(plane.operations("mkill")).filteredOn(o -> o.kind() == OperationKind.FAILOVER).hasSize(1);
+                // the old leader's return: see the semi-synchronous test - asynchronously, the agents'
+                // heartbeat committed just before the kill may never have left it, and then its rejoin is
+                // refused (rightly: it holds a transaction the new leader lacks)
             }
         }
     }
@@ -185,7 +182,7 @@ class MariaDbFailoverIT {
     }
 
     @Test
-    void semiSynchronousKillMinus9PromotesAFollowerThatThenWaitsForTheOtherOnesAcknowledgement() throws Exception {
+    void semiSynchronousKillMinus9KeepsCommitsAcknowledgedAndTheOldLeaderRejoinsWhenItComesBack() throws Exception {
         try (MariaDbCluster db = prepared(MariaDbCluster.startSemiSynchronous("msemi", 3, CONTROL_ROLE))) {
             QuarkusService failover = failoverFor(db, "group-msemi");
             try (AutoCloseable registered = plane.register(db, Map.of())) {
@@ -206,6 +203,19 @@ class MariaDbFailoverIT {
                 assertThat(leader.queryValue("SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE "
                         + "VARIABLE_NAME = 'RPL_SEMI_SYNC_MASTER_NO_TX'")).as("no commit went unacknowledged")
                         .hasToString("0");
+
+                // lossless: the old leader comes back without what no replica acknowledged, so nothing on
+                // it is errant and it is rejoined by itself
+                db.initialLeader().start();
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                    assertThat(role(plane.topology("msemi"), "msemi-1")).isEqualTo(NodeRole.FOLLOWER);
+                    assertFollows(db.initialLeader(), leader);
+                });
+                OperationUpdated rejoin = finished(OperationKind.REJOIN, "msemi");
+                assertThat(rejoin.status()).isEqualTo(OperationStatus.SUCCEEDED);
+                assertThat(rejoin.phases()).extracting(OperationPhase::name).contains(Phases.REJOINED);
+                leader.execute("INSERT INTO app.t VALUES (6001)");
+                await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertFollows(db.initialLeader(), leader));
             }
         }
     }
