@@ -49,7 +49,7 @@ final class MariaDbActions {
      */
     void promote(NodeTarget node, Duration timeout) {
         withConnection(node, timeout, "promote", (connection, deadline) -> {
-            if (replicating(connection)) {
+            if (slaveStatus(connection) != null) {
                 // the applier catches up while the IO thread still runs: in GTID mode, stopping or
                 // restarting the IO thread discards the relay log not applied yet (measured here)
                 execute(connection, "START SLAVE SQL_THREAD"); // no-op when it runs; a stalled one owes the relay log
@@ -203,7 +203,7 @@ final class MariaDbActions {
                     throw new SQLException(follower + " applied " + applied + " of " + position + " transactions "
                             + "within " + timeout);
                 }
-                pause(connection, follower);
+                pause(follower);
             }
         });
     }
@@ -260,9 +260,16 @@ final class MariaDbActions {
     private static void changeMaster(Connection connection, NodeTarget leader, ReplicationLogin login)
             throws SQLException {
         execute(connection, "SET SESSION sql_mode = 'NO_BACKSLASH_ESCAPES'"); // quote() doubles quotes only
-        execute(connection, "CHANGE MASTER TO MASTER_HOST = " + quote(leader.host()) + ", MASTER_PORT = "
-                + leader.port() + (login == null ? "" : ", MASTER_USER = " + quote(login.user())
-                        + ", MASTER_PASSWORD = " + quote(login.password())) + ", MASTER_USE_GTID = slave_pos");
+        try {
+            execute(connection, "CHANGE MASTER TO MASTER_HOST = " + quote(leader.host()) + ", MASTER_PORT = "
+                    + leader.port() + (login == null ? "" : ", MASTER_USER = " + quote(login.user())
+                            + ", MASTER_PASSWORD = " + quote(login.password())) + ", MASTER_USE_GTID = slave_pos");
+        } catch (SQLException e) {
+            // a server message may quote the statement: never let the password reach a log or an operation record
+            String message = e.getMessage() == null ? "" : e.getMessage();
+            throw new SQLException(login == null || login.password().isEmpty() ? message
+                    : message.replace(login.password(), "***"), e.getSQLState(), e.getErrorCode());
+        }
     }
 
     private static boolean followsAndRuns(Map<String, String> status, NodeTarget leader) {
@@ -287,11 +294,11 @@ final class MariaDbActions {
                 throw new SQLException(node + " cannot replicate from " + leader.name() + ": "
                         + status.get("Last_IO_Error"));
             }
-            pause(connection, node);
+            pause(node);
         }
     }
 
-    private static void pause(Connection connection, NodeTarget node) throws SQLException {
+    private static void pause(NodeTarget node) throws SQLException {
         try {
             Thread.sleep(20);
         } catch (InterruptedException e) {
@@ -327,11 +334,6 @@ final class MariaDbActions {
         return "'" + value.replace("'", "''") + "'";
     }
 
-    private static boolean replicating(Connection connection) throws SQLException {
-        try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery("SHOW SLAVE STATUS")) {
-            return rs.next();
-        }
-    }
 
     private static boolean readOnly(Connection connection) throws SQLException {
         try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery("SELECT @@read_only")) {
@@ -368,7 +370,7 @@ final class MariaDbActions {
                 throw new SQLException(node + " " + state + " before the deadline: promoting it now would drop "
                         + "transactions it received");
             }
-            pause(connection, node);
+            pause(node);
         }
     }
 
