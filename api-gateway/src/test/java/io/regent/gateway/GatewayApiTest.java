@@ -243,14 +243,14 @@ class GatewayApiTest {
 
     private static NodeObserved leader(String cluster, String node, long lsn) {
         return new NodeObserved(cluster, node, "agent-t", "zone-t", Instant.now(), 2L, Engine.POSTGRESQL, true, null,
-                NodeRole.LEADER, false, 2L, lsn, null, null, null, null, null, List.of(), null, "15", null);
+                NodeRole.LEADER, false, 2L, lsn, null, null, null, null, null, List.of(), null, "15", null, null, null, null);
     }
 
     private static NodeObserved follower(String cluster, String node, long replayed) {
         WalReceiverState wal = new WalReceiverState("streaming", "127.0.0.1", 5441, 2L, replayed, Instant.now(),
                 Instant.now(), null);
         return new NodeObserved(cluster, node, "agent-t", "zone-t", Instant.now(), 2L, Engine.POSTGRESQL, true, null,
-                NodeRole.FOLLOWER, true, 2L, null, replayed, replayed, 0L, 0L, wal, List.of(), null, "15", null);
+                NodeRole.FOLLOWER, true, 2L, null, replayed, replayed, 0L, 0L, wal, List.of(), null, "15", null, null, null, null);
     }
 
     private static void publish(String cluster, RegentEvent event) {

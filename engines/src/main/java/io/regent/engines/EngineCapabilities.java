@@ -11,15 +11,17 @@ import io.regent.events.Engine;
  * @param rejoinsRemotely  a replaced leader rejoins from the control plane ({@link EngineAdapter#rejoin});
  *                         otherwise the node agent next to it does (PostgreSQL's pg_rewind needs its files)
  * @param synchronousReplicas at most this many replicas a commit can wait for ({@code ANY k}); 0 = asynchronous only
+ * @param positionUnit     what a difference of two positions counts ({@code NodeObserved} positions, lag,
+ *                         the policy's maximum lag on failover): bytes of WAL, or transactions
  */
 public record EngineCapabilities(boolean failoverActions, boolean switchover, boolean rejoinsRemotely,
-        int synchronousReplicas) {
+        int synchronousReplicas, String positionUnit) {
 
     public static EngineCapabilities of(Engine engine) {
         return switch (engine) {
-            case POSTGRESQL -> new EngineCapabilities(true, true, false, Integer.MAX_VALUE);
-            case MARIADB -> new EngineCapabilities(true, true, true, 1); // semi-synchronous: one acknowledgement
-            default -> new EngineCapabilities(false, false, false, 0);
+            case POSTGRESQL -> new EngineCapabilities(true, true, false, Integer.MAX_VALUE, "B");
+            case MARIADB -> new EngineCapabilities(true, true, true, 1, "transactions"); // semi-sync: one acknowledgement
+            default -> new EngineCapabilities(false, false, false, 0, "B");
         };
     }
 }

@@ -92,7 +92,7 @@ public final class ProbeSessions implements AutoCloseable {
         }
         return new NodeObserved(node.clusterId(), node.name(), observer.id(), observer.zone(), started,
                 elapsedMillis(startNanos), engine, false, error, NodeRole.UNKNOWN, null, null, null, null, null,
-                null, null, null, List.of(), null, null, null);
+                null, null, null, List.of(), null, null, null, null, null, null);
     }
 
     /** Milliseconds since {@code startNanos}: an observation's probe time. */

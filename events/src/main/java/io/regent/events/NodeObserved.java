@@ -7,7 +7,9 @@ import java.util.Objects;
 
 /**
  * One probe of one node by one monitor agent, published to {@link Topics#NODE_HEALTH}.
- * Positions are byte offsets (a PostgreSQL LSN as a number) so that they compare and subtract.
+ * Positions are numbers that compare and subtract: byte offsets for PostgreSQL (an LSN as a number), the
+ * replication domain's GTID sequence number for MariaDB (transactions). GTID engines also report their
+ * full GTID sets, which order nodes where one number cannot (several originating servers, errant writes).
  *
  * @param clusterId        the cluster
  * @param node             the probed node's name
@@ -30,6 +32,12 @@ import java.util.Objects;
  * @param replicas         on a leader, its standbys as {@code pg_stat_replication} shows them
  * @param synchronousStandbyNames on a leader, its {@code synchronous_standby_names}
  * @param serverVersion    the server's version string
+ * @param executedGtids    on a GTID engine (MariaDB), every transaction the node holds as the engine writes a
+ *                         GTID set: MariaDB's {@code @@gtid_binlog_state} (last sequence per domain and
+ *                         originating server) merged with {@code @@gtid_slave_pos}; null for PostgreSQL
+ * @param receivedGtids    on a GTID follower, {@code executedGtids} plus what its IO thread received and the
+ *                         applier owes ({@code Gtid_IO_Pos}): what it would hold once promoted
+ * @param semiSync         on a MySQL-family node, its semi-synchronous replication; null for PostgreSQL
  * @param agentEndpoint    set only when the observer is the node's own agent (node mode): the base URL
  *                         where it takes node actions (stop, start, rejoin, rebuild)
  */
@@ -56,6 +64,9 @@ public record NodeObserved(
         List<ReplicaState> replicas,
         String synchronousStandbyNames,
         String serverVersion,
+        String executedGtids,
+        String receivedGtids,
+        SemiSyncState semiSync,
         String agentEndpoint) implements RegentEvent {
 
     public NodeObserved {
@@ -71,6 +82,6 @@ public record NodeObserved(
     public NodeObserved withAgentEndpoint(String endpoint) {
         return new NodeObserved(clusterId, node, observerId, observerZone, observedAt, probeMillis, engine, reachable,
                 error, role, readOnly, timeline, currentLsn, receivedLsn, replayedLsn, lagBytes, lagMillis, walReceiver,
-                replicas, synchronousStandbyNames, serverVersion, endpoint);
+                replicas, synchronousStandbyNames, serverVersion, executedGtids, receivedGtids, semiSync, endpoint);
     }
 }

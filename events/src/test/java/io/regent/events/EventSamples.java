@@ -22,7 +22,8 @@ final class EventSamples {
                                 T0.minusMillis(40), "orders_2"),
                         List.of(new ReplicaState("orders-3", "127.0.0.1", "streaming", "quorum", 1, 10L, 9L, 8L, 7L,
                                 3L, 1L, 2L, 3L, T0)),
-                        "ANY 1 (orders-2, orders-3)", "15.18", "http://127.0.0.1:8700"),
+                        "ANY 1 (orders-2, orders-3)", "15.18", "0-1-42,0-2-57", "0-1-42,0-2-60",
+                        new SemiSyncState(true, true, 1, 0L, true, false), "http://127.0.0.1:8700"),
                 EventType.TOPOLOGY_CHANGED, topology("orders", 7, "orders-1"),
                 EventType.SWITCHOVER_REQUESTED, new SwitchoverRequested(UUID.fromString(
                         "5b0f1d8e-3c1d-4a55-9a57-0d1d4c1b2a01"), "orders", "orders-1", "orders-2", 7L, "alice", T0,
@@ -45,7 +46,8 @@ final class EventSamples {
     static Map<EventType, RegentEvent> minimal() {
         return Map.of(
                 EventType.NODE_OBSERVED, new NodeObserved("orders", "orders-2", "agent-a", null, T0, null, null,
-                        false, null, null, null, null, null, null, null, null, null, null, null, null, null, null),
+                        false, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+                        null),
                 EventType.TOPOLOGY_CHANGED, new TopologyChanged("orders", 0, null, null, null, null, false, T0, null,
                         null),
                 EventType.SWITCHOVER_REQUESTED, new SwitchoverRequested(UUID.randomUUID(), "orders", null, null, null,

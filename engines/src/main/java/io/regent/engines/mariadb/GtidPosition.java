@@ -1,9 +1,11 @@
 package io.regent.engines.mariadb;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A MariaDB GTID position such as {@code 0-1-42,1-3-7}: per replication domain, the last
@@ -46,6 +48,35 @@ public record GtidPosition(Map<Long, Gtid> domains) {
         gtids(leaderState).forEach(g -> leader.merge(List.of(g.domain(), g.serverId()), g.sequence(), Math::max));
         return gtids(nodeState).stream()
                 .filter(g -> leader.getOrDefault(List.of(g.domain(), g.serverId()), -1L) < g.sequence()).toList();
+    }
+
+    /**
+     * The transactions of {@code nodeState} that {@code leaderState} - the leader's state as last seen -
+     * cannot explain: {@link #errant} except in each domain's newest stream of the leader (its own
+     * writes, which may have gone on after it was seen). A follower holding any was written to
+     * directly, or kept transactions of a server the leader never replicated.
+     */
+    public static List<Gtid> errantAgainstLastSeen(String nodeState, String leaderState) {
+        Map<Long, Gtid> newest = new LinkedHashMap<>();
+        gtids(leaderState).forEach(g -> newest.merge(g.domain(), g, (a, b) -> a.sequence() >= b.sequence() ? a : b));
+        return errant(nodeState, leaderState).stream()
+                .filter(g -> !(newest.containsKey(g.domain()) && newest.get(g.domain()).serverId() == g.serverId()))
+                .toList();
+    }
+
+    /**
+     * GTID sets merged into {@code @@gtid_binlog_state} form: per (domain, originating server) the
+     * highest sequence number, ordered by domain then server; empty when there is none.
+     */
+    public static String union(String... sets) {
+        Map<List<Long>, Long> merged = new TreeMap<>(
+                Comparator.<List<Long>, Long>comparing(k -> k.get(0)).thenComparing(k -> k.get(1)));
+        for (String set : sets) {
+            gtids(set).forEach(g -> merged.merge(List.of(g.domain(), g.serverId()), g.sequence(), Math::max));
+        }
+        List<String> parts = new ArrayList<>();
+        merged.forEach((key, sequence) -> parts.add(key.get(0) + "-" + key.get(1) + "-" + sequence));
+        return String.join(",", parts);
     }
 
     private static List<Gtid> gtids(String text) {

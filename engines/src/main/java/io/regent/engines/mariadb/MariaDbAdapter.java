@@ -7,6 +7,7 @@ import io.regent.engines.ProbeSessions;
 import io.regent.events.Engine;
 import io.regent.events.NodeObserved;
 import io.regent.events.NodeRole;
+import io.regent.events.SemiSyncState;
 import io.regent.events.WalReceiverState;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -15,15 +16,19 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
 
 /**
- * MariaDB GTID replication: probe, promote and fence so far. A probe is one round trip on a kept session: the
- * server's variables and {@code SHOW ALL SLAVES STATUS} (there is no table to select replication
- * state from), plus a heartbeat row on a writable leader. Positions are GTID sequence numbers of
- * the cluster's replication domain (0): they order like LSNs but count transactions, so
- * {@code lagBytes} is the number of received transactions not applied yet. Facts behind it:
+ * MariaDB GTID replication. A probe is one round trip on a kept session: the server's variables,
+ * its semi-synchronous status counters and {@code SHOW ALL SLAVES STATUS} (there is no table to
+ * select replication state from), plus a heartbeat row on a writable leader. Positions are GTID
+ * sequence numbers of the cluster's replication domain (0): they order like LSNs but count
+ * transactions, so {@code lagBytes} is the number of received transactions not applied yet. The
+ * full GTID sets (executed, received) go along: they order nodes where one number cannot. Facts behind it:
  * {@code docs/research/mariadb-replication.md}.
  */
 public final class MariaDbAdapter implements EngineAdapter {
@@ -32,7 +37,10 @@ public final class MariaDbAdapter implements EngineAdapter {
     static final long DOMAIN = 0;
 
     private static final String PROBE_SQL = """
-            SELECT @@version, @@read_only, @@gtid_binlog_pos, @@gtid_slave_pos;
+            SELECT @@version, @@read_only, @@gtid_binlog_pos, @@gtid_slave_pos, @@gtid_binlog_state,
+                   @@rpl_semi_sync_master_enabled, @@rpl_semi_sync_slave_enabled;
+            SHOW GLOBAL STATUS WHERE Variable_name IN ('Rpl_semi_sync_master_status',
+                   'Rpl_semi_sync_master_clients', 'Rpl_semi_sync_master_no_tx', 'Rpl_semi_sync_slave_status');
             SHOW ALL SLAVES STATUS""";
 
     /**
@@ -79,30 +87,58 @@ public final class MariaDbAdapter implements EngineAdapter {
             boolean readOnly;
             GtidPosition binlog;
             GtidPosition applied;
+            String executed;
+            boolean leaderSemiSync;
+            boolean followerSemiSync;
             try (ResultSet rs = statement.getResultSet()) {
                 rs.next();
                 version = rs.getString(1);
                 readOnly = rs.getInt(2) != 0;
                 binlog = GtidPosition.parse(rs.getString(3));
                 applied = GtidPosition.parse(rs.getString(4));
+                // the binlog state alone misses applied transactions on a replica without log_slave_updates
+                executed = GtidPosition.union(rs.getString(5), rs.getString(4));
+                leaderSemiSync = rs.getInt(6) != 0;
+                followerSemiSync = rs.getInt(7) != 0;
             }
+            Map<String, String> status = new HashMap<>();
+            statement.getMoreResults();
+            try (ResultSet rs = statement.getResultSet()) {
+                while (rs.next()) {
+                    status.put(rs.getString(1).toLowerCase(Locale.ROOT), rs.getString(2));
+                }
+            }
+            Long clients = number(status.get("rpl_semi_sync_master_clients"));
+            SemiSyncState semiSync = new SemiSyncState(leaderSemiSync,
+                    "ON".equalsIgnoreCase(status.get("rpl_semi_sync_master_status")),
+                    clients == null ? null : clients.intValue(), number(status.get("rpl_semi_sync_master_no_tx")),
+                    followerSemiSync, "ON".equalsIgnoreCase(status.get("rpl_semi_sync_slave_status")));
             ReplicaThreads replica = null;
             statement.getMoreResults();
             try (ResultSet rs = statement.getResultSet()) {
                 while (rs.next()) {
                     if (replica == null && rs.getString("Master_Host") != null && !rs.getString("Master_Host").isEmpty()) {
                         long behind = rs.getLong("Seconds_Behind_Master");
+                        Long secondsBehind = rs.wasNull() ? null : behind; // NULL while the SQL thread is stopped
                         replica = new ReplicaThreads(rs.getString("Slave_IO_Running"), rs.getString("Slave_SQL_Running"),
-                                rs.getString("Master_Host"), rs.getInt("Master_Port"),
-                                GtidPosition.parse(rs.getString("Gtid_IO_Pos")), rs.wasNull() ? null : behind,
-                                rs.getString("Connection_name"));
+                                rs.getString("Master_Host"), rs.getInt("Master_Port"), rs.getString("Gtid_IO_Pos"),
+                                secondsBehind, rs.getString("Connection_name"));
                     }
                 }
             }
             if (replica == null && !readOnly && heartbeat) {
                 beat(statement);
             }
-            return observation(node, started, startNanos, version, readOnly, binlog, applied, replica);
+            return observation(node, started, startNanos, version, readOnly, binlog, applied, replica, executed,
+                    semiSync);
+        }
+    }
+
+    private static Long number(String value) {
+        try {
+            return value == null ? null : Long.valueOf(value.strip());
+        } catch (NumberFormatException e) {
+            return null;
         }
     }
 
@@ -117,13 +153,15 @@ public final class MariaDbAdapter implements EngineAdapter {
     }
 
     private NodeObserved observation(NodeTarget node, Instant started, long startNanos, String version,
-            boolean readOnly, GtidPosition binlog, GtidPosition applied, ReplicaThreads replica) {
+            boolean readOnly, GtidPosition binlog, GtidPosition applied, ReplicaThreads replica, String executed,
+            SemiSyncState semiSync) {
         if (replica == null) {
             return new NodeObserved(node.clusterId(), node.name(), observer.id(), observer.zone(), started,
                     ProbeSessions.elapsedMillis(startNanos), engine(), true, null, NodeRole.LEADER, readOnly, null,
-                    binlog.sequence(DOMAIN), null, null, null, null, null, List.of(), null, version, null);
+                    binlog.sequence(DOMAIN), null, null, null, null, null, List.of(), null, version, executed, null,
+                    semiSync, null);
         }
-        long received = Math.max(replica.received().sequence(DOMAIN), applied.sequence(DOMAIN));
+        long received = Math.max(GtidPosition.parse(replica.receivedText()).sequence(DOMAIN), applied.sequence(DOMAIN));
         long replayed = applied.sequence(DOMAIN);
         Long lagMillis = received == replayed ? Long.valueOf(0)
                 : replica.secondsBehind() == null ? null : replica.secondsBehind() * 1000;
@@ -131,11 +169,12 @@ public final class MariaDbAdapter implements EngineAdapter {
                 received, null, null, replica.connectionName());
         return new NodeObserved(node.clusterId(), node.name(), observer.id(), observer.zone(), started,
                 ProbeSessions.elapsedMillis(startNanos), engine(), true, null, NodeRole.FOLLOWER, true, null, null, received,
-                replayed, received - replayed, lagMillis, receiver, List.of(), null, version, null);
+                replayed, received - replayed, lagMillis, receiver, List.of(), null, version, executed,
+                GtidPosition.union(executed, replica.receivedText()), semiSync, null);
     }
 
     /** A replica's IO and SQL threads as {@code SHOW ALL SLAVES STATUS} shows them. */
-    private record ReplicaThreads(String io, String sql, String host, int port, GtidPosition received,
+    private record ReplicaThreads(String io, String sql, String host, int port, String receivedText,
             Long secondsBehind, String connectionName) {
 
         /** In the words of PostgreSQL's WAL receiver: streaming while the IO thread runs. */

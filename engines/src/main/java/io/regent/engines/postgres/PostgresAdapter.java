@@ -178,7 +178,7 @@ public final class PostgresAdapter implements EngineAdapter {
             return new NodeObserved(node.clusterId(), node.name(), observer.id(), observer.zone(), started,
                     ProbeSessions.elapsedMillis(startNanos), engine(), true, null, inRecovery ? NodeRole.FOLLOWER : NodeRole.LEADER,
                     inRecovery || defaultReadOnly, timeline, current, received, replayed, lagBytes, lagMillis,
-                    receiver, replicas, syncNames, version, null);
+                    receiver, replicas, syncNames, version, null, null, null, null);
         }
     }
 

@@ -46,6 +46,35 @@ class GtidPositionTest {
                 .containsExactlyElementsOf(errant.isEmpty() ? java.util.List.of() : java.util.List.of(errant.split(",")));
     }
 
+    /**
+     * Against the leader's state as last seen: its newest stream per domain may have gone on since,
+     * so only what no stream of the leader explains is errant.
+     */
+    @ParameterizedTest(name = "follower {0}, leader last seen {1}: errant [{2}]")
+    @CsvSource(delimiter = '|', value = {
+            "0-1-50          | 0-1-45              | ''",          // the leader wrote on after its last probe
+            "0-1-45,0-2-60   | 0-1-45,0-2-55       | ''",          // the same after a failover: 2 writes now
+            "0-1-46,0-2-60   | 0-1-45,0-2-55       | 0-1-46",      // the old leader's stream is closed
+            "0-1-44,0-3-45   | 0-1-45              | 0-3-45",      // a write on the follower
+            "0-1-45,1-3-2    | 0-1-45              | 1-3-2",       // in a domain the leader never had
+            "0-1-45          | ''                  | 0-1-45",      // the leader was never seen with a state
+    })
+    void errantAgainstTheLeaderAsLastSeenSparesItsNewestStream(String follower, String leader, String errant) {
+        assertThat(GtidPosition.errantAgainstLastSeen(follower, leader)).map(GtidPosition.Gtid::toString)
+                .containsExactlyElementsOf(errant.isEmpty() ? java.util.List.of() : java.util.List.of(errant.split(",")));
+    }
+
+    @ParameterizedTest(name = "{0} and {1}: {2}")
+    @CsvSource(delimiter = '|', value = {
+            "0-2-60,0-1-45   | 0-2-58           | 0-1-45,0-2-60",  // highest per (domain, server), ordered
+            "1-1-3           | 0-1-9            | 0-1-9,1-1-3",
+            "''              | 0-1-9            | 0-1-9",
+            "''              | ''               | ''",
+    })
+    void unionKeepsTheHighestSequencePerDomainAndServer(String one, String two, String union) {
+        assertThat(GtidPosition.union(one, two)).isEqualTo(union);
+    }
+
     @ParameterizedTest
     @CsvSource({"0-1", "a-b-c", "0-1-2-3"})
     void malformedPositionsAreRefusedWithTheText(String text) {

@@ -9,6 +9,7 @@ import io.regent.events.Engine;
 import io.regent.events.NodeObserved;
 import io.regent.events.NodeRole;
 import io.regent.events.ProbeErrorKind;
+import io.regent.events.SemiSyncState;
 import io.regent.testkit.mariadb.MariaDbCluster;
 import io.regent.testkit.mariadb.MariaDbNode;
 import io.regent.testkit.postgres.Credentials;
@@ -73,8 +74,20 @@ class MariaDbAdapterTest {
                 assertThat(f.lagMillis()).isZero();
                 assertThat(f.walReceiver().status()).isEqualTo("streaming");
                 assertThat(f.walReceiver().senderPort()).isEqualTo(leader.port());
+                // the full sets: the follower holds the leader's stream up to what it received
+                assertThat(GtidPosition.errant(f.executedGtids(), f.receivedGtids())).isEmpty();
+                assertThat(f.receivedGtids()).contains("0-" + leader.serverId() + "-");
+                assertThat(GtidPosition.errant(l.executedGtids(), f.receivedGtids()))
+                        .as("what the leader held when probed, the follower received").isEmpty();
+                assertThat(f.semiSync()).isEqualTo(new SemiSyncState(false, false, 0, 0L, false, false));
             });
         }
+        // the leader's executed set is its binlog state: its own stream, and no received set
+        assertThat(l.receivedGtids()).isNull();
+        assertThat(GtidPosition.errant(l.executedGtids(), (String) leader.queryValue("SELECT @@gtid_binlog_state")))
+                .isEmpty();
+        assertThat(l.executedGtids()).contains("0-" + leader.serverId() + "-");
+        assertThat(l.semiSync().leaderEnabled()).as("asynchronous cluster").isFalse();
     }
 
     @Test
@@ -104,6 +117,9 @@ class MariaDbAdapterTest {
                 NodeObserved f = adapter.probe(target(stalled), TIMEOUT);
                 assertThat(f.lagBytes()).as("transactions received, not applied").isGreaterThanOrEqualTo(20);
                 assertThat(f.walReceiver().status()).isEqualTo("streaming");
+                // what it would hold once promoted (the relay log applied) is ahead of what it executed
+                assertThat(GtidPosition.errant(f.receivedGtids(), f.executedGtids())).singleElement()
+                        .satisfies(g -> assertThat(g.sequence()).isGreaterThanOrEqualTo(f.replayedLsn() + 20));
             });
         } finally {
             stalled.execute("START SLAVE SQL_THREAD");

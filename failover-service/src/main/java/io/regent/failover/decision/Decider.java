@@ -1,6 +1,7 @@
 package io.regent.failover.decision;
 
 import io.regent.engines.EngineCapabilities;
+import io.regent.engines.ReplicatedHistory;
 import io.regent.events.Engine;
 import io.regent.events.FailoverRequested;
 import io.regent.events.NodeObserved;
@@ -20,8 +21,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 
@@ -268,7 +271,12 @@ public final class Decider {
         return elected;
     }
 
-    /** Candidate order of invariant 4, best first: most WAL received, then replayed, then priority, then name. */
+    /**
+     * Candidate order of invariant 4, best first: most received, then replayed, then priority, then
+     * name. It ranks by one number; {@link #elect} then takes the first candidate whose history holds
+     * every other candidate's ({@link ReplicatedHistory#lacking}) - the same one for PostgreSQL's
+     * single WAL stream, not always for a GTID engine's sets.
+     */
     public static final Comparator<Candidate> CANDIDATE_ORDER = Comparator
             .comparingLong(Candidate::receivedLsn).reversed()
             .thenComparing(Comparator.comparingLong(Candidate::replayedLsn).reversed())
@@ -290,8 +298,10 @@ public final class Decider {
     private static Decision elect(ClusterSnapshot snapshot, String leader, String requested, Instant now,
             String evidence, boolean planned) {
         long epoch = snapshot.epoch();
-        ClusterPolicy policy = snapshot.policy();
+        Engine engine = snapshot.topology().engine();
+        String unit = EngineCapabilities.of(engine).positionUnit();
         Long leaderLsn = lastKnownPosition(snapshot, leader);
+        NodeObserved leaderLastSeen = lastHealthyView(snapshot, leader);
         List<Candidate> candidates = new ArrayList<>();
         List<String> excluded = new ArrayList<>();
         List<NodeObserved> reachableFollowers = new ArrayList<>();
@@ -303,7 +313,7 @@ public final class Decider {
             if (view.isPresent() && view.get().role() == NodeRole.FOLLOWER && node.role() == NodeRole.FOLLOWER) {
                 reachableFollowers.add(view.get());
             }
-            String exclusion = exclusion(snapshot, node, view, leaderLsn, now);
+            String exclusion = exclusion(snapshot, node, view, leaderLsn, leaderLastSeen, leader, now);
             if (exclusion != null) {
                 excluded.add(node.name() + ": " + exclusion);
                 continue;
@@ -335,26 +345,57 @@ public final class Decider {
         } else if (candidates.isEmpty()) {
             return new Refuse(leader, epoch, evidence + "; no follower can be promoted" + exclusions);
         } else {
-            chosen = candidates.get(0);
+            Optional<Candidate> holdingAll = candidates.stream()
+                    .filter(c -> lacks(engine, c.view(), candidates.stream().map(Candidate::view).toList()).isEmpty())
+                    .findFirst();
+            if (holdingAll.isEmpty()) {
+                String diverged = candidates.stream().map(c -> c.node().name() + " lacks "
+                        + describe(lacks(engine, c.view(), candidates.stream().map(Candidate::view).toList())))
+                        .collect(Collectors.joining(", "));
+                return new Refuse(leader, epoch, evidence + "; the candidates have diverged - none holds every "
+                        + "transaction the others hold (" + diverged + "): promoting any would silently drop some; "
+                        + "resolve the divergence, or exclude a node (priority 0 or tag '" + NO_FAILOVER_TAG
+                        + "') and let Regent fail over to the rest" + exclusions);
+            }
+            chosen = holdingAll.get();
         }
         if (!planned && snapshot.topology().replication().mode() == ReplicationMode.SYNC_ANY) {
-            long mostAdvanced = reachableFollowers.stream().mapToLong(o -> orZero(o.receivedLsn())).max().orElse(0);
-            if (chosen.receivedLsn() < mostAdvanced) {
+            Map<String, List<String>> missing = lacks(engine, chosen.view(), reachableFollowers);
+            if (!missing.isEmpty()) {
                 return new Refuse(leader, epoch, evidence + "; synchronous cluster: " + chosen.node().name()
-                        + " has received up to " + chosen.receivedLsn() + " but a reachable follower has "
-                        + mostAdvanced + ", so promoting it could lose acknowledged commits" + exclusions);
+                        + " lacks " + describe(missing) + ", which reachable followers hold, so promoting it could "
+                        + "lose acknowledged commits" + exclusions);
             }
         }
         String ranking = candidates.stream().map(c -> c.node().name() + " (received " + c.receivedLsn()
-                + ", lag " + c.lagBytes() + " B, priority " + c.node().priority() + ")")
+                + ", lag " + c.lagBytes() + " " + unit + ", priority " + c.node().priority() + ")")
                 .collect(Collectors.joining(" > "));
         return new Failover(leader, chosen.node().name(), epoch, evidence + "; promoting " + chosen.node().name()
                 + (requested != null ? " as requested" : " as the best candidate") + ": " + ranking + exclusions);
     }
 
+    /** Per other node, what {@code node} lacks of its history; only the nodes it lacks something of. */
+    private static Map<String, List<String>> lacks(Engine engine, NodeObserved node, List<NodeObserved> others) {
+        Map<String, List<String>> missing = new TreeMap<>();
+        for (NodeObserved other : others) {
+            List<String> lacking = other.node().equals(node.node()) ? List.of()
+                    : ReplicatedHistory.lacking(engine, node, other);
+            if (!lacking.isEmpty()) {
+                missing.put(other.node(), lacking);
+            }
+        }
+        return missing;
+    }
+
+    /** "0-3-45 (on c), 0-1-46 (on d)". */
+    private static String describe(Map<String, List<String>> missing) {
+        return missing.entrySet().stream().map(e -> String.join(", ", e.getValue()) + " (on " + e.getKey() + ")")
+                .collect(Collectors.joining(", "));
+    }
+
     /** Why {@code node} cannot be promoted, or null when it can. */
     private static String exclusion(ClusterSnapshot snapshot, TopologyNode node, Optional<NodeObserved> view,
-            Long leaderLsn, Instant now) {
+            Long leaderLsn, NodeObserved leaderLastSeen, String leader, Instant now) {
         if (node.priority() <= 0) {
             return "priority 0 (never promoted)";
         }
@@ -375,12 +416,19 @@ public final class Decider {
         if (view.get().role() != NodeRole.FOLLOWER) {
             return "reports role " + view.get().role() + ", not FOLLOWER";
         }
+        Engine engine = snapshot.topology().engine();
         if (leaderLsn != null) {
             long lag = leaderLsn - orZero(view.get().receivedLsn());
             if (lag > snapshot.policy().maxLagOnFailoverBytes()) {
-                return lag + " B behind the leader's last known position, above the limit of "
-                        + snapshot.policy().maxLagOnFailoverBytes() + " B";
+                String unit = EngineCapabilities.of(engine).positionUnit();
+                return lag + " " + unit + " behind the leader's last known position, above the limit of "
+                        + snapshot.policy().maxLagOnFailoverBytes() + " " + unit;
             }
+        }
+        List<String> errant = ReplicatedHistory.errant(engine, view.get(), leaderLastSeen);
+        if (!errant.isEmpty()) {
+            return "holds transaction(s) " + errant + " that leader " + leader + " never had (errant writes on it): "
+                    + "promoting it would hand them to every node - remove them or rebuild it";
         }
         return null;
     }
@@ -507,6 +555,12 @@ public final class Decider {
     }
 
     /** The leader's WAL position as last seen by any agent, healthy or not now. */
+    /** The leader's newest successful probe, by any agent; null when none is remembered. */
+    private static NodeObserved lastHealthyView(ClusterSnapshot snapshot, String leader) {
+        return snapshot.sightingsOf(leader).stream().map(Sighting::lastHealthy).filter(Objects::nonNull)
+                .max(Comparator.comparing(NodeObserved::observedAt)).orElse(null);
+    }
+
     private static Long lastKnownPosition(ClusterSnapshot snapshot, String leader) {
         return snapshot.sightingsOf(leader).stream().map(Sighting::lastHealthy).filter(Objects::nonNull)
                 .map(NodeObserved::currentLsn).filter(Objects::nonNull).max(Long::compare).orElse(null);

@@ -97,16 +97,16 @@ class DecideBenchmark {
                         stream.add(leaderDown
                                 ? new NodeObserved("bench", node, agent, "z", observedAt, 1L, Engine.POSTGRESQL, false,
                                         new ProbeError(ProbeErrorKind.REFUSED, "refused"), NodeRole.UNKNOWN, null, null,
-                                        null, null, null, null, null, null, List.of(), null, null, null)
+                                        null, null, null, null, null, null, List.of(), null, null, null, null, null, null)
                                 : new NodeObserved("bench", node, agent, "z", observedAt, 1L, Engine.POSTGRESQL, true,
                                         null, NodeRole.LEADER, false, 1L, 1000L * i, null, null, null, null, null,
-                                        List.of(), null, "15", null));
+                                        List.of(), null, "15", null, null, null, null));
                     } else {
                         Instant heard = leaderDown ? START.plusMillis(1000L * (i - i % 60 + 54)) : observedAt;
                         stream.add(new NodeObserved("bench", node, agent, "z", observedAt, 1L, Engine.POSTGRESQL, true,
                                 null, NodeRole.FOLLOWER, true, 1L, null, 1000L * i, 1000L * i, 0L, 0L,
                                 new WalReceiverState("streaming", "127.0.0.1", 5432, 1L, 1000L * i, heard, heard, null),
-                                List.of(), null, "15", null));
+                                List.of(), null, "15", null, null, null, null));
                     }
                 }
             }

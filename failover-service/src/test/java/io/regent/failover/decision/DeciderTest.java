@@ -70,6 +70,36 @@ class DeciderTest {
                         deadLeader().engine(Engine.MARIADB).synchronousAny(1).unreachable("c", "m1", 100)
                                 .unreachable("c", "m2", 100).follower("b", "m1", 100, LEADER_LSN, LEADER_LSN),
                         Refuse.class, null, "synchronous ANY 1 of 2 standbys needs 2 reachable to be sure one holds "),
+                row("MariaDB: lag counts transactions",
+                        Scenario.threeNodes().gtidLeaderDead("0-1-50").gtidFollower("b", "m1", 100, "0-1-50", "0-1-50")
+                                .gtidFollower("c", "m1", 100, "0-1-48", "0-1-49"),
+                        Failover.class, "b", "b (received 50, lag 0 transactions, priority 100) > c (received 49, lag 1 "
+                                + "transactions, priority 100)"),
+                row("MariaDB: a follower written to directly is never promoted, though one number ranks it first",
+                        new Scenario().node("a", NodeRole.LEADER, 100).node("b", NodeRole.FOLLOWER, 100)
+                                .node("c", NodeRole.FOLLOWER, 200).gtidLeaderDead("0-1-45")
+                                .gtidFollower("b", "m1", 100, "0-1-45", "0-1-45")
+                                .gtidFollower("c", "m1", 100, "0-1-44,0-3-45", "0-1-44,0-3-45"),
+                        Failover.class, "b", "excluded c: holds transaction(s) [0-3-45] that leader a never had "
+                                + "(errant writes on it): promoting it would hand them to every node - remove them or "
+                                + "rebuild it"),
+                row("MariaDB: the leader's own writes after its last probe are not errant",
+                        Scenario.threeNodes().gtidLeaderDead("0-1-40,0-2-45")
+                                .gtidFollower("b", "m1", 100, "0-1-40,0-2-47", "0-1-40,0-2-48")
+                                .gtidFollower("c", "m1", 100, "0-1-40,0-2-46", "0-1-40,0-2-46"),
+                        Failover.class, "b", "promoting b as the best candidate: b (received 48"),
+                row("MariaDB: leader never seen healthy and the candidates diverged: refuse, naming what each lacks",
+                        Scenario.threeNodes().gtidLeaderDead(null).gtidFollower("b", "m1", 100, "0-1-45", "0-1-45")
+                                .gtidFollower("c", "m1", 100, "0-1-44,0-3-45", "0-1-44,0-3-45"),
+                        Refuse.class, null, "the candidates have diverged - none holds every transaction the others "
+                                + "hold (b lacks 0-3-45 (on c), c lacks 0-1-45 (on b)): promoting any would silently "
+                                + "drop some; resolve the divergence, or exclude a node (priority 0 or tag 'nofailover') "
+                                + "and let Regent fail over to the rest"),
+                row("MariaDB semi-synchronous: what a follower received and still owes counts, not what it applied",
+                        Scenario.threeNodes().gtidLeaderDead("0-1-50").synchronousAny(1)
+                                .gtidFollower("b", "m1", 100, "0-1-49", "0-1-52")
+                                .gtidFollower("c", "m1", 100, "0-1-51", "0-1-51"),
+                        Failover.class, "b", "promoting b as the best candidate: b (received 52"),
                 row("MariaDB with ANY 2 is only observed: it waits for one acknowledgement at most",
                         leaderDead().engine(Engine.MARIADB).synchronousAny(2),
                         NoAction.class, null, "cluster orders runs MARIADB with synchronous replication (ANY 2), which "
@@ -202,7 +232,8 @@ class DeciderTest {
                                 .leaderDown("a", "m2", 2_300, 2_000, 100, REFUSED)
                                 .follower("b", "m1", 100, LEADER_LSN, LEADER_LSN)
                                 .follower("c", "m1", 100, LEADER_LSN - 10, LEADER_LSN - 10),
-                        Refuse.class, null, "promoting it could lose acknowledged commits"),
+                        Refuse.class, null, "synchronous cluster: c lacks WAL up to 50000000 (on b), which reachable "
+                                + "followers hold, so promoting it could lose acknowledged commits"),
                 row("RPO zero required on an asynchronous cluster: refuse",
                         leaderDead().policy(p -> policy(p, true, p.minFailoverInterval(), true)),
                         Refuse.class, null, "RPO zero is required but replication is asynchronous"),
@@ -253,6 +284,17 @@ class DeciderTest {
                         withFollowers(new Scenario().node("a", NodeRole.LEADER, 100).node("b", NodeRole.FOLLOWER, 0)
                                 .node("c", NodeRole.FOLLOWER, 100).leaderUp("a", "m1", 100)), request(7L, "b"),
                         Refuse.class, null, "the requested candidate cannot be promoted: b: priority 0"),
+                row("MariaDB semi-synchronous: a requested follower lacking what another holds is refused",
+                        Scenario.threeNodes().gtidLeaderDead("0-1-50").synchronousAny(1)
+                                .gtidFollower("b", "m1", 100, "0-1-49", "0-1-49")
+                                .gtidFollower("c", "m1", 100, "0-1-50", "0-1-50"), request(7L, "b"),
+                        Refuse.class, null, "synchronous cluster: b lacks 0-1-50 (on c), which reachable followers "
+                                + "hold, so promoting it could lose acknowledged commits"),
+                row("MariaDB: a requested follower with errant transactions is refused with them",
+                        Scenario.threeNodes().gtidLeaderDead("0-1-45").gtidFollower("b", "m1", 100, "0-1-45", "0-1-45")
+                                .gtidFollower("c", "m1", 100, "0-1-44,0-3-45", "0-1-44,0-3-45"), request(7L, "c"),
+                        Refuse.class, null, "the requested candidate cannot be promoted: c: holds transaction(s) "
+                                + "[0-3-45] that leader a never had"),
                 row("an unknown node is refused",
                         withFollowers(Scenario.threeNodes().leaderUp("a", "m1", 100)), request(7L, "zz"),
                         Refuse.class, null, "'zz' is not a node of cluster orders"),

@@ -169,6 +169,45 @@ final class Scenario {
         return observe(down(node, agent, 300, ProbeErrorKind.REFUSED).withAgentEndpoint(endpoint));
     }
 
+    /**
+     * A MariaDB cluster's dead leader {@code a}: agents m1 and m2 saw it healthy 2.3 s ago with GTID
+     * state {@code executed} (null: never seen healthy), and unreachable since 2 s.
+     */
+    Scenario gtidLeaderDead(String executed) {
+        engine = Engine.MARIADB;
+        for (String agent : List.of("m1", "m2")) {
+            if (executed != null) {
+                observe(gtids(observation("a", agent, 2_300, true, null, NodeRole.LEADER, false,
+                        lastSequence(executed), null, null, null), executed, null));
+            }
+            leaderDown("a", agent, -1, 2_000, 100, ProbeErrorKind.REFUSED);
+        }
+        return this;
+    }
+
+    /** {@code agent} reached MariaDB follower {@code node}: it applied {@code executed}, received {@code received}. */
+    Scenario gtidFollower(String node, String agent, long agoMs, String executed, String received) {
+        long receivedSequence = lastSequence(received);
+        long appliedSequence = lastSequence(executed);
+        return observe(gtids(observation(node, agent, agoMs, true, null, NodeRole.FOLLOWER, true, null,
+                receivedSequence, appliedSequence, null), executed, received));
+    }
+
+    private static long lastSequence(String set) {
+        long max = 0;
+        for (String gtid : set.split(",")) {
+            max = Math.max(max, Long.parseLong(gtid.substring(gtid.lastIndexOf('-') + 1)));
+        }
+        return max;
+    }
+
+    private static NodeObserved gtids(NodeObserved o, String executed, String received) {
+        return new NodeObserved(o.clusterId(), o.node(), o.observerId(), o.observerZone(), o.observedAt(),
+                o.probeMillis(), Engine.MARIADB, o.reachable(), o.error(), o.role(), o.readOnly(), null,
+                o.currentLsn(), o.receivedLsn(), o.replayedLsn(), o.lagBytes(), o.lagMillis(), o.walReceiver(),
+                o.replicas(), null, "10.11.19-MariaDB", executed, received, null, null);
+    }
+
     Scenario observe(NodeObserved observed) {
         sightings.computeIfAbsent(observed.node(), n -> new HashMap<>()).merge(observed.observerId(),
                 Sighting.first(observed), (old, fresh) -> old.then(observed));
@@ -193,6 +232,6 @@ final class Scenario {
         Long lag = received == null || replayed == null ? null : received - replayed;
         return new NodeObserved("orders", node, agent, "zone-" + agent, NOW.minusMillis(agoMs), 2L,
                 Engine.POSTGRESQL, reachable, error, role, readOnly, 1L, current, received, replayed, lag,
-                lag == null ? null : 0L, wal, List.of(), null, "15", null);
+                lag == null ? null : 0L, wal, List.of(), null, "15", null, null, null, null);
     }
 }

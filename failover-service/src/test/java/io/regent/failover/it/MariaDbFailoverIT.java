@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.regent.engines.mariadb.GtidPosition;
 import io.regent.events.NodeRole;
 import io.regent.events.OperationKind;
 import io.regent.events.OperationPhase;
@@ -133,6 +134,30 @@ class MariaDbFailoverIT {
                 assertThat(old.queryValue("SELECT count(*) FROM app.t WHERE id = 2000")).as("nothing discarded")
                         .isEqualTo(1L);
                 assertThat(role(plane.topology("merr"), "merr-1")).isEqualTo(NodeRole.NEEDS_REJOIN);
+            }
+        }
+    }
+
+    @Test
+    void aFollowerWrittenToDirectlyIsNotPromotedAndTheDecisionSaysWhy() throws Exception {
+        try (MariaDbCluster db = cluster("mwrite", 3)) {
+            QuarkusService failover = failoverFor(db, "group-mwrite");
+            try (AutoCloseable registered = plane.register(db, Map.of())) {
+                long epoch = awaitWatched(db, failover);
+                MariaDbNode written = db.node("mwrite-3");
+                written.execute("INSERT INTO app.t VALUES (4000)"); // as a superuser: read_only does not stop it
+                String errant = GtidPosition.parse(written.gtidBinlogPos()).domains().get(0L).toString();
+                assertThat(errant).startsWith("0-" + written.serverId() + "-");
+                Testkit.sleep(2_000); // several probe rounds: the agents have seen the write
+
+                db.initialLeader().kill();
+                await().atMost(Duration.ofSeconds(30)).until(() -> plane.topology("mwrite").epoch() == epoch + 1);
+                OperationUpdated op = finished(OperationKind.FAILOVER, "mwrite");
+                assertThat(op.toNode()).isEqualTo("mwrite-2");
+                assertThat(op.reason()).contains("excluded mwrite-3: holds transaction(s) [" + errant
+                        + "] that leader mwrite-1 never had (errant writes on it)");
+                assertThat(db.node("mwrite-2").queryValue("SELECT count(*) FROM app.t WHERE id = 4000"))
+                        .as("the errant write did not spread").isEqualTo(0L);
             }
         }
     }
