@@ -19,6 +19,11 @@ public final class EngineRouter implements EngineAdapter {
         adapters.forEach(adapter -> this.adapters.put(adapter.engine(), adapter));
     }
 
+    /** Whether an adapter for {@code engine} is here. */
+    public boolean supports(Engine engine) {
+        return adapters.containsKey(engine);
+    }
+
     /** The adapter for {@code engine}; refuses, naming the engine, when this service has none. */
     public EngineAdapter adapter(Engine engine) {
         EngineAdapter adapter = adapters.get(engine);

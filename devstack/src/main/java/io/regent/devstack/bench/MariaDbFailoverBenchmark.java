@@ -78,15 +78,17 @@ public final class MariaDbFailoverBenchmark {
                         .map(c -> String.format("%14d", row.get(c))).toList()), lastChange);
             }
         }
-        StringBuilder json = new StringBuilder("{\"benchmark\":\"failover-kill\",\"engine\":\"MARIADB\",\"trials\":")
-                .append(trials).append(",\"unit\":\"ms\"");
-        samples.forEach((column, values) -> {
-            json.append(",\"").append(column).append("\":{");
-            List<String> fields = new ArrayList<>();
-            Stats.summary(values).forEach((k, v) -> fields.add("\"" + k + "\":" + v));
-            json.append(String.join(",", fields)).append('}');
-        });
-        return json.append('}').toString();
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("benchmark", "failover-kill");
+        summary.put("engine", "MARIADB");
+        summary.put("trials", trials);
+        summary.put("unit", "ms");
+        samples.forEach((column, values) -> summary.put(column, Stats.summary(values)));
+        try {
+            return ControlPlane.JSON.writeValueAsString(summary);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private Map<String, Long> trial(ControlPlane plane, String name) {

@@ -50,13 +50,15 @@ public class FailoverExecutor {
     private final EngineAdapter engine;
     private final FailoverConfig config;
     private final MeterRegistry metrics;
+    private final NodeTargets targets;
 
     public FailoverExecutor(@RestClient RegistryApi registry, EngineAdapter engine, FailoverConfig config,
-            MeterRegistry metrics) {
+            MeterRegistry metrics, NodeTargets targets) {
         this.registry = registry;
         this.engine = engine;
         this.config = config;
         this.metrics = metrics;
+        this.targets = targets;
     }
 
     /** Thrown between steps when another instance took the cluster over: it resumes the operation. */
@@ -164,8 +166,8 @@ public class FailoverExecutor {
             String from = op.fromNode();
             String to = op.toNode();
             TopologyChanged topology = state.topology();
-            NodeTarget leader = target(topology, from);
-            NodeTarget candidate = target(topology, to);
+            NodeTarget leader = targets.target(topology, from);
+            NodeTarget candidate = targets.target(topology, to);
             if (!has(op, Phases.DECIDED)) {
                 op = phase(op, Phases.DECIDED, Instant.now(), "hand over from " + from + " to " + to + " (epoch "
                         + op.epochBefore() + " -> " + (op.epochBefore() + 1) + ")");
@@ -229,8 +231,8 @@ public class FailoverExecutor {
         TopologyChanged topology = state.topology();
         String from = op.fromNode();
         String to = op.toNode();
-        TopologyNode candidate = node(topology, to);
-        engine.promote(target(topology, to), config.actionTimeout());
+        TopologyNode candidate = NodeTargets.node(topology, to);
+        engine.promote(targets.target(topology, to), config.actionTimeout());
         String sync = configureSynchronous(topology, candidate, from);
         if (!has(op, Phases.PROMOTED)) {
             op = phase(op, Phases.PROMOTED, Instant.now(), to + " accepts writes; " + sync);
@@ -282,13 +284,13 @@ public class FailoverExecutor {
     private OperationUpdated repointOthers(ClusterState state, OperationUpdated op, TopologyChanged topology,
             String from, String to) {
         List<String> repointed = new ArrayList<>();
-        NodeTarget leader = target(topology, to);
+        NodeTarget leader = targets.target(topology, to);
         for (TopologyNode follower : topology.nodes()) {
             if (follower.name().equals(to) || follower.name().equals(from) || follower.role() != NodeRole.FOLLOWER) {
                 continue;
             }
             try {
-                engine.follow(target(topology, follower.name()), leader, config.actionTimeout());
+                engine.follow(targets.target(topology, follower.name()), leader, config.actionTimeout());
                 repointed.add(follower.name() + " follows " + to);
             } catch (RuntimeException e) {
                 repointed.add(follower.name() + " not re-pointed (" + e.getMessage() + ")");
@@ -339,7 +341,7 @@ public class FailoverExecutor {
             return from + " is unreachable: it is fenced when it is seen again";
         }
         try {
-            engine.fence(target(state.topology(), from), config.actionTimeout());
+            engine.fence(targets.target(state.topology(), from), config.actionTimeout());
             state.fenced(from, Instant.now());
             return from + " is read-only, its client sessions ended";
         } catch (RuntimeException e) {
@@ -354,14 +356,14 @@ public class FailoverExecutor {
 
     private String configureSynchronous(TopologyChanged topology, TopologyNode leader, String oldLeader) {
         if (topology.replication().mode() != ReplicationMode.SYNC_ANY) {
-            engine.configureSynchronous(target(topology, leader.name()), List.of(), 0, config.actionTimeout());
+            engine.configureSynchronous(targets.target(topology, leader.name()), List.of(), 0, config.actionTimeout());
             return "asynchronous";
         }
         // the old leader stays listed: once rejoined it counts again without another change
         List<String> standbys = topology.nodes().stream().map(TopologyNode::name)
                 .filter(name -> !name.equals(leader.name())).sorted().toList();
         int k = Math.min(topology.replication().syncCount(), standbys.size());
-        engine.configureSynchronous(target(topology, leader.name()), standbys, k, config.actionTimeout());
+        engine.configureSynchronous(targets.target(topology, leader.name()), standbys, k, config.actionTimeout());
         return "synchronous ANY " + k + " " + standbys + " (old leader " + oldLeader + " counts once rejoined)";
     }
 
@@ -374,7 +376,7 @@ public class FailoverExecutor {
                 decision.reason());
         try {
             op = phase(op, Phases.DETECTED, Instant.now(), decision.reason());
-            engine.fence(target(state.topology(), decision.node()), config.actionTimeout());
+            engine.fence(targets.target(state.topology(), decision.node()), config.actionTimeout());
             state.fenced(decision.node(), Instant.now());
             op = phase(op, Phases.FENCED, Instant.now(), decision.node() + " is read-only, its client sessions ended");
             finish(state, op, OperationStatus.SUCCEEDED, decision.epoch(), null);
@@ -439,28 +441,6 @@ public class FailoverExecutor {
         if (state.released()) {
             throw new HandedOver(state.clusterId());
         }
-    }
-
-    private static TopologyNode node(TopologyChanged topology, String name) {
-        return topology.nodes().stream().filter(n -> n.name().equals(name)).findFirst()
-                .orElseThrow(() -> new IllegalStateException("node " + name + " is not in the topology of "
-                        + topology.clusterId() + " (epoch " + topology.epoch() + ")"));
-    }
-
-    /** How to reach {@code name} of this topology with Regent's role (the cluster's engine, "default" credentials). */
-    public NodeTarget target(TopologyChanged topology, String name) {
-        FailoverConfig.Credentials credentials = config.credentials().get("default");
-        if (credentials == null) {
-            throw new IllegalStateException("no database credentials configured (regent.failover.credentials.default.*)");
-        }
-        TopologyNode node = node(topology, name);
-        return new NodeTarget(topology.clusterId(), node.name(), node.host(), node.port(), topology.engine(),
-                credentials.username(), credentials.password().orElse(null), "postgres");
-    }
-
-    /** Makes a replaced leader follow the current leader from here (engines that rejoin over SQL). */
-    public void rejoinRemotely(TopologyChanged topology, String node) {
-        engine.rejoin(target(topology, node), target(topology, topology.leader()), config.actionTimeout());
     }
 
     private static Optional<UUID> runningOperationOf(WebApplicationException e) {

@@ -2,6 +2,7 @@ package io.regent.failover.node;
 
 import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.regent.engines.EngineAdapter;
 import io.regent.events.NodeRole;
 import io.regent.events.OperationStatus;
 import io.regent.events.OperationUpdated;
@@ -11,7 +12,7 @@ import io.regent.failover.cluster.ClusterState;
 import io.regent.failover.config.FailoverConfig;
 import io.regent.failover.identity.ServiceIdentity;
 import io.regent.failover.decision.Decision;
-import io.regent.failover.execution.FailoverExecutor;
+import io.regent.failover.execution.NodeTargets;
 import io.regent.failover.registry.RegistryApi;
 import io.regent.failover.registry.RegistryRequests;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -43,16 +44,18 @@ public class RejoinExecutor {
     private final FailoverConfig config;
     private final ServiceIdentity identity;
     private final MeterRegistry metrics;
-    private final FailoverExecutor executor;
+    private final EngineAdapter engine;
+    private final NodeTargets targets;
     private final Map<String, NodeAgentApi> agents = new ConcurrentHashMap<>();
 
     public RejoinExecutor(@RestClient RegistryApi registry, FailoverConfig config, ServiceIdentity identity,
-            MeterRegistry metrics, FailoverExecutor executor) {
+            MeterRegistry metrics, EngineAdapter engine, NodeTargets targets) {
         this.identity = identity;
         this.registry = registry;
         this.config = config;
         this.metrics = metrics;
-        this.executor = executor;
+        this.engine = engine;
+        this.targets = targets;
     }
 
     public void rejoin(ClusterState state, Decision.Rejoin decision) {
@@ -68,7 +71,9 @@ public class RejoinExecutor {
             registry.appendPhase(op.operationId(), new RegistryRequests.Phase(Phases.DECIDED, Instant.now(),
                     decision.reason()));
             if (decision.agentEndpoint() == null) {
-                executor.rejoinRemotely(topology, decision.node()); // the engine rejoins over SQL, checked for errant transactions
+                // the engine rejoins over SQL, checked for errant transactions
+                engine.rejoin(targets.target(topology, decision.node()), targets.target(topology, leader),
+                        config.actionTimeout());
             } else {
                 agent(decision.agentEndpoint()).perform(identity.authorization().orElse(null),
                         new NodeAgentApi.Action("REJOIN", state.clusterId(), decision.node(), decision.epoch(),

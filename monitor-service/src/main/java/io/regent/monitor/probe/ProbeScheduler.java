@@ -7,10 +7,9 @@ import io.quarkus.runtime.StartupEvent;
 import io.regent.engines.NodeTarget;
 import io.regent.events.NodeObserved;
 import io.regent.engines.Observer;
-import io.regent.engines.EngineAdapter;
+import io.regent.engines.EngineRouter;
 import io.regent.engines.mariadb.MariaDbAdapter;
 import io.regent.engines.postgres.PostgresAdapter;
-import io.regent.events.Engine;
 import io.regent.monitor.config.MonitorConfig;
 import io.regent.monitor.node.LocalNodeAgent;
 import io.regent.monitor.messaging.ObservationPublisher;
@@ -18,6 +17,7 @@ import io.regent.monitor.topology.WatchedNodes;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Instant;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -51,8 +51,8 @@ public class ProbeScheduler {
     private volatile Instant lastRound;
     private ScheduledExecutorService ticker;
     private ExecutorService probes;
-    /** One adapter per engine this agent can probe; nodes of other engines are not probed (and said so once). */
-    private java.util.Map<Engine, EngineAdapter> adapters = java.util.Map.of();
+    /** The engines this agent can probe; nodes of other engines are not probed (and said so once). */
+    private EngineRouter engines;
     private final Set<String> unsupported = ConcurrentHashMap.newKeySet();
     private volatile java.util.Map<String, NodeTarget> known = new java.util.HashMap<>();
 
@@ -71,8 +71,8 @@ public class ProbeScheduler {
                     + ") must be shorter than regent.monitor.probe-interval (" + config.probeInterval() + ")");
         }
         Observer observer = new Observer(config.agentId(), config.zone());
-        adapters = java.util.Map.of(Engine.POSTGRESQL, new PostgresAdapter(observer, config.heartbeat()),
-                Engine.MARIADB, new MariaDbAdapter(observer, config.heartbeat()));
+        engines = new EngineRouter(List.of(new PostgresAdapter(observer, config.heartbeat()),
+                new MariaDbAdapter(observer, config.heartbeat())));
         probes = Executors.newFixedThreadPool(config.probeThreads(), runnable -> {
             Thread thread = new Thread(runnable, "regent-probe");
             thread.setDaemon(true);
@@ -97,7 +97,7 @@ public class ProbeScheduler {
         if (ticker != null) {
             ticker.shutdownNow();
             probes.shutdownNow();
-            adapters.values().forEach(EngineAdapter::close);
+            engines.close();
         }
     }
 
@@ -116,10 +116,7 @@ public class ProbeScheduler {
             }
             for (java.util.Map.Entry<String, NodeTarget> gone : known.entrySet()) {
                 if (!current.containsKey(gone.getKey())) {
-                    EngineAdapter adapter = adapters.get(gone.getValue().engine());
-                    if (adapter != null) {
-                        adapter.forget(gone.getValue()); // removed from the topology: close its connection
-                    }
+                    engines.forget(gone.getValue()); // removed from the topology: close its connection
                     Timer timer = timers.remove(gone.getKey());
                     if (timer != null) {
                         meters.remove(timer);
@@ -158,15 +155,14 @@ public class ProbeScheduler {
 
     private void probe(NodeTarget node) {
         try {
-            EngineAdapter adapter = adapters.get(node.engine());
-            if (adapter == null) {
+            if (!engines.supports(node.engine())) {
                 if (unsupported.add(node.clusterId())) {
                     LOG.warnf("cluster %s: engine %s is not supported by this agent; its nodes are not probed",
                             node.clusterId(), node.engine());
                 }
                 return;
             }
-            NodeObserved observation = adapter.probe(node, config.probeTimeout());
+            NodeObserved observation = engines.probe(node, config.probeTimeout());
             if (localNode.isOwn(node.clusterId(), node.name())) {
                 observation = observation.withAgentEndpoint(localNode.endpoint()); // where to send node actions
             }
