@@ -13,15 +13,17 @@ import io.regent.events.Engine;
  * @param synchronousReplicas at most this many replicas a commit can wait for ({@code ANY k}); 0 = asynchronous only
  * @param positionUnit     what a difference of two positions counts ({@code NodeObserved} positions, lag,
  *                         the policy's maximum lag on failover): bytes of WAL, or transactions
+ * @param stream           what followers receive from their leader, in the engine's words (for reasons)
  */
 public record EngineCapabilities(boolean failoverActions, boolean switchover, boolean rejoinsRemotely,
-        int synchronousReplicas, String positionUnit) {
+        int synchronousReplicas, String positionUnit, String stream) {
 
     public static EngineCapabilities of(Engine engine) {
         return switch (engine) {
-            case POSTGRESQL -> new EngineCapabilities(true, true, false, Integer.MAX_VALUE, "B");
-            case MARIADB -> new EngineCapabilities(true, true, true, 1, "transactions"); // semi-sync: one acknowledgement
-            default -> new EngineCapabilities(false, false, false, 0, "B");
+            case POSTGRESQL -> new EngineCapabilities(true, true, false, Integer.MAX_VALUE, "B", "WAL");
+            case MARIADB -> new EngineCapabilities(true, true, true, 1, "transactions", // semi-sync: one acknowledgement
+                    "binlog events");
+            default -> new EngineCapabilities(false, false, false, 0, "B", "changes");
         };
     }
 }

@@ -33,6 +33,8 @@ final class MariaDbActions {
     private static final int UNKNOWN_THREAD = 1094;
     /** About 50 days: in effect never falls back to asynchronous, so no commit is acknowledged unreplicated. */
     static final long SEMI_SYNC_TIMEOUT_MILLIS = 4_294_967_295L;
+    /** How often a leader with nothing to send tells its followers it is alive: more often than agents probe. */
+    static final String HEARTBEAT_PERIOD_SECONDS = "0.5";
 
     private final ReplicationLogin replicationLogin;
 
@@ -263,7 +265,10 @@ final class MariaDbActions {
         try {
             execute(connection, "CHANGE MASTER TO MASTER_HOST = " + quote(leader.host()) + ", MASTER_PORT = "
                     + leader.port() + (login == null ? "" : ", MASTER_USER = " + quote(login.user())
-                            + ", MASTER_PASSWORD = " + quote(login.password())) + ", MASTER_USE_GTID = slave_pos");
+                            + ", MASTER_PASSWORD = " + quote(login.password())) + ", MASTER_USE_GTID = slave_pos, "
+                    // a leader with nothing to send still sends a heartbeat twice a second: the follower's probe
+                    // shows it heard from its leader (the follower-witness rule), and reconnects are quick
+                    + "MASTER_HEARTBEAT_PERIOD = " + HEARTBEAT_PERIOD_SECONDS + ", MASTER_CONNECT_RETRY = 1");
         } catch (SQLException e) {
             // a server message may quote the statement: never let the password reach a log or an operation record
             String message = e.getMessage() == null ? "" : e.getMessage();

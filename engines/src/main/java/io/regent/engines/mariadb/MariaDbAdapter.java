@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * MariaDB GTID replication. A probe is one round trip on a kept session: the server's variables,
@@ -54,6 +55,7 @@ public final class MariaDbAdapter implements EngineAdapter {
     private final Observer observer;
     private final boolean heartbeat;
     private final ProbeSessions sessions = new ProbeSessions("regent-mariadb", MariaDbAdapter::open);
+    private final Map<String, Heard> heard = new ConcurrentHashMap<>();
     private final MariaDbActions actions;
 
     /** @param heartbeat write a heartbeat row (table {@code regent.heartbeat}) when probing a writable leader */
@@ -120,9 +122,12 @@ public final class MariaDbAdapter implements EngineAdapter {
                     if (replica == null && rs.getString("Master_Host") != null && !rs.getString("Master_Host").isEmpty()) {
                         long behind = rs.getLong("Seconds_Behind_Master");
                         Long secondsBehind = rs.wasNull() ? null : behind; // NULL while the SQL thread is stopped
+                        // anything read from the leader - events or heartbeats - moves one of these
+                        String fromLeader = rs.getString("Master_Log_File") + ":" + rs.getString("Read_Master_Log_Pos")
+                                + "/" + rs.getString("Slave_received_heartbeats");
                         replica = new ReplicaThreads(rs.getString("Slave_IO_Running"), rs.getString("Slave_SQL_Running"),
                                 rs.getString("Master_Host"), rs.getInt("Master_Port"), rs.getString("Gtid_IO_Pos"),
-                                secondsBehind, rs.getString("Connection_name"));
+                                secondsBehind, rs.getString("Connection_name"), lastHeard(node, fromLeader, started));
                     }
                 }
             }
@@ -132,6 +137,23 @@ public final class MariaDbAdapter implements EngineAdapter {
             return observation(node, started, startNanos, version, readOnly, binlog, applied, replica, executed,
                     semiSync);
         }
+    }
+
+    /**
+     * When the follower last read anything from its leader, as far as this adapter's probes tell:
+     * MariaDB keeps no such time, so it is the start of the first probe that saw the IO thread's
+     * read position or heartbeat count move - later than the real moment by up to one probe
+     * interval, which errs towards "the leader is alive". Null until a move has been seen.
+     */
+    private Instant lastHeard(NodeTarget node, String fromLeader, Instant probeStarted) {
+        Heard previous = heard.get(node.key());
+        Heard now = previous == null ? new Heard(fromLeader, null)
+                : previous.fromLeader().equals(fromLeader) ? previous : new Heard(fromLeader, probeStarted);
+        heard.put(node.key(), now);
+        return now.at();
+    }
+
+    private record Heard(String fromLeader, Instant at) {
     }
 
     private static Long number(String value) {
@@ -166,7 +188,7 @@ public final class MariaDbAdapter implements EngineAdapter {
         Long lagMillis = received == replayed ? Long.valueOf(0)
                 : replica.secondsBehind() == null ? null : replica.secondsBehind() * 1000;
         WalReceiverState receiver = new WalReceiverState(replica.status(), replica.host(), replica.port(), null,
-                received, null, null, replica.connectionName());
+                received, replica.lastHeard(), null, replica.connectionName());
         return new NodeObserved(node.clusterId(), node.name(), observer.id(), observer.zone(), started,
                 ProbeSessions.elapsedMillis(startNanos), engine(), true, null, NodeRole.FOLLOWER, true, null, null, received,
                 replayed, received - replayed, lagMillis, receiver, List.of(), null, version, executed,
@@ -175,7 +197,7 @@ public final class MariaDbAdapter implements EngineAdapter {
 
     /** A replica's IO and SQL threads as {@code SHOW ALL SLAVES STATUS} shows them. */
     private record ReplicaThreads(String io, String sql, String host, int port, String receivedText,
-            Long secondsBehind, String connectionName) {
+            Long secondsBehind, String connectionName, Instant lastHeard) {
 
         /** In the words of PostgreSQL's WAL receiver: streaming while the IO thread runs. */
         String status() {
@@ -238,6 +260,7 @@ public final class MariaDbAdapter implements EngineAdapter {
     @Override
     public void forget(NodeTarget node) {
         sessions.forget(node);
+        heard.remove(node.key());
     }
 
     @Override

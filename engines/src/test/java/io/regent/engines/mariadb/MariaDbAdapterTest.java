@@ -14,6 +14,7 @@ import io.regent.testkit.mariadb.MariaDbCluster;
 import io.regent.testkit.mariadb.MariaDbNode;
 import io.regent.testkit.postgres.Credentials;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -146,6 +147,32 @@ class MariaDbAdapterTest {
             follower.thaw();
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> adapter.probe(target(follower), TIMEOUT).reachable());
+    }
+
+    /** The follower-witness rule's input: MariaDB keeps no such time, the probes tell it from the IO thread. */
+    @Test
+    void aFollowerTellsWhenItLastReadFromItsLeaderAndStopsWhenTheLeaderFreezes() throws Exception {
+        MariaDbNode follower = cluster.nodes().get(1);
+        // idle leader (no probe of it here, so no heartbeat rows): the replication heartbeat alone moves it
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+            Instant heard = adapter.probe(target(follower), TIMEOUT).walReceiver().lastMessageReceivedAt();
+            assertThat(heard).isNotNull().isAfter(Instant.now().minusMillis(1_000));
+        });
+        MariaDbNode leader = cluster.initialLeader();
+        leader.freeze();
+        Instant frozenAt = Instant.now();
+        try {
+            Instant heard = null;
+            for (long end = System.nanoTime() + 3_000_000_000L; System.nanoTime() < end; Thread.sleep(200)) {
+                heard = adapter.probe(target(follower), TIMEOUT).walReceiver().lastMessageReceivedAt();
+            }
+            assertThat(heard).as("nothing read from a frozen leader").isBefore(frozenAt.plusMillis(400));
+        } finally {
+            leader.thaw();
+        }
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                assertThat(adapter.probe(target(follower), TIMEOUT).walReceiver().lastMessageReceivedAt())
+                        .isAfter(Instant.now().minusMillis(1_000)));
     }
 
     @Test

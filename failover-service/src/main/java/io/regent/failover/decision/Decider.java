@@ -494,9 +494,10 @@ public final class Decider {
                     + "down for the whole " + seconds(window) + " detection window"), null);
         }
         Optional<NodeObserved> witness = followerWitness(snapshot, leader, windowStart, now);
+        String stream = EngineCapabilities.of(snapshot.topology().engine()).stream();
         if (witness.isPresent()) {
             return new LeaderVerdict(new Wait("leader " + leader + " unreachable for " + agents(downForWindow)
-                    + " but follower " + witness.get().node() + " received WAL from it at "
+                    + " but follower " + witness.get().node() + " received " + stream + " from it at "
                     + witness.get().walReceiver().lastMessageReceivedAt() + ", inside the " + seconds(window)
                     + " detection window: it is alive, the agents are cut off"), null);
         }
@@ -504,7 +505,7 @@ public final class Decider {
                 : s.latest().error().kind().name()).distinct().sorted().collect(Collectors.joining("/"));
         return new LeaderVerdict(null, "leader " + leader + " down: unreachable (" + errors + ") for "
                 + agents(downForWindow) + " for at least " + seconds(window) + ", no agent reached it and no "
-                + "follower received WAL from it since " + windowStart);
+                + "follower received " + stream + " from it since " + windowStart);
     }
 
     /** A follower still hearing from the leader proves it alive, whatever the agents say. */

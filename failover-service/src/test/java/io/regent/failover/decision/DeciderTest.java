@@ -143,6 +143,13 @@ class DeciderTest {
                                 .followerHearing("b", "m1", 100, LEADER_LSN, LEADER_LSN, 500)
                                 .follower("c", "m1", 100, LEADER_LSN, LEADER_LSN),
                         Wait.class, null, "follower b received WAL from it at " + NOW.minusMillis(500)),
+                row("follower witness, MariaDB: a follower read from the leader 500 ms ago",
+                        Scenario.threeNodes().engine(Engine.MARIADB).leaderDown("a", "m1", 2_300, 2_000, 100, REFUSED)
+                                .leaderDown("a", "m2", 2_300, 2_000, 100, REFUSED)
+                                .followerHearing("b", "m1", 100, LEADER_LSN, LEADER_LSN, 500)
+                                .follower("c", "m1", 100, LEADER_LSN, LEADER_LSN),
+                        Wait.class, null, "follower b received binlog events from it at " + NOW.minusMillis(500)
+                                + ", inside the 1.5 s detection window: it is alive, the agents are cut off"),
                 row("a follower that last heard the leader before the window is no witness",
                         Scenario.threeNodes().leaderDown("a", "m1", 2_300, 2_000, 100, REFUSED)
                                 .leaderDown("a", "m2", 2_300, 2_000, 100, REFUSED)

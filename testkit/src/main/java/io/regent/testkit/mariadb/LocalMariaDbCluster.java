@@ -101,7 +101,7 @@ final class LocalMariaDbCluster implements MariaDbCluster {
             // the follower's own root still has no password until the leader's users arrive
             follower.executeAsRootWithoutPassword("""
                     CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=%d, MASTER_USER='%s', MASTER_PASSWORD='%s',
-                        MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1, MASTER_HEARTBEAT_PERIOD=1;
+                        MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1, MASTER_HEARTBEAT_PERIOD=0.5;
                     START SLAVE""".formatted(leader.port(), replication.user(), replication.password()));
         }
         awaitCaughtUp(Duration.ofSeconds(60));
