@@ -21,12 +21,14 @@ public final class ReplicatedHistory {
      * holds all of it. Both are successful probes of followers (or former followers) of one cluster.
      */
     public static List<String> lacking(Engine engine, NodeObserved node, NodeObserved other) {
-        if (engine == Engine.MARIADB && history(node) != null && history(other) != null) {
-            return GtidPosition.errant(history(other), history(node)).stream().map(Object::toString).toList();
+        String held = history(node);
+        String otherHistory = history(other);
+        if (engine == Engine.MARIADB && held != null && otherHistory != null) {
+            return GtidPosition.errant(otherHistory, held).stream().map(Object::toString).toList();
         }
-        long held = received(node);
+        long position = received(node);
         long otherHeld = received(other);
-        if (otherHeld <= held) {
+        if (otherHeld <= position) {
             return List.of();
         }
         return List.of(engine == Engine.POSTGRESQL ? "WAL up to " + otherHeld : "transactions up to " + otherHeld);
@@ -40,11 +42,12 @@ public final class ReplicatedHistory {
      * leader's history is unknown.
      */
     public static List<String> errant(Engine engine, NodeObserved node, NodeObserved leaderLastSeen) {
-        if (engine != Engine.MARIADB || leaderLastSeen == null || history(node) == null
+        String held = history(node);
+        if (engine != Engine.MARIADB || leaderLastSeen == null || held == null
                 || leaderLastSeen.executedGtids() == null) {
             return List.of();
         }
-        return GtidPosition.errantAgainstLastSeen(history(node), leaderLastSeen.executedGtids()).stream()
+        return GtidPosition.errantAgainstLastSeen(held, leaderLastSeen.executedGtids()).stream()
                 .map(Object::toString).toList();
     }
 

@@ -345,13 +345,12 @@ public final class Decider {
         } else if (candidates.isEmpty()) {
             return new Refuse(leader, epoch, evidence + "; no follower can be promoted" + exclusions);
         } else {
+            List<NodeObserved> views = candidates.stream().map(Candidate::view).toList();
             Optional<Candidate> holdingAll = candidates.stream()
-                    .filter(c -> lacks(engine, c.view(), candidates.stream().map(Candidate::view).toList()).isEmpty())
-                    .findFirst();
+                    .filter(c -> lacks(engine, c.view(), views).isEmpty()).findFirst();
             if (holdingAll.isEmpty()) {
                 String diverged = candidates.stream().map(c -> c.node().name() + " lacks "
-                        + describe(lacks(engine, c.view(), candidates.stream().map(Candidate::view).toList())))
-                        .collect(Collectors.joining(", "));
+                        + describe(lacks(engine, c.view(), views))).collect(Collectors.joining(", "));
                 return new Refuse(leader, epoch, evidence + "; the candidates have diverged - none holds every "
                         + "transaction the others hold (" + diverged + "): promoting any would silently drop some; "
                         + "resolve the divergence, or exclude a node (priority 0 or tag '" + NO_FAILOVER_TAG
@@ -555,13 +554,13 @@ public final class Decider {
                 .max(Comparator.comparing(NodeObserved::observedAt));
     }
 
-    /** The leader's WAL position as last seen by any agent, healthy or not now. */
     /** The leader's newest successful probe, by any agent; null when none is remembered. */
     private static NodeObserved lastHealthyView(ClusterSnapshot snapshot, String leader) {
         return snapshot.sightingsOf(leader).stream().map(Sighting::lastHealthy).filter(Objects::nonNull)
                 .max(Comparator.comparing(NodeObserved::observedAt)).orElse(null);
     }
 
+    /** The leader's WAL position as last seen by any agent, healthy or not now. */
     private static Long lastKnownPosition(ClusterSnapshot snapshot, String leader) {
         return snapshot.sightingsOf(leader).stream().map(Sighting::lastHealthy).filter(Objects::nonNull)
                 .map(NodeObserved::currentLsn).filter(Objects::nonNull).max(Long::compare).orElse(null);
