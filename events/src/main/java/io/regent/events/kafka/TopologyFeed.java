@@ -1,10 +1,12 @@
 package io.regent.events.kafka;
 
+import io.regent.events.EventCodec;
 import io.regent.events.EventDecodingException;
-import io.regent.events.EventEnvelope;
 import io.regent.events.Topics;
 import io.regent.events.TopologyChanged;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,8 +15,9 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.RecordDeserializationException;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
@@ -26,19 +29,27 @@ public final class TopologyFeed implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(TopologyFeed.class.getName());
 
-    private final KafkaConsumer<String, EventEnvelope> consumer;
+    /**
+     * Kafka header naming the process that wrote an event: a subscriber that already applied its
+     * own writes skips them without decoding them ({@link #start(Map, String, String, Consumer, Consumer)}).
+     */
+    public static final String ORIGIN_HEADER = "regent-origin";
+
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final byte[] ownOrigin;
     private final Consumer<TopologyChanged> onSnapshot;
     private final Consumer<String> onDeleted;
     private final Thread thread;
     private volatile boolean running = true;
 
-    private TopologyFeed(Map<String, Object> kafkaConfig, String clientId, Consumer<TopologyChanged> onSnapshot,
-            Consumer<String> onDeleted) {
+    private TopologyFeed(Map<String, Object> kafkaConfig, String clientId, String ownOrigin,
+            Consumer<TopologyChanged> onSnapshot, Consumer<String> onDeleted) {
         Map<String, Object> props = new HashMap<>(kafkaConfig);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new RegentEventDeserializer());
+        this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+        this.ownOrigin = ownOrigin == null ? null : ownOrigin.getBytes(StandardCharsets.UTF_8);
         this.onSnapshot = onSnapshot;
         this.onDeleted = onDeleted;
         this.thread = new Thread(this::run, clientId);
@@ -54,7 +65,16 @@ public final class TopologyFeed implements AutoCloseable {
      */
     public static TopologyFeed start(Map<String, Object> kafkaConfig, String clientId,
             Consumer<TopologyChanged> onSnapshot, Consumer<String> onDeleted) {
-        TopologyFeed feed = new TopologyFeed(kafkaConfig, clientId, onSnapshot, onDeleted);
+        return start(kafkaConfig, clientId, null, onSnapshot, onDeleted);
+    }
+
+    /**
+     * As {@link #start(Map, String, Consumer, Consumer)}, skipping the snapshots whose
+     * {@link #ORIGIN_HEADER} is {@code ownOrigin}: changes the subscriber wrote and applied itself.
+     */
+    public static TopologyFeed start(Map<String, Object> kafkaConfig, String clientId, String ownOrigin,
+            Consumer<TopologyChanged> onSnapshot, Consumer<String> onDeleted) {
+        TopologyFeed feed = new TopologyFeed(kafkaConfig, clientId, ownOrigin, onSnapshot, onDeleted);
         feed.thread.start();
         return feed;
     }
@@ -87,16 +107,8 @@ public final class TopologyFeed implements AutoCloseable {
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             while (running) {
-                for (ConsumerRecord<String, EventEnvelope> record : pollSafely()) {
-                    try {
-                        if (record.value() == null) {
-                            onDeleted.accept(record.key());
-                        } else if (record.value().data() instanceof TopologyChanged snapshot) {
-                            onSnapshot.accept(snapshot);
-                        }
-                    } catch (RuntimeException e) {
-                        LOG.log(System.Logger.Level.ERROR, "topology callback failed on " + record.key(), e);
-                    }
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    deliver(record);
                 }
             }
         } catch (WakeupException e) {
@@ -106,16 +118,24 @@ public final class TopologyFeed implements AutoCloseable {
         }
     }
 
-    private Iterable<ConsumerRecord<String, EventEnvelope>> pollSafely() {
+    private void deliver(ConsumerRecord<String, byte[]> record) {
+        if (record.value() != null && ownOrigin != null) {
+            Header origin = record.headers().lastHeader(ORIGIN_HEADER);
+            if (origin != null && Arrays.equals(origin.value(), ownOrigin)) {
+                return;
+            }
+        }
         try {
-            return consumer.poll(Duration.ofMillis(200));
-        } catch (RecordDeserializationException e) {
-            LOG.log(System.Logger.Level.WARNING, "skipping an unreadable topology record: " + e.getMessage());
-            consumer.seek(e.topicPartition(), e.offset() + 1);
-            return List.of();
+            if (record.value() == null) {
+                onDeleted.accept(record.key());
+            } else if (EventCodec.decode(record.value()).data() instanceof TopologyChanged snapshot) {
+                onSnapshot.accept(snapshot);
+            }
         } catch (EventDecodingException e) {
-            LOG.log(System.Logger.Level.WARNING, "skipping an unreadable topology record: " + e.getMessage());
-            return List.of();
+            LOG.log(System.Logger.Level.WARNING, "skipping an unreadable topology record at offset " + record.offset()
+                    + ": " + e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "topology callback failed on " + record.key(), e);
         }
     }
 }

@@ -54,6 +54,15 @@ public interface RegistryConfig {
         /** Follow the topology topic for other registry instances' changes (off: this instance's only). */
         @WithDefault("true")
         boolean followTopic();
+
+        /**
+         * How long the broker may hold a fetch of the topic to fill it (up to 64 KiB): other
+         * instances' changes reach this one's reads that much later at most, and under a write load
+         * the follower fetches batches instead of one event per round trip. This instance's own
+         * changes are in its reads before it answers, whatever this is.
+         */
+        @WithDefault("100ms")
+        Duration fetchWait();
     }
 
     /** Failover policy of a cluster created without one. */

@@ -33,6 +33,9 @@ public class OutboxEntity {
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
 
+    /** The registry process that wrote it ({@code TopologyFeed.ORIGIN_HEADER} on the published record). */
+    public String origin;
+
     @Column(name = "sent_at")
     public Instant sentAt;
 }

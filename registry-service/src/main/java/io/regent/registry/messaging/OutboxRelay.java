@@ -4,8 +4,8 @@ import io.agroal.api.AgroalDataSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.regent.events.kafka.TopologyFeed;
 import io.regent.registry.config.RegistryConfig;
-import io.regent.registry.service.OutboxWriter;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -15,6 +15,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -55,11 +56,10 @@ public class OutboxRelay {
     private static final long LEADER_LOCK = 0x52454754L;
     private static final Duration FAILURE_BACKOFF = Duration.ofSeconds(1);
 
-    private final OutboxStore store;
     private final AgroalDataSource dataSource;
     private final RegistryConfig config;
     private final Map<String, Object> kafkaConfig;
-    private final Semaphore wakeUp = new Semaphore(0);
+    private final Semaphore wakeUps = new Semaphore(0);
     private final AtomicLong published = new AtomicLong();
     private final AtomicLong backlog = new AtomicLong();
 
@@ -69,9 +69,8 @@ public class OutboxRelay {
     private Connection lockConnection;
     private KafkaProducer<String, byte[]> producer;
 
-    public OutboxRelay(OutboxStore store, AgroalDataSource dataSource, RegistryConfig config,
+    public OutboxRelay(AgroalDataSource dataSource, RegistryConfig config,
             @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig, MeterRegistry meters) {
-        this.store = store;
         this.dataSource = dataSource;
         this.config = config;
         this.kafkaConfig = kafkaConfig;
@@ -92,7 +91,7 @@ public class OutboxRelay {
 
     void onStop(@Observes ShutdownEvent event) {
         running = false;
-        wakeUp.release();
+        wakeUps.release();
         if (thread != null) {
             try {
                 thread.join(TimeUnit.SECONDS.toMillis(15));
@@ -102,9 +101,9 @@ public class OutboxRelay {
         }
     }
 
-    /** A transaction with outbox rows committed: publish now rather than at the next poll. */
-    void onCommitted(@Observes OutboxWriter.OutboxCommitted committed) {
-        wakeUp.release();
+    /** Outbox rows were committed: publish now rather than at the next poll. */
+    public void wakeUp() {
+        wakeUps.release();
     }
 
     /** Whether this instance currently holds the relay lock. */
@@ -123,12 +122,13 @@ public class OutboxRelay {
             } catch (RuntimeException | SQLException e) {
                 LOG.warnf("outbox relay round failed, retrying in %s: %s", FAILURE_BACKOFF, e.toString());
                 closeProducer();
+                releaseLeadership(); // the lock's session may be gone: take the lock afresh before publishing again
                 sleep(FAILURE_BACKOFF);
             }
             if (!more) {
                 try {
-                    wakeUp.tryAcquire(config.outbox().pollInterval().toMillis(), TimeUnit.MILLISECONDS);
-                    wakeUp.drainPermits();
+                    wakeUps.tryAcquire(config.outbox().pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+                    wakeUps.drainPermits();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     running = false;
@@ -140,8 +140,8 @@ public class OutboxRelay {
     }
 
     /** Publishes one batch; true when there may be more rows waiting. */
-    private boolean publishBatch() {
-        List<OutboxStore.Message> batch = store.nextBatch(config.outbox().batchSize());
+    private boolean publishBatch() throws SQLException {
+        List<OutboxStore.Message> batch = OutboxStore.nextBatch(lockConnection, config.outbox().batchSize());
         if (batch.isEmpty()) {
             backlog.set(0);
             return false;
@@ -161,6 +161,9 @@ public class OutboxRelay {
                     record.headers().add("content-type",
                             "application/cloudevents+json; charset=UTF-8".getBytes(StandardCharsets.UTF_8));
                 }
+                if (message.origin() != null) {
+                    record.headers().add(TopologyFeed.ORIGIN_HEADER, message.origin().getBytes(StandardCharsets.UTF_8));
+                }
                 Future<RecordMetadata> future = kafka.send(record);
                 pending.add(future);
                 if (failed(future)) {
@@ -179,11 +182,11 @@ public class OutboxRelay {
             }
             sent.add(batch.get(i).id());
         }
-        store.markSent(sent);
+        OutboxStore.markSent(lockConnection, sent, Instant.now());
         published.addAndGet(sent.size());
         boolean full = batch.size() == config.outbox().batchSize();
         // count the backlog only when this round did not drain it; otherwise it is what stayed unsent
-        backlog.set(full ? store.backlog() : batch.size() - sent.size());
+        backlog.set(full ? OutboxStore.backlog(lockConnection) : batch.size() - sent.size());
         if (sent.size() < batch.size()) {
             closeProducer(); // start the unsent ones afresh, in order, after a pause
             sleep(FAILURE_BACKOFF);
@@ -257,11 +260,10 @@ public class OutboxRelay {
     }
 
     private boolean holdLeadership() throws SQLException {
-        if (lockConnection != null && lockConnection.isValid(2)) {
-            if (leader) {
-                return true;
-            }
-        } else {
+        if (lockConnection != null && leader) {
+            return true; // a lost session fails the round's first statement, which gives the lock up
+        }
+        if (lockConnection == null || !lockConnection.isValid(2)) {
             releaseLeadership();
             lockConnection = dataSource.getConnection();
             lockConnection.setAutoCommit(true);

@@ -1,43 +1,63 @@
 package io.regent.registry.messaging;
 
-import io.regent.registry.domain.OutboxEntity;
-import io.regent.registry.repository.OutboxRepository;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.transaction.Transactional;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 
-/** Short transactions for the relay: read a batch, mark it sent. Never held open while publishing. */
-@ApplicationScoped
-public class OutboxStore {
+/**
+ * The relay's statements, each one auto-committed round trip, run on the connection whose session
+ * holds the relay lock: when that session is gone, so is this relay's right to publish, and the
+ * next statement says so.
+ */
+final class OutboxStore {
 
-    /** An outbox row, detached from the persistence context. */
-    public record Message(long id, String eventId, String topic, String key, byte[] payload) {
+    /** An outbox row as the relay publishes it. */
+    record Message(long id, String eventId, String topic, String key, byte[] payload, String origin) {
     }
 
-    private final OutboxRepository outbox;
-
-    public OutboxStore(OutboxRepository outbox) {
-        this.outbox = outbox;
+    private OutboxStore() {
     }
 
-    @Transactional
-    public List<Message> nextBatch(int limit) {
-        return outbox.unsent(limit).stream()
-                .map((OutboxEntity row) -> new Message(row.id, row.eventId.toString(), row.topic, row.eventKey,
-                        row.payload))
-                .toList();
-    }
-
-    @Transactional
-    public void markSent(List<Long> ids) {
-        if (!ids.isEmpty()) {
-            outbox.markSent(ids, Instant.now());
+    /** The oldest unsent rows, in the order they must be published. */
+    static List<Message> nextBatch(Connection connection, int limit) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("SELECT id, event_id, topic, event_key, payload, origin "
+                + "FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT ?")) {
+            statement.setInt(1, limit);
+            List<Message> batch = new ArrayList<>();
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    batch.add(new Message(rows.getLong(1), rows.getString(2), rows.getString(3), rows.getString(4),
+                            rows.getBytes(5), rows.getString(6)));
+                }
+            }
+            return batch;
         }
     }
 
-    @Transactional
-    public long backlog() {
-        return outbox.backlog();
+    static void markSent(Connection connection, List<Long> ids, Instant at) throws SQLException {
+        if (ids.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement statement = connection.prepareStatement(
+                "UPDATE outbox SET sent_at = ? WHERE id = ANY (?)")) {
+            statement.setObject(1, OffsetDateTime.ofInstant(at, ZoneOffset.UTC));
+            statement.setArray(2, connection.createArrayOf("bigint", ids.toArray(Long[]::new)));
+            statement.executeUpdate();
+        }
+    }
+
+    static long backlog(Connection connection) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(
+                "SELECT count(*) FROM outbox WHERE sent_at IS NULL");
+                ResultSet result = statement.executeQuery()) {
+            result.next();
+            return result.getLong(1);
+        }
     }
 }

@@ -5,6 +5,7 @@ import io.regent.events.OperationUpdated;
 import io.regent.events.TopologyChanged;
 import io.regent.registry.domain.ClusterEntity;
 import io.regent.registry.service.ClusterService;
+import io.regent.registry.service.TopologyWrites;
 import io.regent.registry.service.OperationService;
 import io.regent.registry.service.ProblemException;
 import io.regent.registry.service.Snapshots;
@@ -47,11 +48,14 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 public class ClusterResource {
 
     private final ClusterService clusters;
+    private final TopologyWrites topologyWrites;
     private final OperationService operations;
     private final SecurityIdentity identity;
 
-    public ClusterResource(ClusterService clusters, OperationService operations, SecurityIdentity identity) {
+    public ClusterResource(ClusterService clusters, TopologyWrites topologyWrites, OperationService operations,
+            SecurityIdentity identity) {
         this.clusters = clusters;
+        this.topologyWrites = topologyWrites;
         this.operations = operations;
         this.identity = identity;
     }
@@ -97,6 +101,7 @@ public class ClusterResource {
     @Operation(summary = "Remove a cluster (only while in maintenance)")
     public Response delete(@PathParam("id") String id) {
         clusters.delete(id);
+        topologyWrites.forget(id);
         return Response.noContent().build();
     }
 
@@ -153,7 +158,7 @@ public class ClusterResource {
     @RolesAllowed(Roles.SERVICE)
     @Operation(summary = "Compare-and-set the topology: 409 with currentEpoch when expectedEpoch is stale")
     public TopologyChanged compareAndSet(@PathParam("id") String id, @Valid @NotNull TopologyUpdateRequest request) {
-        return clusters.compareAndSet(id, request);
+        return topologyWrites.compareAndSet(id, request);
     }
 
     @PUT

@@ -248,67 +248,47 @@ public class ClusterService {
         });
     }
 
+    /** A committed topology change and the cluster row it left: what a later single-statement write checks. */
+    public record Committed(TopologyChanged snapshot, String previousLeader, long version, Instant createdAt) {
+    }
+
     /**
      * Moves the cluster from {@code expectedEpoch} to {@code expectedEpoch + 1} with the given
-     * leader and roles; refuses with 409 and the current epoch when another writer got there first.
+     * leader and roles, holding the cluster row's lock; refuses with 409 and the current epoch when
+     * another writer got there first. The usual entry is {@link TopologyWrites}, which tries a
+     * single statement first.
      */
     @Transactional
-    public TopologyChanged compareAndSet(String clusterId, TopologyUpdateRequest request) {
+    public Committed compareAndSet(String clusterId, TopologyUpdateRequest request) {
         ClusterEntity cluster = clusters.requireForUpdate(clusterId);
         if (cluster.epoch != request.expectedEpoch()) {
-            throw new ProblemException(409, "Epoch mismatch", "Cluster '" + clusterId + "' is at epoch "
-                    + cluster.epoch + ", not " + request.expectedEpoch() + ": another change won. Re-read GET "
-                    + "/api/v1/clusters/" + clusterId + "/topology and decide again.",
-                    Map.of("currentEpoch", cluster.epoch, "currentLeader",
-                            cluster.leaderNode == null ? "" : cluster.leaderNode));
+            throw epochMismatch(clusterId, request.expectedEpoch(), cluster.epoch, cluster.leaderNode);
         }
-        String leader = request.leader();
-        if (leader != null && cluster.node(leader).isEmpty()) {
-            throw ProblemException.unprocessable("leader", "'" + leader + "' is not a node of cluster '" + clusterId
-                    + "'; nodes are " + cluster.nodes.stream().map(n -> n.name).toList());
-        }
-        Map<String, NodeRole> roles = request.roles() == null ? Map.of() : request.roles();
-        for (Map.Entry<String, NodeRole> entry : roles.entrySet()) {
-            if (cluster.node(entry.getKey()).isEmpty()) {
-                throw ProblemException.unprocessable("roles." + entry.getKey(), "'" + entry.getKey()
-                        + "' is not a node of cluster '" + clusterId + "'");
-            }
-            if (entry.getValue() == NodeRole.LEADER && !entry.getKey().equals(leader)) {
-                throw ProblemException.unprocessable("roles." + entry.getKey(), "only the node named in 'leader' "
-                        + "can have role LEADER");
-            }
-            if (entry.getValue() == null) {
-                throw ProblemException.unprocessable("roles." + entry.getKey(), "role must not be null");
-            }
-        }
+        TopologyTransition.validate(clusterId, cluster.nodes.stream().map(n -> n.name).toList(), request);
         Instant now = Instant.now();
         String previousLeader = cluster.leaderNode;
         for (NodeEntity node : cluster.nodes) {
-            NodeRole role;
-            if (node.name.equals(leader)) {
-                role = NodeRole.LEADER;
-            } else if (roles.containsKey(node.name)) {
-                role = roles.get(node.name);
-            } else if (node.name.equals(previousLeader)) {
-                role = NodeRole.NEEDS_REJOIN; // a replaced leader has history the new leader lacks
-            } else {
-                role = node.role;
-            }
+            NodeRole role = TopologyTransition.nextRole(node.name, node.role, previousLeader, request);
             if (role != node.role) {
                 node.role = role;
                 node.updatedAt = now;
             }
         }
-        cluster.leaderNode = leader;
+        cluster.leaderNode = request.leader();
         cluster.epoch = cluster.epoch + 1;
         cluster.updatedAt = now;
-        String reason = request.reason() == null || request.reason().isBlank()
-                ? "leader " + previousLeader + " -> " + leader : request.reason();
+        String reason = TopologyTransition.reason(request, previousLeader);
         TopologyChanged snapshot = Snapshots.topology(cluster, now, reason, request.operationId());
         outbox.append(snapshot, now);
-        LOG.infof("cluster %s: epoch %d -> %d, leader %s -> %s (%s)", clusterId, request.expectedEpoch(),
-                cluster.epoch, previousLeader, leader, reason);
-        return snapshot;
+        entityManager.flush(); // assigns the row's new version, which the next write may build on
+        return new Committed(snapshot, previousLeader, cluster.version, cluster.createdAt);
+    }
+
+    static ProblemException epochMismatch(String clusterId, long expected, long current, String currentLeader) {
+        return new ProblemException(409, "Epoch mismatch", "Cluster '" + clusterId + "' is at epoch " + current
+                + ", not " + expected + ": another change won. Re-read GET /api/v1/clusters/" + clusterId
+                + "/topology and decide again.",
+                Map.of("currentEpoch", current, "currentLeader", currentLeader == null ? "" : currentLeader));
     }
 
     private NodeEntity newNode(ClusterEntity cluster, NodeRequest request, NodeRole role, Instant now) {

@@ -7,9 +7,9 @@ import io.regent.events.Topics;
 import io.regent.events.TopologyChanged;
 import io.regent.registry.config.RegistryConfig;
 import io.regent.registry.domain.OutboxEntity;
+import io.regent.registry.messaging.OutboxRelay;
 import io.regent.registry.repository.OutboxRepository;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Event;
 import jakarta.transaction.Status;
 import jakarta.transaction.Synchronization;
 import jakarta.transaction.TransactionSynchronizationRegistry;
@@ -27,31 +27,42 @@ import java.util.UUID;
 @ApplicationScoped
 public class OutboxWriter {
 
-    /** Fired after a transaction that wrote outbox rows commits. */
-    public record OutboxCommitted() {
-    }
-
     private final OutboxRepository outbox;
     private final TransactionSynchronizationRegistry transactions;
-    private final Event<OutboxCommitted> committed;
+    private final OutboxRelay relay;
     private final EventCodec codec;
     private final TopologyView view;
 
     public OutboxWriter(OutboxRepository outbox, TransactionSynchronizationRegistry transactions,
-            Event<OutboxCommitted> committed, RegistryConfig config, TopologyView view) {
+            OutboxRelay relay, RegistryConfig config, TopologyView view) {
         this.outbox = outbox;
         this.view = view;
         this.transactions = transactions;
-        this.committed = committed;
+        this.relay = relay;
         this.codec = new EventCodec(URI.create(config.outbox().source()));
     }
 
+    /** An outbox row, encoded: what {@link #append} persists, for a writer that inserts it itself. */
+    public record Row(UUID eventId, String topic, String key, byte[] payload, Instant createdAt, String origin) {
+    }
+
     public void append(RegentEvent event, Instant at) {
-        UUID id = UUID.randomUUID();
-        write(id, EventType.of(event).topic().name(), event.clusterId(), codec.encode(event, id.toString(), at), at);
+        Row row = encode(event, at);
+        write(row.eventId(), row.topic(), row.key(), row.payload(), at);
         if (event instanceof TopologyChanged snapshot) {
             afterCommit(() -> view.offer(snapshot));
         }
+    }
+
+    public Row encode(RegentEvent event, Instant at) {
+        UUID id = UUID.randomUUID();
+        return new Row(id, EventType.of(event).topic().name(), event.clusterId(), codec.encode(event, id.toString(), at),
+                at, view.origin());
+    }
+
+    /** Wakes the relay after a commit of rows inserted without this writer. */
+    public void wakeRelay() {
+        relay.wakeUp();
     }
 
     /** A tombstone on the compacted topology topic: the cluster is gone. */
@@ -67,11 +78,12 @@ public class OutboxWriter {
         row.eventKey = key;
         row.payload = payload;
         row.createdAt = at;
+        row.origin = view.origin();
         outbox.persist(row);
         Object marker = OutboxWriter.class;
         if (transactions.getResource(marker) == null) {
             transactions.putResource(marker, Boolean.TRUE);
-            afterCommit(() -> committed.fire(new OutboxCommitted())); // wakes the relay once per transaction
+            afterCommit(relay::wakeUp); // once per transaction
         }
     }
 

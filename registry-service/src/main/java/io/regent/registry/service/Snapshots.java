@@ -11,6 +11,7 @@ import io.regent.registry.domain.ClusterEntity;
 import io.regent.registry.domain.NodeEntity;
 import io.regent.registry.domain.OperationEntity;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 
 /** Registry state as the contract's records: the same shape on the API and on Kafka. */
@@ -31,10 +32,15 @@ public final class Snapshots {
     }
 
     private static TopologyNode node(ClusterEntity cluster, NodeEntity node) {
-        // followers stream from the leader; a node that needs a rejoin or is fenced streams from nobody
-        String upstream = node.role == NodeRole.FOLLOWER ? cluster.leaderNode : null;
-        return new TopologyNode(node.name, node.host, node.port, node.zone, node.role, node.priority, upstream,
+        return node(node.name, node.host, node.port, node.zone, node.role, node.priority, cluster.leaderNode,
                 node.tags);
+    }
+
+    static TopologyNode node(String name, String host, int port, String zone, NodeRole role, int priority,
+            String leader, List<String> tags) {
+        // followers stream from the leader; a node that needs a rejoin or is fenced streams from nobody
+        String upstream = role == NodeRole.FOLLOWER ? leader : null;
+        return new TopologyNode(name, host, port, zone, role, priority, upstream, tags);
     }
 
     public static OperationUpdated operation(OperationEntity op) {

@@ -8,9 +8,12 @@ import io.regent.registry.config.RegistryConfig;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 
 /**
  * The current topology of every cluster in memory, so that reads - the hot path: agents, the
@@ -23,6 +26,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public class TopologyView {
 
     private final Map<String, TopologyChanged> snapshots = new ConcurrentHashMap<>();
+    /** This process, as the origin of the events it writes: it applies them before they are published. */
+    private final String origin = UUID.randomUUID().toString();
     private final RegistryConfig config;
     private final Map<String, Object> kafkaConfig;
     private TopologyFeed feed;
@@ -34,7 +39,10 @@ public class TopologyView {
 
     void onStart(@Observes StartupEvent event) {
         if (config.topologyView().followTopic()) {
-            feed = TopologyFeed.start(kafkaConfig, "regent-registry-topology-view", this::offer, this::forget);
+            Map<String, Object> consumer = new HashMap<>(kafkaConfig);
+            consumer.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 64 * 1024);
+            consumer.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, (int) config.topologyView().fetchWait().toMillis());
+            feed = TopologyFeed.start(consumer, "regent-registry-topology-view", origin, this::offer, this::forget);
         }
     }
 
@@ -42,6 +50,11 @@ public class TopologyView {
         if (feed != null) {
             feed.close();
         }
+    }
+
+    /** Marks the outbox rows this process writes, so that its feed skips them. */
+    public String origin() {
+        return origin;
     }
 
     public Optional<TopologyChanged> get(String clusterId) {

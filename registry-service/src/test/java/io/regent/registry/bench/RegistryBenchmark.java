@@ -23,6 +23,11 @@ import org.junit.jupiter.api.Test;
  * {@code -Pbench}; the load generator ({@link ClosedLoop}) shares the machine's cores with the
  * registry, PostgreSQL and Kafka.
  *
+ * <p>Two kinds of phases: unpaced, each client sending as soon as it is answered (the most the
+ * machine does, and the latency of a saturated server), then paced at the targets' rates (3,000
+ * reads/s, 1,000 writes/s: {@code bench.read-rate}, {@code bench.write-rate}), the latency at that
+ * throughput, counted from when each request was due.
+ *
  * <pre>./mvnw -Pbench -pl registry-service -am verify -Dsurefire.failIfNoSpecifiedTests=false [-Dbench.clients=8,32]</pre>
  */
 @QuarkusTest
@@ -33,6 +38,9 @@ class RegistryBenchmark {
             .map(String::strip).mapToInt(Integer::parseInt).toArray();
     private static final Duration WARM_UP = Duration.ofSeconds(Integer.getInteger("bench.warmup-seconds", 5));
     private static final Duration MEASURE = Duration.ofSeconds(Integer.getInteger("bench.seconds", 15));
+    private static final int PACED_CLIENTS = Integer.getInteger("bench.paced-clients", 8);
+    private static final int READ_RATE = Integer.getInteger("bench.read-rate", 3_000);
+    private static final int WRITE_RATE = Integer.getInteger("bench.write-rate", 1_000);
 
     @TestHTTPResource("/api/v1/clusters/")
     URI clusters;
@@ -42,49 +50,61 @@ class RegistryBenchmark {
         String admin = Tokens.forRoles("bench-admin", "regent-admin");
         Map<String, String> service = Map.of("Authorization", "Bearer " + Tokens.forRoles("bench-service",
                 "regent-service"), "Accept", "application/json");
-        int most = Arrays.stream(CLIENT_COUNTS).max().orElse(8);
+        int most = Math.max(PACED_CLIENTS, Arrays.stream(CLIENT_COUNTS).max().orElse(8));
         HttpClient http = HttpClient.newHttpClient();
         for (int c = 0; c < most; c++) {
             create(http, admin, "bench-" + c);
         }
         long[] epochs = new long[most]; // every write succeeds: each client on its own cluster, right epoch
+        ClosedLoop.Script reads = (client, i) -> ClosedLoop.Request.get("/api/v1/clusters/bench-" + client
+                + "/topology");
+        ClosedLoop.Script writes = new ClosedLoop.Script() {
+            @Override
+            public ClosedLoop.Request next(int client, long iteration) {
+                long expected = epochs[client];
+                return new ClosedLoop.Request(HttpMethod.PUT, "/api/v1/clusters/bench-" + client + "/topology",
+                        "{\"expectedEpoch\":" + expected + ",\"leader\":\"" + (expected % 2 == 0 ? "b" : "a")
+                                + "\",\"reason\":\"bench\"}");
+            }
+
+            @Override
+            public boolean answered(int client, int status, io.vertx.core.buffer.Buffer body) {
+                if (status == 200) {
+                    epochs[client]++;
+                    return true;
+                }
+                return false;
+            }
+        };
         List<ClosedLoop.Result> results = new ArrayList<>();
         for (int clients : CLIENT_COUNTS) {
             // the harness's own ceiling: an endpoint with no token and no database
             results.add(phase("HTTP baseline", service, clients, (client, i) -> ClosedLoop.Request.get(
                     "/q/health/live")));
-            results.add(phase("topology reads", service, clients, (client, i) -> ClosedLoop.Request.get(
-                    "/api/v1/clusters/bench-" + client + "/topology")));
-            results.add(phase("CAS writes", service, clients, new ClosedLoop.Script() {
-                @Override
-                public ClosedLoop.Request next(int client, long iteration) {
-                    long expected = epochs[client];
-                    return new ClosedLoop.Request(HttpMethod.PUT, "/api/v1/clusters/bench-" + client + "/topology",
-                            "{\"expectedEpoch\":" + expected + ",\"leader\":\"" + (expected % 2 == 0 ? "b" : "a")
-                                    + "\",\"reason\":\"bench\"}");
-                }
-
-                @Override
-                public boolean answered(int client, int status, io.vertx.core.buffer.Buffer body) {
-                    if (status == 200) {
-                        epochs[client]++;
-                        return true;
-                    }
-                    return false;
-                }
-            }));
+            results.add(phase("topology reads", service, clients, reads));
+            results.add(phase("CAS writes", service, clients, writes));
         }
+        results.add(paced("reads at " + READ_RATE + "/s", service, reads, READ_RATE));
+        results.add(paced("CAS at " + WRITE_RATE + "/s", service, writes, WRITE_RATE));
         System.out.println();
         System.out.println("Registry benchmark: " + MEASURE.toSeconds() + " s per phase after " + WARM_UP.toSeconds()
                 + " s of warm-up, fsync=" + System.getProperty("regent.testkit.pg.fsync", "off"));
         System.out.println(ClosedLoop.Result.HEADER);
         results.forEach(result -> System.out.println(result.row()));
         results.forEach(result -> System.out.println("{\"" + result.name() + "\":" + result.json() + "}"));
+        // which write path the numbers are of: one statement, or the locking fallback
+        http.send(HttpRequest.newBuilder(clusters.resolve("/q/metrics")).build(), HttpResponse.BodyHandlers.ofLines())
+                .body().filter(line -> line.startsWith("regent_topology_compare_and_set")).forEach(System.out::println);
     }
 
     private ClosedLoop.Result phase(String name, Map<String, String> headers, int clients, ClosedLoop.Script script) {
         ClosedLoop.run(name, clusters, headers, clients, WARM_UP, script);
         return ClosedLoop.run(name, clusters, headers, clients, MEASURE, script);
+    }
+
+    private ClosedLoop.Result paced(String name, Map<String, String> headers, ClosedLoop.Script script, int rate) {
+        ClosedLoop.paced(name, clusters, headers, PACED_CLIENTS, WARM_UP, script, rate);
+        return ClosedLoop.paced(name, clusters, headers, PACED_CLIENTS, MEASURE, script, rate);
     }
 
     private void create(HttpClient http, String adminToken, String id) throws Exception {

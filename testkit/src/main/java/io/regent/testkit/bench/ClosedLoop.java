@@ -18,7 +18,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A closed-loop HTTP load generator for benchmarks: each client sends its next request as soon as the
- * previous one is answered. Clients are Vert.x (Netty) connections on a small event-loop pool, so the
+ * previous one is answered - or, paced ({@link #paced}), at its next scheduled time, so that the
+ * latency at a given throughput is measured rather than the latency of a saturated server. A paced
+ * request counts from when it was due, not when it went out: a client held up by a slow answer does
+ * not hide the wait of the requests it could not send (no coordinated omission). Clients are Vert.x (Netty) connections on a small event-loop pool, so the
  * generator costs a fraction of a core and the server under test - not the harness - is what is
  * measured (a thread per client on the JDK's {@code HttpClient} took a whole core at ~3,000 req/s here).
  */
@@ -84,6 +87,23 @@ public final class ClosedLoop {
      */
     public static Result run(String name, URI base, Map<String, String> headers, int clients, Duration duration,
             Script script) {
+        return run(name, base, headers, clients, duration, script, 0);
+    }
+
+    /**
+     * As {@link #run}, the clients together sending {@code perSecond} requests a second, evenly spaced;
+     * the result's rate falls short of it when the server cannot keep up.
+     */
+    public static Result paced(String name, URI base, Map<String, String> headers, int clients, Duration duration,
+            Script script, int perSecond) {
+        if (perSecond <= 0) {
+            throw new IllegalArgumentException("a paced run needs a positive rate, not " + perSecond);
+        }
+        return run(name, base, headers, clients, duration, script, perSecond);
+    }
+
+    private static Result run(String name, URI base, Map<String, String> headers, int clients, Duration duration,
+            Script script, int perSecond) {
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
         try {
             HttpClient http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(base.getHost())
@@ -94,11 +114,14 @@ public final class ClosedLoop {
             CountDownLatch done = new CountDownLatch(clients);
             long started = System.nanoTime();
             long end = started + duration.toNanos();
+            // paced: each client every clients/perSecond, the clients staggered across one interval
+            long interval = perSecond == 0 ? 0 : 1_000_000_000L * clients / perSecond;
             for (int c = 0; c < clients; c++) {
                 int client = c;
                 latencies[client] = new long[1 << 14];
-                vertx.runOnContext(ignored -> new Loop(http, headers, script, client, end, latencies, counts, errors,
-                        done).next(0));
+                long first = started + interval * client / clients;
+                vertx.runOnContext(ignored -> new Loop(vertx, http, headers, script, client, first, interval, end,
+                        latencies, counts, errors, done).next(0));
             }
             if (!done.await(duration.toSeconds() + 60, TimeUnit.SECONDS)) {
                 throw new IllegalStateException(name + ": clients still waiting for answers 60 s after the end");
@@ -121,21 +144,33 @@ public final class ClosedLoop {
     }
 
     /** One client's loop; runs on one event-loop context, so its state needs no locking. */
-    private record Loop(HttpClient http, Map<String, String> headers, Script script, int client, long end,
-            long[][] latencies, int[] counts, AtomicLong errors, CountDownLatch done) {
+    private record Loop(Vertx vertx, HttpClient http, Map<String, String> headers, Script script, int client,
+            long first, long interval, long end, long[][] latencies, int[] counts, AtomicLong errors,
+            CountDownLatch done) {
 
         void next(long iteration) {
-            if (System.nanoTime() >= end) {
+            long due = interval == 0 ? System.nanoTime() : first + iteration * interval;
+            if (due >= end) {
                 done.countDown();
                 return;
             }
+            long wait = due - System.nanoTime();
+            if (wait >= 1_000_000) {
+                vertx.setTimer(wait / 1_000_000, id -> send(iteration, due));
+            } else {
+                send(iteration, due);
+            }
+        }
+
+        /** Sends one request; its latency counts from {@code due} (paced) or from now (unpaced). */
+        private void send(long iteration, long due) {
             Request request = script.next(client, iteration);
             RequestOptions options = new RequestOptions().setMethod(request.method()).setURI(request.path());
             headers.forEach(options::putHeader);
             if (request.body() != null) {
                 options.putHeader("Content-Type", "application/json");
             }
-            long t0 = System.nanoTime();
+            long t0 = interval == 0 ? System.nanoTime() : due;
             http.request(options)
                     .compose(sent -> (request.body() == null ? sent.send() : sent.send(request.body()))
                             .compose(response -> response.body().map(body -> script.answered(client,

@@ -36,6 +36,11 @@ final class LocalKafkaBroker implements KafkaBroker {
 
     private static final Logger LOG = Logger.getLogger(LocalKafkaBroker.class.getName());
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+    /**
+     * {@code true} runs the broker with the JIT a production broker has (benchmarks: {@code -Pbench}
+     * sets it); otherwise C1 only, which starts faster.
+     */
+    static final String FULL_JIT_PROPERTY = "regent.testkit.kafka.full-jit";
 
     private final Path directory;
     private final Path configFile;
@@ -176,9 +181,11 @@ final class LocalKafkaBroker implements KafkaBroker {
 
     private List<String> javaCommand(String mainClass, String... args) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java,
-                "-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true",
-                "-cp", System.getProperty("java.class.path"), mainClass));
+        List<String> command = new ArrayList<>(List.of(java, "-Xms64m", "-Xmx512m", "-XX:+UseSerialGC"));
+        if (!Boolean.getBoolean(FULL_JIT_PROPERTY)) {
+            command.add("-XX:TieredStopAtLevel=1"); // starts faster; a test's few hundred records need no C2
+        }
+        command.addAll(List.of("-Djava.awt.headless=true", "-cp", System.getProperty("java.class.path"), mainClass));
         command.addAll(List.of(args));
         return command;
     }
