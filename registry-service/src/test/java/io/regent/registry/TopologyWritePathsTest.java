@@ -10,6 +10,7 @@ import io.regent.events.EventCodec;
 import io.regent.events.Topics;
 import io.regent.events.TopologyChanged;
 import io.regent.events.TopologyNode;
+import io.regent.events.kafka.TopologyFeed;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import java.time.Duration;
@@ -74,9 +75,11 @@ class TopologyWritePathsTest {
                 TopicReader.readAll(Topics.TOPOLOGY.name(), id).stream().map(ConsumerRecord::value)
                         .map(e -> e.data(TopologyChanged.class)).toList())
                 .extracting(TopologyChanged::epoch).containsExactly(0L, 1L, 2L, 3L));
-        TopologyChanged published = TopicReader.readAll(Topics.TOPOLOGY.name(), id).get(3).value()
-                .data(TopologyChanged.class);
-        assertThat(published).isEqualTo(third);
+        ConsumerRecord<String, io.regent.events.EventEnvelope> record = TopicReader.readAll(Topics.TOPOLOGY.name(), id)
+                .get(3);
+        assertThat(record.value().data(TopologyChanged.class)).isEqualTo(third);
+        // marked with its writer, whose own topology view skips it
+        assertThat(record.headers().lastHeader(TopologyFeed.ORIGIN_HEADER)).as("origin header").isNotNull();
     }
 
     @Test

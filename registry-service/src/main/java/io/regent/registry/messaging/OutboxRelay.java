@@ -127,7 +127,11 @@ public class OutboxRelay {
             }
             if (!more) {
                 try {
-                    wakeUps.tryAcquire(config.outbox().pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+                    if (wakeUps.tryAcquire(config.outbox().pollInterval().toMillis(), TimeUnit.MILLISECONDS)
+                            && !config.outbox().linger().isZero()) {
+                        // let the commits right behind this one join its batch: one round trip for many
+                        Thread.sleep(config.outbox().linger().toMillis());
+                    }
                     wakeUps.drainPermits();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
