@@ -30,13 +30,13 @@ import org.junit.jupiter.api.Test;
  * reads/s, 1,000 writes/s: {@code bench.read-rate}, {@code bench.write-rate}), the latency at that
  * throughput, counted from when each request was due.
  *
- * <pre>./mvnw -Pbench -pl registry-service -am verify -Dsurefire.failIfNoSpecifiedTests=false [-Dbench.clients=8,32]</pre>
+ * <pre>./mvnw -Pbench -pl registry-service -am verify -Dsurefire.failIfNoSpecifiedTests=false [-Dbench.clients=4,8]</pre>
  */
 @QuarkusTest
 @Tag("benchmark")
 class RegistryBenchmark {
 
-    private static final int[] CLIENT_COUNTS = Arrays.stream(System.getProperty("bench.clients", "8,32").split(","))
+    private static final int[] CLIENT_COUNTS = Arrays.stream(System.getProperty("bench.clients", "4,8").split(","))
             .map(String::strip).mapToInt(Integer::parseInt).toArray();
     private static final Duration WARM_UP = Duration.ofSeconds(Integer.getInteger("bench.warmup-seconds", 5));
     private static final Duration MEASURE = Duration.ofSeconds(Integer.getInteger("bench.seconds", 15));
