@@ -46,38 +46,43 @@ public final class EngineRouter implements EngineAdapter {
     }
 
     @Override
-    public void promote(NodeTarget node, Duration timeout) {
-        adapter(node.engine()).promote(node, timeout);
+    public void promote(NodeTarget node, Deadline deadline) {
+        adapter(node.engine()).promote(node, deadline);
     }
 
     @Override
-    public void follow(NodeTarget node, NodeTarget leader, Duration timeout) {
-        adapter(node.engine()).follow(node, leader, timeout);
+    public void follow(NodeTarget node, NodeTarget leader, Deadline deadline) {
+        adapter(node.engine()).follow(node, leader, deadline);
     }
 
     @Override
-    public void rejoin(NodeTarget node, NodeTarget leader, Duration timeout) {
-        adapter(node.engine()).rejoin(node, leader, timeout);
+    public void rejoin(NodeTarget node, NodeTarget leader, Deadline deadline) {
+        adapter(node.engine()).rejoin(node, leader, deadline);
     }
 
     @Override
-    public void fence(NodeTarget node, Duration timeout) {
-        adapter(node.engine()).fence(node, timeout);
+    public void fence(NodeTarget node, Deadline deadline) {
+        adapter(node.engine()).fence(node, deadline);
     }
 
     @Override
-    public void configureSynchronous(NodeTarget leader, List<String> standbys, int k, Duration timeout) {
-        adapter(leader.engine()).configureSynchronous(leader, standbys, k, timeout);
+    public void unfence(NodeTarget leader, List<String> standbys, int k, Deadline deadline) {
+        adapter(leader.engine()).unfence(leader, standbys, k, deadline);
     }
 
     @Override
-    public long writeBarrier(NodeTarget leader, Duration timeout) {
-        return adapter(leader.engine()).writeBarrier(leader, timeout);
+    public void configureSynchronous(NodeTarget leader, List<String> standbys, int k, Deadline deadline) {
+        adapter(leader.engine()).configureSynchronous(leader, standbys, k, deadline);
     }
 
     @Override
-    public void awaitReplayed(NodeTarget follower, long position, Duration timeout) {
-        adapter(follower.engine()).awaitReplayed(follower, position, timeout);
+    public long writeBarrier(NodeTarget leader, Deadline deadline) {
+        return adapter(leader.engine()).writeBarrier(leader, deadline);
+    }
+
+    @Override
+    public void awaitReplayed(NodeTarget follower, long position, Deadline deadline) {
+        adapter(follower.engine()).awaitReplayed(follower, position, deadline);
     }
 
     @Override

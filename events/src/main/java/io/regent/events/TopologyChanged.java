@@ -13,7 +13,7 @@ import java.util.UUID;
  * Kafka tombstone (null value), not an event.
  *
  * @param clusterId   the cluster
- * @param epoch       incremented exactly once per leader change
+ * @param epoch       incremented exactly once per leader change, and by nothing else
  * @param engine      the cluster's engine
  * @param leader      name of the node that accepts writes in this epoch; absent when leaderless
  * @param nodes       every node with its endpoint and role
@@ -22,6 +22,10 @@ import java.util.UUID;
  * @param changedAt   when this snapshot was taken
  * @param reason      why the topology changed, for people
  * @param operationId the operation that caused the change, if any
+ * @param revision    grows with every snapshot the registry publishes (leader changes, role changes,
+ *                    maintenance, settings), drawn from one registry-wide sequence so that it also grows
+ *                    across a delete and re-registration; 0 in records written before it existed. The
+ *                    order of a cluster's snapshots: see {@link #supersedes}
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record TopologyChanged(
@@ -34,11 +38,15 @@ public record TopologyChanged(
         boolean maintenance,
         Instant changedAt,
         String reason,
-        UUID operationId) implements RegentEvent {
+        UUID operationId,
+        long revision) implements RegentEvent {
 
     public TopologyChanged {
         Objects.requireNonNull(clusterId, "clusterId");
         Objects.requireNonNull(changedAt, "changedAt");
+        if (revision < 0) {
+            throw new IllegalArgumentException("revision must not be negative, got " + revision);
+        }
         if (epoch < 0) {
             throw new IllegalArgumentException("epoch must not be negative, got " + epoch);
         }
@@ -47,6 +55,32 @@ public record TopologyChanged(
         if (leader != null && nodes.stream().noneMatch(n -> n.name().equals(leader))) {
             throw new IllegalArgumentException("leader '" + leader + "' is not one of the nodes");
         }
+    }
+
+    /** A snapshot without a revision, as written before revisions existed (and by tests of the other fields). */
+    public TopologyChanged(String clusterId, long epoch, Engine engine, String leader, List<TopologyNode> nodes,
+            Replication replication, boolean maintenance, Instant changedAt, String reason, UUID operationId) {
+        this(clusterId, epoch, engine, leader, nodes, replication, maintenance, changedAt, reason, operationId, 0);
+    }
+
+    /**
+     * Whether this snapshot of the cluster replaces {@code current} (null: nothing known yet). The one
+     * ordering rule of every topology consumer: by revision when both carry one, else by epoch and then
+     * by when they were taken. An older snapshot - a late record, a replay, a zombie relay's record - never
+     * replaces a newer one, so a consumer's view of a cluster never goes back. The same snapshot again
+     * replaces itself (idempotent).
+     */
+    public boolean supersedes(TopologyChanged current) {
+        if (current == null) {
+            return true;
+        }
+        if (revision > 0 && current.revision() > 0) {
+            return revision >= current.revision();
+        }
+        if (epoch != current.epoch()) {
+            return epoch > current.epoch();
+        }
+        return !changedAt.isBefore(current.changedAt());
     }
 
     /** The leader's node entry, when there is a leader. */

@@ -71,6 +71,6 @@ final class EventSamples {
                         new TopologyNode(clusterId + "-3", "127.0.0.1", 5434, "zone-c", NodeRole.NEEDS_REJOIN, 0,
                                 leader, List.of("reporting"))),
                 Replication.syncAny(1), false, T0, "failover: " + leader + " promoted",
-                UUID.fromString("5b0f1d8e-3c1d-4a55-9a57-0d1d4c1b2a04"));
+                UUID.fromString("5b0f1d8e-3c1d-4a55-9a57-0d1d4c1b2a04"), 42);
     }
 }

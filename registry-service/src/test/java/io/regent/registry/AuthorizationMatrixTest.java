@@ -81,7 +81,17 @@ class AuthorizationMatrixTest {
                 new Endpoint("POST phase", () -> new Call("POST", "/api/v1/operations/" + freshOperation() + "/phases",
                         "{\"name\":\"decided\"}"), 200, List.of("service")),
                 new Endpoint("POST finish", () -> new Call("POST", "/api/v1/operations/" + freshOperation()
-                        + "/finish", "{\"status\":\"CANCELLED\"}"), 200, List.of("service")));
+                        + "/finish", "{\"status\":\"CANCELLED\"}"), 200, List.of("service")),
+                new Endpoint("POST claim", () -> new Call("POST", "/api/v1/operations/" + freshOperation()
+                        + "/claim", "{\"owner\":\"failover-1\",\"leaseMillis\":5000}"), 200, List.of("service")),
+                new Endpoint("POST guard", () -> {
+                    String op = freshOperation();
+                    long token = Api.as(Api.SERVICE).body("{\"owner\":\"failover-1\",\"leaseMillis\":5000}")
+                            .post("/api/v1/operations/" + op + "/claim").then().statusCode(200).extract().jsonPath()
+                            .getLong("ownerToken");
+                    return new Call("POST", "/api/v1/operations/" + op + "/guard", "{\"ownerToken\":" + token
+                            + ",\"step\":\"promote\",\"leaseMillis\":5000}");
+                }, 200, List.of("service")));
         List<Arguments> rows = new ArrayList<>();
         for (Endpoint endpoint : endpoints) {
             for (String role : ROLES) {

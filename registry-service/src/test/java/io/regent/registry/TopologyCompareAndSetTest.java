@@ -23,7 +23,7 @@ import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
-/** Invariant 1: every topology change increments the epoch exactly once, by compare-and-set. */
+/** Invariant 1: every leader change increments the epoch exactly once, by compare-and-set. */
 @QuarkusTest
 class TopologyCompareAndSetTest {
 
@@ -45,7 +45,12 @@ class TopologyCompareAndSetTest {
                 long expected = round;
                 List<Future<HttpResponse<String>>> results = new ArrayList<>();
                 for (int writer = 0; writer < WRITERS; writer++) {
-                    String leader = id + "-" + (1 + (writer + round) % 2); // nodes 1 and 2 can lead
+                    // every writer names a node other than the current leader (node 1 as registered, then the
+                    // last round's winner): a leader change, so the epoch moves when it wins
+                    String current = round == 0 ? id + "-1" : leaderOf(winners.get(winners.size() - 1));
+                    List<String> others = java.util.stream.Stream.of(id + "-1", id + "-2", id + "-3")
+                            .filter(n -> !n.equals(current)).toList();
+                    String leader = others.get(writer % 2);
                     String body = "{\"expectedEpoch\":" + expected + ",\"leader\":\"" + leader
                             + "\",\"reason\":\"writer " + writer + " round " + round + "\"}";
                     Callable<HttpResponse<String>> put = () -> http.send(HttpRequest.newBuilder(
@@ -111,5 +116,11 @@ class TopologyCompareAndSetTest {
         List<ConsumerRecord<String, EventEnvelope>> events = await().atMost(Duration.ofSeconds(30))
                 .until(() -> TopicReader.readAll(Topics.TOPOLOGY.name(), id), list -> list.size() >= 2);
         assertThat(events).extracting(r -> r.value().data(TopologyChanged.class).epoch()).containsExactly(0L, 1L);
+    }
+
+    private static String leaderOf(String topologyJson) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"leader\":\"([^\"]+)\"").matcher(topologyJson);
+        assertThat(m.find()).as("leader in %s", topologyJson).isTrue();
+        return m.group(1);
     }
 }

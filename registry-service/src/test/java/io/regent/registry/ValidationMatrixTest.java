@@ -118,6 +118,18 @@ class ValidationMatrixTest {
                 new Case("unknown operation", Api.VIEWER, "GET",
                         "/api/v1/operations/00000000-0000-0000-0000-000000000000", null, 404, null,
                         "No operation"),
+                new Case("claim without owner", Api.SERVICE, "POST",
+                        "/api/v1/operations/00000000-0000-0000-0000-000000000000/claim", "{\"leaseMillis\":5000}", 400,
+                        "owner", "must not be blank"),
+                new Case("claim with a lease too short", Api.SERVICE, "POST",
+                        "/api/v1/operations/00000000-0000-0000-0000-000000000000/claim",
+                        "{\"owner\":\"f\",\"leaseMillis\":5}", 400, "leaseMillis", "greater than or equal to 100"),
+                new Case("guard without token", Api.SERVICE, "POST",
+                        "/api/v1/operations/00000000-0000-0000-0000-000000000000/guard",
+                        "{\"step\":\"promote\",\"leaseMillis\":5000}", 400, "ownerToken", "must not be null"),
+                new Case("claim of an unknown operation", Api.SERVICE, "POST",
+                        "/api/v1/operations/00000000-0000-0000-0000-000000000000/claim",
+                        "{\"owner\":\"f\",\"leaseMillis\":5000}", 404, null, "No operation"),
                 new Case("unknown path", Api.VIEWER, "GET", "/api/v1/nothing-here", null, 404, null, "/api/v1"),
                 new Case("wrong method", Api.VIEWER, "PATCH", C, "{}", 405, null, "not allowed"))
                 .map(Arguments::of);

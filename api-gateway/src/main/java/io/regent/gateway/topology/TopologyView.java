@@ -52,8 +52,7 @@ public class TopologyView {
 
     void offer(TopologyChanged snapshot) {
         TopologyChanged kept = clusters.merge(snapshot.clusterId(), snapshot, (current, next) ->
-                next.epoch() > current.epoch() || (next.epoch() == current.epoch()
-                        && !next.changedAt().isBefore(current.changedAt())) ? next : current);
+                next.supersedes(current) ? next : current);
         if (kept == snapshot) {
             feedOut.publish("topology", snapshot.clusterId(), snapshot);
         }

@@ -166,7 +166,7 @@ class GatewayIT {
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
         assertThat(created.body()).doesNotContain(secret);
         assertThat(created.headers().firstValue("Location")).hasValueSatisfying(location ->
-                assertThat(location).endsWith("/api/v1/clusters/inv").doesNotContain(plane.registry.url().getAuthority()));
+                assertThat(location).endsWith("/api/v1/clusters/inv").doesNotContain(plane.registry().url().getAuthority()));
         assertThat(send("POST", "/api/v1/clusters", admin, cluster).statusCode()).isEqualTo(409);
         assertThat(send("POST", "/api/v1/clusters", operator, cluster).statusCode()).isEqualTo(403);
 

@@ -25,7 +25,7 @@ public final class TopologyFollower implements AutoCloseable {
                     if (topology.clusterId().equals(cluster)) {
                         receivedAt.putIfAbsent(topology.epoch(), Instant.now());
                         byEpoch.putIfAbsent(topology.epoch(), topology);
-                        latest.accumulateAndGet(topology, (a, b) -> a == null || b.epoch() >= a.epoch() ? b : a);
+                        latest.accumulateAndGet(topology, (a, b) -> b.supersedes(a) ? b : a);
                     }
                 }, deleted -> { });
     }

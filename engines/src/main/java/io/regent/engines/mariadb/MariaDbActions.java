@@ -1,5 +1,6 @@
 package io.regent.engines.mariadb;
 
+import io.regent.engines.Deadline;
 import io.regent.engines.EngineActionException;
 import io.regent.engines.NodeTarget;
 import java.sql.Connection;
@@ -44,35 +45,67 @@ final class MariaDbActions {
     }
 
     /**
-     * Makes a follower the leader without dropping what it already received: the SQL thread (started
-     * if it was stopped) applies the relay log up to what the IO thread received, then replication
-     * is stopped and reset and the node made writable. An applier that cannot get there in time
-     * fails the promotion rather than losing transactions.
+     * Makes a follower a leader without dropping what it already received, into a fence: it is made
+     * read-only first, then the SQL thread (started if it was stopped) applies the relay log up to what
+     * the IO thread received, then replication is stopped and reset. It stays read-only until
+     * {@link #unfence}: promote never lowers a fence, so a late promotion cannot open a second writable
+     * node. An applier that cannot get there in time fails the promotion rather than losing transactions.
      */
-    void promote(NodeTarget node, Duration timeout) {
-        withConnection(node, timeout, "promote", (connection, deadline) -> {
-            if (slaveStatus(connection) != null) {
-                // the applier catches up while the IO thread still runs: in GTID mode, stopping or
-                // restarting the IO thread discards the relay log not applied yet (measured here)
-                execute(connection, "START SLAVE SQL_THREAD"); // no-op when it runs; a stalled one owes the relay log
-                awaitRelayLogApplied(connection, deadline, node);
-                execute(connection, "STOP SLAVE");
-                execute(connection, "RESET SLAVE ALL");
+    void promote(NodeTarget node, Deadline until) {
+        withConnection(node, until, "promote", (connection, deadline) -> {
+            if (slaveStatus(connection) == null) {
+                return null; // already a leader: left as it is, fenced or not
             }
-            if (readOnly(connection)) {
-                execute(connection, "SET GLOBAL read_only = OFF");
+            requireTimeLeft(deadline, node, "promote");
+            if (!readOnly(connection)) {
+                execute(connection, "SET GLOBAL read_only = ON");
             }
-            LOG.log(System.Logger.Level.INFO, () -> "promoted " + node + ": replication reset, writable");
+            // the applier catches up while the IO thread still runs: in GTID mode, stopping or
+            // restarting the IO thread discards the relay log not applied yet (measured here)
+            execute(connection, "START SLAVE SQL_THREAD"); // no-op when it runs; a stalled one owes the relay log
+            awaitRelayLogApplied(connection, deadline, node);
+            requireTimeLeft(deadline, node, "promote");
+            execute(connection, "STOP SLAVE");
+            execute(connection, "RESET SLAVE ALL");
+            LOG.log(System.Logger.Level.INFO, () -> "promoted " + node + " into a fence: replication reset, read-only");
             return null;
         });
+    }
+
+    /**
+     * Opens a leader for writes: semi-synchronous acknowledgement when {@code k = 1} (see
+     * {@link #configureSynchronous}), then {@code read_only} off. Refused on a node that still replicates.
+     */
+    void unfence(NodeTarget leader, int k, Deadline until) {
+        configureSynchronous(leader, k, until);
+        withConnection(leader, until, "unfence", (connection, deadline) -> {
+            if (slaveStatus(connection) != null) {
+                throw new EngineActionException("unfence: " + leader + " still replicates (a follower); only a leader "
+                        + "is made writable");
+            }
+            if (readOnly(connection)) {
+                requireTimeLeft(deadline, leader, "unfence");
+                execute(connection, "SET GLOBAL read_only = OFF");
+                LOG.log(System.Logger.Level.INFO, () -> "unfenced " + leader + ": writable");
+            }
+            return null;
+        });
+    }
+
+    /** A change starts only inside the caller's budget (see {@code PostgresActions.requireTimeLeft}). */
+    private static void requireTimeLeft(long deadline, NodeTarget node, String action) {
+        if (System.nanoTime() >= deadline) {
+            throw new EngineActionException(action + " " + node + ": not started, its time budget ran out before it "
+                    + "could be (the caller may no longer own the right to act)");
+        }
     }
 
     /**
      * Stops the node from taking writes: {@code read_only} (transactions still open fail at commit),
      * then ends every client session, which {@code read_only} alone leaves connected.
      */
-    void fence(NodeTarget node, Duration timeout) {
-        withConnection(node, timeout, "fence", (connection, deadline) -> {
+    void fence(NodeTarget node, Deadline until) {
+        withConnection(node, until, "fence", (connection, deadline) -> {
             if (!readOnly(connection)) {
                 execute(connection, "SET GLOBAL read_only = ON");
             }
@@ -105,8 +138,8 @@ final class MariaDbActions {
      * keeping its replication login. A node without replication configured acts as a leader: it must
      * be rejoined, which checks it for transactions the leader lacks first.
      */
-    void follow(NodeTarget node, NodeTarget leader, Duration timeout) {
-        withConnection(node, timeout, "follow " + leader.name(), (connection, deadline) -> {
+    void follow(NodeTarget node, NodeTarget leader, Deadline until) {
+        withConnection(node, until, "follow " + leader.name(), (connection, deadline) -> {
             Map<String, String> status = slaveStatus(connection);
             if (status == null) {
                 throw new EngineActionException("follow: " + node + " has no replication configured (it acts as a "
@@ -135,10 +168,10 @@ final class MariaDbActions {
      * transactions the leader lacks (errant: following would diverge silently, or stop with error
      * 1236), else it replicates from its own last transaction on.
      */
-    void rejoin(NodeTarget node, NodeTarget leader, Duration timeout) {
-        String leaderState = withConnection(leader, timeout, "rejoin " + node.name() + " (reading the leader)",
+    void rejoin(NodeTarget node, NodeTarget leader, Deadline until) {
+        String leaderState = withConnection(leader, until, "rejoin " + node.name() + " (reading the leader)",
                 (connection, deadline) -> stringValue(connection, "SELECT @@gtid_binlog_state"));
-        withConnection(node, timeout, "rejoin as a follower of " + leader.name(), (connection, deadline) -> {
+        withConnection(node, until, "rejoin as a follower of " + leader.name(), (connection, deadline) -> {
             if (!readOnly(connection)) {
                 execute(connection, "SET GLOBAL read_only = ON"); // nothing new while it is compared
             }
@@ -181,14 +214,16 @@ final class MariaDbActions {
      * acknowledged only once it is in the binlog, so every acknowledged write is at or before it.
      * Called on a fenced leader, nothing can follow it.
      */
-    long writeBarrier(NodeTarget leader, Duration timeout) {
-        return withConnection(leader, timeout, "write barrier", (connection, deadline) ->
+    long writeBarrier(NodeTarget leader, Deadline until) {
+        return withConnection(leader, until, "write barrier", (connection, deadline) ->
                 GtidPosition.parse(stringValue(connection, "SELECT @@gtid_binlog_pos")).sequence(MariaDbAdapter.DOMAIN));
     }
 
     /** Waits until the follower's applier has executed transaction {@code position} of the domain. */
-    void awaitReplayed(NodeTarget follower, long position, Duration timeout) {
-        withConnection(follower, timeout.plusSeconds(5), "wait for replay", (connection, deadline) -> {
+    void awaitReplayed(NodeTarget follower, long position, Deadline until) {
+        // the connection outlives the wait by 5 s, so that a slow answer still tells how far it got
+        withConnection(follower, new Deadline(until.nanos() + TimeUnit.SECONDS.toNanos(5)), "wait for replay",
+                (connection, deadline) -> {
             while (true) {
                 long applied = GtidPosition.parse(stringValue(connection, "SELECT @@gtid_slave_pos"))
                         .sequence(MariaDbAdapter.DOMAIN);
@@ -201,9 +236,9 @@ final class MariaDbActions {
                     throw new SQLException(follower + " stopped applying at " + applied + " of " + position + ": "
                             + status.get("Last_SQL_Error"));
                 }
-                if (System.nanoTime() > deadline - TimeUnit.SECONDS.toNanos(5)) {
+                if (until.passed()) {
                     throw new SQLException(follower + " applied " + applied + " of " + position + " transactions "
-                            + "within " + timeout);
+                            + "by the deadline");
                 }
                 pause(follower);
             }
@@ -217,12 +252,12 @@ final class MariaDbActions {
      * waits for one acknowledgement at most, so {@code ANY k > 1} is refused. {@code k = 0}: the leader
      * waits for nobody.
      */
-    void configureSynchronous(NodeTarget leader, int k, Duration timeout) {
+    void configureSynchronous(NodeTarget leader, int k, Deadline until) {
         if (k > 1) {
             throw new EngineActionException("MariaDB waits for one replica's acknowledgement at most; synchronous "
                     + "ANY " + k + " cannot be kept - register the cluster with ANY 1 (semi-synchronous) or asynchronous");
         }
-        withConnection(leader, timeout, "configure " + (k == 0 ? "asynchronous" : "semi-synchronous") + " replication",
+        withConnection(leader, until, "configure " + (k == 0 ? "asynchronous" : "semi-synchronous") + " replication",
                 (connection, deadline) -> {
                     boolean enabled = !"0".equals(stringValue(connection, "SELECT @@rpl_semi_sync_master_enabled"));
                     if (k == 0) {
@@ -383,8 +418,13 @@ final class MariaDbActions {
         T run(Connection connection, long deadlineNanos) throws SQLException;
     }
 
-    private static <T> T withConnection(NodeTarget node, Duration timeout, String action, Work<T> work) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+    private static <T> T withConnection(NodeTarget node, Deadline until, String action, Work<T> work) {
+        long deadline = until.nanos();
+        Duration timeout = until.remaining();
+        if (timeout.isZero()) {
+            throw new EngineActionException(action + " " + node + ": not started, its deadline has passed (the caller "
+                    + "may no longer own the right to act)");
+        }
         Properties props = new Properties();
         props.setProperty("user", node.username());
         props.setProperty("password", node.password() == null ? "" : node.password());

@@ -1,5 +1,6 @@
 package io.regent.engines.mariadb;
 
+import io.regent.engines.Deadline;
 import io.regent.engines.EngineAdapter;
 import io.regent.engines.NodeTarget;
 import io.regent.engines.Observer;
@@ -222,39 +223,44 @@ public final class MariaDbAdapter implements EngineAdapter {
     }
 
     @Override
-    public void promote(NodeTarget node, Duration timeout) {
-        actions.promote(node, timeout);
+    public void promote(NodeTarget node, Deadline deadline) {
+        actions.promote(node, deadline);
     }
 
     @Override
-    public void fence(NodeTarget node, Duration timeout) {
-        actions.fence(node, timeout);
+    public void fence(NodeTarget node, Deadline deadline) {
+        actions.fence(node, deadline);
     }
 
     @Override
-    public void follow(NodeTarget node, NodeTarget leader, Duration timeout) {
-        actions.follow(node, leader, timeout);
+    public void follow(NodeTarget node, NodeTarget leader, Deadline deadline) {
+        actions.follow(node, leader, deadline);
     }
 
     @Override
-    public long writeBarrier(NodeTarget leader, Duration timeout) {
-        return actions.writeBarrier(leader, timeout);
+    public long writeBarrier(NodeTarget leader, Deadline deadline) {
+        return actions.writeBarrier(leader, deadline);
     }
 
     @Override
-    public void awaitReplayed(NodeTarget follower, long position, Duration timeout) {
-        actions.awaitReplayed(follower, position, timeout);
+    public void awaitReplayed(NodeTarget follower, long position, Deadline deadline) {
+        actions.awaitReplayed(follower, position, deadline);
     }
 
     @Override
-    public void configureSynchronous(NodeTarget leader, List<String> standbys, int k, Duration timeout) {
-        actions.configureSynchronous(leader, k, timeout);
+    public void unfence(NodeTarget leader, List<String> standbys, int k, Deadline deadline) {
+        actions.unfence(leader, k, deadline);
+    }
+
+    @Override
+    public void configureSynchronous(NodeTarget leader, List<String> standbys, int k, Deadline deadline) {
+        actions.configureSynchronous(leader, k, deadline);
     }
 
     /** Over SQL from the control plane: MariaDB needs no files of the node, so no node agent. */
     @Override
-    public void rejoin(NodeTarget node, NodeTarget leader, Duration timeout) {
-        actions.rejoin(node, leader, timeout);
+    public void rejoin(NodeTarget node, NodeTarget leader, Deadline deadline) {
+        actions.rejoin(node, leader, deadline);
     }
 
     @Override

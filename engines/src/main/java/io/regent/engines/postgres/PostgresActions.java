@@ -1,5 +1,6 @@
 package io.regent.engines.postgres;
 
+import io.regent.engines.Deadline;
 import io.regent.engines.EngineActionException;
 import io.regent.engines.NodeTarget;
 import java.sql.Connection;
@@ -17,7 +18,7 @@ import java.util.stream.Collectors;
 
 /**
  * Promote, follow, fence and synchronous settings on PostgreSQL, with the least-privilege role of
- * DESIGN.md (no superuser). Each action opens its own connection bounded by the caller's timeout,
+ * DESIGN.md (no superuser). Each action opens its own connection bounded by the caller's deadline,
  * reads the current state first and does nothing when the action already took effect, so that an
  * executor can repeat any step after a crash.
  */
@@ -34,43 +35,73 @@ final class PostgresActions {
         this.applicationName = applicationName;
     }
 
-    void promote(NodeTarget node, Duration timeout) {
-        withConnection(node, timeout, "promote", (connection, deadline) -> {
-            if (inRecovery(connection)) {
-                int waitSeconds = (int) Math.max(1, TimeUnit.NANOSECONDS.toSeconds(deadline - System.nanoTime()));
-                try (PreparedStatement promote = connection.prepareStatement("SELECT pg_promote(true, ?)")) {
-                    promote.setInt(1, waitSeconds);
-                    try (ResultSet rs = promote.executeQuery()) {
-                        rs.next();
-                        if (!rs.getBoolean(1)) {
-                            throw new EngineActionException("promote " + node + ": pg_promote did not finish within "
-                                    + waitSeconds + " s; the node is still in recovery");
-                        }
+    /**
+     * Ends recovery into a fence: the standby is made read-only and unable to get a commit acknowledged
+     * first, then promoted, so a promotion that arrives late (a paused or lapsed caller, a node that was
+     * frozen while it was asked) never yields a second writable leader. A node no longer in recovery is
+     * left exactly as it is: promote never lowers a fence - {@link #unfence} does, as its own step.
+     */
+    void promote(NodeTarget node, Deadline until) {
+        withConnection(node, until, "promote", (connection, deadline) -> {
+            if (!inRecovery(connection)) {
+                return null;
+            }
+            fenceSettings(connection, deadline, node);
+            int waitSeconds = (int) Math.max(1, TimeUnit.NANOSECONDS.toSeconds(deadline - System.nanoTime()));
+            requireTimeLeft(deadline, node, "promote");
+            try (PreparedStatement promote = connection.prepareStatement("SELECT pg_promote(true, ?)")) {
+                promote.setInt(1, waitSeconds);
+                try (ResultSet rs = promote.executeQuery()) {
+                    rs.next();
+                    if (!rs.getBoolean(1)) {
+                        throw new EngineActionException("promote " + node + ": pg_promote did not finish within "
+                                + waitSeconds + " s; the node is still in recovery");
                     }
                 }
             }
             if (inRecovery(connection)) {
                 throw new EngineActionException("promote " + node + ": still in recovery after pg_promote");
             }
-            // a node fenced in an earlier epoch keeps its fence settings through a promotion
-            boolean fencedStandby = ('"' + FENCED_STANDBY + '"').equals(setting(connection, "synchronous_standby_names"));
-            if (fencedStandby) {
-                execute(connection, "ALTER SYSTEM RESET synchronous_standby_names");
+            LOG.log(System.Logger.Level.INFO, () -> "promoted " + node + " into a fence: a leader, not writable yet");
+            return null;
+        });
+    }
+
+    /**
+     * Opens a leader for writes: its synchronous standbys ({@code k} of {@code standbys}; {@code k = 0}
+     * asynchronous), then read-write. The one action that lowers a fence; a node in recovery is refused.
+     */
+    void unfence(NodeTarget leader, List<String> standbys, int k, Deadline until) {
+        String wanted = synchronousStandbyNames(standbys, k);
+        withConnection(leader, until, "unfence", (connection, deadline) -> {
+            if (inRecovery(connection)) {
+                throw new EngineActionException("unfence: " + leader + " is in recovery (a standby); only a leader is "
+                        + "made writable");
+            }
+            boolean changed = false;
+            if (!wanted.equals(setting(connection, "synchronous_standby_names"))) {
+                requireTimeLeft(deadline, leader, "unfence");
+                execute(connection, "ALTER SYSTEM SET synchronous_standby_names = " + literal(wanted));
+                changed = true;
             }
             if ("on".equals(setting(connection, "default_transaction_read_only"))) {
+                requireTimeLeft(deadline, leader, "unfence");
                 execute(connection, "ALTER SYSTEM RESET default_transaction_read_only");
-                fencedStandby = true;
+                changed = true;
             }
-            if (fencedStandby) {
+            if (changed) {
                 execute(connection, "SELECT pg_reload_conf()");
-                awaitSetting(connection, "default_transaction_read_only", "off", deadline, node);
+                awaitSetting(connection, "synchronous_standby_names", wanted, deadline, leader);
+                awaitSetting(connection, "default_transaction_read_only", "off", deadline, leader);
+                LOG.log(System.Logger.Level.INFO, () -> "unfenced " + leader + ": writable, synchronous standbys '"
+                        + wanted + "'");
             }
             return null;
         });
     }
 
-    void follow(NodeTarget node, NodeTarget leader, Duration timeout) {
-        withConnection(node, timeout, "follow " + leader.name(), (connection, deadline) -> {
+    void follow(NodeTarget node, NodeTarget leader, Deadline until) {
+        withConnection(node, until, "follow " + leader.name(), (connection, deadline) -> {
             if (!inRecovery(connection)) {
                 throw new EngineActionException("follow: " + node + " is not in recovery (it acts as a leader); "
                         + "an old leader must be rewound before it can follow " + leader.name());
@@ -92,23 +123,9 @@ final class PostgresActions {
         });
     }
 
-    void fence(NodeTarget node, Duration timeout) {
-        withConnection(node, timeout, "fence", (connection, deadline) -> {
-            boolean changed = false;
-            if (!"on".equals(setting(connection, "default_transaction_read_only"))) {
-                execute(connection, "ALTER SYSTEM SET default_transaction_read_only = on");
-                changed = true;
-            }
-            String fenced = '"' + FENCED_STANDBY + '"';
-            if (!inRecovery(connection) && !fenced.equals(setting(connection, "synchronous_standby_names"))) {
-                // a session that overrides the read-only default still cannot get a commit acknowledged
-                execute(connection, "ALTER SYSTEM SET synchronous_standby_names = " + literal(fenced));
-                changed = true;
-            }
-            if (changed) {
-                execute(connection, "SELECT pg_reload_conf()");
-                awaitSetting(connection, "default_transaction_read_only", "on", deadline, node);
-            }
+    void fence(NodeTarget node, Deadline until) {
+        withConnection(node, until, "fence", (connection, deadline) -> {
+            fenceSettings(connection, deadline, node);
             // sessions opened before the reload keep writing in open transactions: end them
             int terminated = 0;
             try (Statement statement = connection.createStatement();
@@ -125,13 +142,39 @@ final class PostgresActions {
         });
     }
 
-    void configureSynchronous(NodeTarget leader, List<String> standbys, int k, Duration timeout) {
+    /**
+     * Read-only by default and - on a leader, or on a standby about to be promoted - a synchronous standby
+     * that does not exist, so that even a session overriding the default cannot get a commit acknowledged.
+     */
+    private static void fenceSettings(Connection connection, long deadline, NodeTarget node) throws SQLException {
+        boolean changed = false;
+        if (!"on".equals(setting(connection, "default_transaction_read_only"))) {
+            execute(connection, "ALTER SYSTEM SET default_transaction_read_only = on");
+            changed = true;
+        }
+        String fenced = '"' + FENCED_STANDBY + '"';
+        if (!fenced.equals(setting(connection, "synchronous_standby_names"))) {
+            execute(connection, "ALTER SYSTEM SET synchronous_standby_names = " + literal(fenced));
+            changed = true;
+        }
+        if (changed) {
+            execute(connection, "SELECT pg_reload_conf()");
+            awaitSetting(connection, "default_transaction_read_only", "on", deadline, node);
+            awaitSetting(connection, "synchronous_standby_names", fenced, deadline, node);
+        }
+    }
+
+    private static String synchronousStandbyNames(List<String> standbys, int k) {
         if (k < 0 || (k > 0 && k > standbys.size())) {
             throw new IllegalArgumentException("cannot wait for " + k + " of " + standbys.size() + " standbys");
         }
-        String wanted = k == 0 ? "" : "ANY " + k + " (" + standbys.stream().map(s -> '"' + s.replace("\"", "") + '"')
+        return k == 0 ? "" : "ANY " + k + " (" + standbys.stream().map(s -> '"' + s.replace("\"", "") + '"')
                 .collect(Collectors.joining(", ")) + ")";
-        withConnection(leader, timeout, "configure synchronous replication", (connection, deadline) -> {
+    }
+
+    void configureSynchronous(NodeTarget leader, List<String> standbys, int k, Deadline until) {
+        String wanted = synchronousStandbyNames(standbys, k);
+        withConnection(leader, until, "configure synchronous replication", (connection, deadline) -> {
             if (wanted.equals(setting(connection, "synchronous_standby_names"))) {
                 return null;
             }
@@ -142,15 +185,15 @@ final class PostgresActions {
         });
     }
 
-    void checkpoint(NodeTarget node, Duration timeout) {
-        withConnection(node, timeout, "checkpoint", (connection, deadline) -> {
+    void checkpoint(NodeTarget node, Deadline until) {
+        withConnection(node, until, "checkpoint", (connection, deadline) -> {
             execute(connection, "CHECKPOINT");
             return null;
         });
     }
 
-    long writeBarrier(NodeTarget leader, Duration timeout) {
-        return withConnection(leader, timeout, "write barrier", (connection, deadline) -> {
+    long writeBarrier(NodeTarget leader, Deadline until) {
+        return withConnection(leader, until, "write barrier", (connection, deadline) -> {
             if (inRecovery(connection)) {
                 throw new EngineActionException("write barrier: " + leader + " is in recovery, not a leader");
             }
@@ -165,8 +208,8 @@ final class PostgresActions {
         });
     }
 
-    void awaitReplayed(NodeTarget follower, long position, Duration timeout) {
-        withConnection(follower, timeout, "await replay", (connection, deadline) -> {
+    void awaitReplayed(NodeTarget follower, long position, Deadline until) {
+        withConnection(follower, until, "await replay", (connection, deadline) -> {
             long replayed = -1;
             while (System.nanoTime() < deadline) {
                 try (Statement statement = connection.createStatement();
@@ -189,7 +232,7 @@ final class PostgresActions {
                 }
             }
             throw new EngineActionException(follower + " replayed up to " + replayed + " but not " + position
-                    + " within " + timeout.toMillis() + " ms");
+                    + " by the deadline");
         });
     }
 
@@ -197,8 +240,13 @@ final class PostgresActions {
         T run(Connection connection, long deadlineNanos) throws SQLException;
     }
 
-    private <T> T withConnection(NodeTarget node, Duration timeout, String action, Work<T> work) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+    private <T> T withConnection(NodeTarget node, Deadline until, String action, Work<T> work) {
+        long deadline = until.nanos();
+        Duration timeout = until.remaining();
+        if (timeout.isZero()) {
+            throw new EngineActionException(action + " " + node + ": not started, its deadline has passed (the caller "
+                    + "may no longer own the right to act)");
+        }
         Properties props = new Properties();
         props.setProperty("user", node.username());
         props.setProperty("password", node.password() == null ? "" : node.password());
@@ -259,6 +307,17 @@ final class PostgresActions {
 
     private static String literal(String value) {
         return "'" + value.replace("'", "''") + "'";
+    }
+
+    /**
+     * A change starts only inside the caller's budget: a caller that was paused (or waited for a
+     * connection) past it may no longer hold the right to act, so nothing is changed after it.
+     */
+    private static void requireTimeLeft(long deadline, NodeTarget node, String action) {
+        if (System.nanoTime() >= deadline) {
+            throw new EngineActionException(action + " " + node + ": not started, its time budget ran out before it "
+                    + "could be (the caller may no longer own the right to act)");
+        }
     }
 
     private static int remainingMillis(long deadline, NodeTarget node, String action) {

@@ -41,7 +41,7 @@ public final class PostgresNodeRepair {
     public Outcome rewind(LocalNode node, NodeTarget leader, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         // without a checkpoint on the new leader pg_rewind can wrongly find "no rewind required"
-        actions.checkpoint(leader, remaining(deadline));
+        actions.checkpoint(leader, new io.regent.engines.Deadline(deadline));
         String output = LocalCommands.run(node, List.of(node.binDirectory().resolve("pg_rewind").toString(),
                 "--target-pgdata=" + node.dataDirectory(), "--source-server=" + sourceServer(leader)),
                 Map.of("PGPASSWORD", leader.password() == null ? "" : leader.password()), remaining(deadline),

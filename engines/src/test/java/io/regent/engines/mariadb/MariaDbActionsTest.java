@@ -183,13 +183,18 @@ class MariaDbActionsTest {
 
             adapter.promote(control(cluster, follower), TIMEOUT);
 
-            assertThat(follower.isReadOnly()).isFalse();
+            assertThat(follower.isReadOnly()).as("promoted into a fence").isTrue();
             assertThat(follower.query("SHOW SLAVE STATUS")).isEmpty();
             assertThat(follower.queryValue("SELECT count(*) FROM app.t")).as("nothing it received is lost")
                     .isEqualTo(30L);
-            follower.execute("INSERT INTO app.t (v) VALUES (100)");
-            adapter.promote(control(cluster, follower), TIMEOUT); // again: already done, succeeds
+            adapter.promote(control(cluster, follower), TIMEOUT); // again: already done, succeeds, still fenced
+            assertThat(follower.isReadOnly()).isTrue();
+            assertThatThrownBy(() -> adapter.unfence(control(cluster, cluster.initialLeader()), java.util.List.of(), 0,
+                    Duration.ofSeconds(2))).as("the killed leader").isInstanceOf(EngineActionException.class);
+            adapter.unfence(control(cluster, follower), java.util.List.of(), 0, TIMEOUT);
+            adapter.unfence(control(cluster, follower), java.util.List.of(), 0, TIMEOUT); // again: a no-op
             assertThat(follower.isReadOnly()).isFalse();
+            follower.execute("INSERT INTO app.t (v) VALUES (100)");
         }
     }
 

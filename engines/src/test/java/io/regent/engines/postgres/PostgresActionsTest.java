@@ -50,8 +50,12 @@ class PostgresActionsTest {
 
             adapter.promote(target(cluster, newLeader), TIMEOUT);
             assertThat(newLeader.isInRecovery()).isFalse();
-            newLeader.execute("INSERT INTO t VALUES (101)");
+            assertThat(newLeader.queryValue("SHOW default_transaction_read_only")).as("promoted into a fence")
+                    .isEqualTo("on");
             adapter.promote(target(cluster, newLeader), TIMEOUT); // again: already a leader, nothing to do
+            adapter.unfence(target(cluster, newLeader), List.of(), 0, TIMEOUT);
+            adapter.unfence(target(cluster, newLeader), List.of(), 0, TIMEOUT); // again: already open
+            newLeader.execute("INSERT INTO t VALUES (101)");
             assertThat(newLeader.timeline()).isEqualTo(2);
 
             adapter.follow(target(cluster, follower), target(cluster, newLeader), TIMEOUT);
@@ -103,11 +107,52 @@ class PostgresActionsTest {
             assertThat(probe.readOnly()).isTrue();
             assertThat(probe.synchronousStandbyNames()).isEqualTo("\"regent-fenced\"");
 
-            // promoting a fenced node (a later epoch chose it again) lifts the fence
+            // promoting a fenced leader (a late or repeated promotion) does not lift the fence
             adapter.promote(target(cluster, leader), TIMEOUT);
+            try (Connection after = leader.connect(APP, "postgres", Duration.ofSeconds(5))) {
+                assertThatThrownBy(() -> insert(after, 5)).isInstanceOf(SQLException.class)
+                        .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("25006"));
+            }
+            // unfencing is its own action: synchronous standbys as asked, then writable
+            adapter.unfence(target(cluster, leader), List.of("fence-2"), 1, TIMEOUT);
+            assertThat(leader.queryValue("SHOW synchronous_standby_names")).isEqualTo("ANY 1 (\"fence-2\")");
             try (Connection after = leader.connect(APP, "postgres", Duration.ofSeconds(5))) {
                 insert(after, 5);
             }
+        }
+    }
+
+    @Test
+    void aStandbyIsPromotedIntoAFenceAndNothingIsChangedOnceTheBudgetRanOut() throws Exception {
+        try (PostgresCluster cluster = PostgresCluster.builder().name("late").nodes(2).start()) {
+            PostgresNode leader = cluster.initialLeader();
+            PostgresNode standby = cluster.node("late-2");
+            leader.execute("CREATE ROLE " + APP.user() + " LOGIN PASSWORD '" + APP.password() + "'");
+            leader.execute("CREATE TABLE t (id int)");
+            leader.execute("GRANT INSERT, SELECT ON t TO " + APP.user());
+            cluster.awaitCaughtUp(Duration.ofSeconds(10));
+
+            // a caller whose budget is gone (paused past its ownership) changes nothing
+            assertThatThrownBy(() -> adapter.promote(target(cluster, standby), Duration.ofNanos(1)))
+                    .isInstanceOf(EngineActionException.class);
+            assertThat(standby.isInRecovery()).isTrue();
+            assertThatThrownBy(() -> adapter.unfence(target(cluster, standby), List.of(), 0, TIMEOUT))
+                    .hasMessageContaining("is in recovery (a standby)");
+
+            adapter.promote(target(cluster, standby), TIMEOUT);
+            assertThat(standby.isInRecovery()).isFalse();
+            try (Connection app = standby.connect(APP, "postgres", Duration.ofSeconds(5));
+                 Statement statement = app.createStatement()) {
+                assertThatThrownBy(() -> statement.execute("INSERT INTO t VALUES (1)")).isInstanceOf(SQLException.class)
+                        .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("25006"));
+                // overriding the default does not get a commit acknowledged either
+                statement.execute("SET default_transaction_read_only = off");
+                statement.execute("SET statement_timeout = '1s'");
+                assertThatThrownBy(() -> statement.execute("INSERT INTO t VALUES (2)")).isInstanceOf(SQLException.class);
+            }
+            NodeObserved probe = adapter.probe(target(cluster, standby), Duration.ofSeconds(2));
+            assertThat(probe.readOnly()).isTrue();
+            assertThat(probe.synchronousStandbyNames()).isEqualTo("\"regent-fenced\"");
         }
     }
 

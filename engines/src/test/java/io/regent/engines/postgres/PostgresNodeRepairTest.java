@@ -49,6 +49,7 @@ class PostgresNodeRepairTest {
             cluster.awaitCaughtUp(Duration.ofSeconds(10));
             old.kill();
             adapter.promote(target(cluster, leader), TIMEOUT);
+            adapter.unfence(target(cluster, leader), java.util.List.of(), 0, TIMEOUT);
             adapter.follow(target(cluster, other), target(cluster, leader), TIMEOUT);
             leader.execute("INSERT INTO t SELECT generate_series(101, 200)");
 

@@ -23,7 +23,9 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 /**
  * Follows the compacted topology topic from its beginning on every partition, without a consumer
  * group: every subscriber sees the current snapshot of every cluster, then each change, on its
- * own thread. A deleted cluster arrives as a tombstone.
+ * own thread. A deleted cluster arrives as a tombstone. A snapshot older than one already delivered
+ * for its cluster ({@link TopologyChanged#supersedes}) - a duplicate from a retried publish, a record
+ * a former relay wrote late - is not delivered: a subscriber's view never goes back.
  */
 public final class TopologyFeed implements AutoCloseable {
 
@@ -41,6 +43,8 @@ public final class TopologyFeed implements AutoCloseable {
     private final Consumer<String> onDeleted;
     private final Thread thread;
     private volatile boolean running = true;
+    /** The newest snapshot delivered per cluster (only the feed's thread touches it). */
+    private final Map<String, TopologyChanged> delivered = new HashMap<>();
 
     private TopologyFeed(Map<String, Object> kafkaConfig, String clientId, String ownOrigin,
             Consumer<TopologyChanged> onSnapshot, Consumer<String> onDeleted) {
@@ -127,8 +131,16 @@ public final class TopologyFeed implements AutoCloseable {
         }
         try {
             if (record.value() == null) {
+                delivered.remove(record.key());
                 onDeleted.accept(record.key());
             } else if (EventCodec.decode(record.value()).data() instanceof TopologyChanged snapshot) {
+                if (!snapshot.supersedes(delivered.get(snapshot.clusterId()))) {
+                    LOG.log(System.Logger.Level.DEBUG, () -> "ignoring an older topology of " + snapshot.clusterId()
+                            + " (epoch " + snapshot.epoch() + ", revision " + snapshot.revision() + ") at offset "
+                            + record.offset());
+                    return;
+                }
+                delivered.put(snapshot.clusterId(), snapshot);
                 onSnapshot.accept(snapshot);
             }
         } catch (EventDecodingException e) {

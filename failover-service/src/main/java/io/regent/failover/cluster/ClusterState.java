@@ -36,6 +36,9 @@ public final class ClusterState {
     /** A rejoin runs beside the decisions (it may take minutes); failovers do not wait for it. */
     private boolean rejoining;
     private Instant nextRejoinAt = Instant.MIN;
+    /** This instance's claim on the running operation, kept while it owns the cluster: renewed, not re-taken. */
+    private Claim held;
+    private Instant unfencedAt = Instant.MIN;
 
     public ClusterState(String clusterId) {
         this.clusterId = clusterId;
@@ -68,10 +71,9 @@ public final class ClusterState {
         return topology;
     }
 
-    /** A newer snapshot replaces the current one; an older one (a late Kafka record) is ignored. */
+    /** A newer snapshot replaces the current one; an older one (a late or replayed Kafka record) is ignored. */
     public synchronized void topology(TopologyChanged next) {
-        if (topology == null || next.epoch() > topology.epoch()
-                || (next.epoch() == topology.epoch() && !next.changedAt().isBefore(topology.changedAt()))) {
+        if (next.supersedes(topology)) {
             topology = next;
         }
     }
@@ -116,7 +118,6 @@ public final class ClusterState {
         return now.isBefore(quietUntil);
     }
 
-    /** Claims the cluster for one execution; false when one is already in flight or the cluster was handed over. */
     /** Claims the cluster's one rejoin slot, unless a rejoin runs or the last one failed a moment ago. */
     public synchronized boolean tryRejoin(Instant now) {
         if (rejoining || now.isBefore(nextRejoinAt)) {
@@ -132,6 +133,7 @@ public final class ClusterState {
         nextRejoinAt = next;
     }
 
+    /** Claims the cluster for one execution; false when one is already in flight or the cluster was handed over. */
     public synchronized boolean tryBusy() {
         if (busy || released) {
             return false;
@@ -169,6 +171,24 @@ public final class ClusterState {
 
     public synchronized void fenced(String node, Instant at) {
         fencedAt.put(node, at);
+    }
+
+    /** This instance's claim on {@code operationId}, or null when it holds none (a new claim must wait out any other). */
+    public synchronized Claim held(UUID operationId) {
+        return held != null && held.operationId().equals(operationId) ? held : null;
+    }
+
+    public synchronized void hold(Claim claim) {
+        held = claim;
+    }
+
+    /** An unfence of the leader is tried at most once per {@code gap}: the agents need to see its effect first. */
+    public synchronized boolean tryUnfence(Instant now, java.time.Duration gap) {
+        if (now.isBefore(unfencedAt.plus(gap))) {
+            return false;
+        }
+        unfencedAt = now;
+        return true;
     }
 
     /** True when the decision is of another kind than the previous one (for logging changes only). */

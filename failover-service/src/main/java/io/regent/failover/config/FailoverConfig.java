@@ -61,11 +61,22 @@ public interface FailoverConfig {
     /** MariaDB clusters. */
     Mariadb mariadb();
 
-    /** Fault injection for crash-safety tests: pause this long after recording the named phase. */
-    Optional<String> testPauseAfterPhase();
+    /**
+     * How long a claim on an operation holds: no other instance may take the operation over before it
+     * runs out (measured on the registry database's clock), and this instance starts no step on a
+     * database once it may have run out (measured on its own monotonic clock from before it asked, less
+     * {@link #ownershipMargin()}). Each step renews it. As long as the Kafka consumer's session timeout
+     * (6 s), so an instance that stops heartbeating loses both at about the same time.
+     */
+    @WithDefault("6s")
+    Duration ownershipLease();
 
-    @WithDefault("0s")
-    Duration testPause();
+    /**
+     * The part of each lease this instance never uses: time for an action to reach its database node
+     * and for the clocks' rates to differ. A step may start until lease - margin after its check was sent.
+     */
+    @WithDefault("1s")
+    Duration ownershipMargin();
 
     interface Registry {
         /** Bearer token of this service's identity ({@code regent-service} role). */

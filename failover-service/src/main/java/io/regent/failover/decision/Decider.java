@@ -471,6 +471,10 @@ public final class Decider {
                 return new LeaderVerdict(new Wait("no fresh observation of leader " + leader + " yet; agents "
                         + freshAgents(snapshot, now) + " report on other nodes"), null);
             }
+            Optional<Decision> stranded = strandedReadOnly(snapshot, leader, healthy, windowStart);
+            if (stranded.isPresent()) {
+                return new LeaderVerdict(stranded.get(), null);
+            }
             return new LeaderVerdict(new NoAction("leader " + leader + " is healthy (reached by "
                     + agents(healthy) + ")"), null);
         }
@@ -505,6 +509,28 @@ public final class Decider {
         return new LeaderVerdict(null, "leader " + leader + " down: unreachable (" + errors + ") for "
                 + agents(downForWindow) + " for at least " + seconds(window) + ", no agent reached it and no "
                 + "follower received " + stream + " from it since " + windowStart);
+    }
+
+    /**
+     * Invariant 11: the registry's leader answers as a leader but takes no writes, and has for the whole
+     * window by some agent's account while none saw it writable - a leader change that failed after its
+     * fence left it so (no operation runs, or {@link #decide} would have waited). Reading {@code
+     * readOnlySince} over the window keeps a probe taken in the moment between a promotion and its unfence
+     * from counting.
+     */
+    private static Optional<Decision> strandedReadOnly(ClusterSnapshot snapshot, String leader,
+            List<Sighting> healthy, Instant windowStart) {
+        boolean writable = healthy.stream().anyMatch(s -> s.latest().role() == NodeRole.LEADER
+                && !Boolean.TRUE.equals(s.latest().readOnly()));
+        Optional<Sighting> readOnly = healthy.stream().filter(s -> s.readOnlySince() != null
+                && !s.readOnlySince().isAfter(windowStart)).min(Comparator.comparing(Sighting::readOnlySince));
+        if (writable || readOnly.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new Decision.Unfence(leader, snapshot.epoch(), "leader " + leader + " answers but has "
+                + "taken no writes since " + readOnly.get().readOnlySince() + " (seen read-only by "
+                + agents(healthy) + ") and no operation runs: a failed step left it fenced; making it writable again "
+                + "(epoch " + snapshot.epoch() + ")"));
     }
 
     /** A follower still hearing from the leader proves it alive, whatever the agents say. */

@@ -31,6 +31,14 @@ public sealed interface Decision {
     }
 
     /**
+     * The registry's own leader {@code node} answers but has been read-only for the whole detection
+     * window with no operation running - a failed step of an earlier leader change left it so: make it
+     * writable again (DESIGN.md invariant 11, nothing stranded), as a checked operation of its own.
+     */
+    record Unfence(String node, long epoch, String reason) implements Decision {
+    }
+
+    /**
      * Have the agent at {@code agentEndpoint} make {@code node} a streaming follower of the leader:
      * a replaced leader (REJOIN), a follower that is down (REJOIN: restart, rewind or rebuild), or a
      * node never seen running (BOOTSTRAP: built from the leader). A null endpoint: the engine rejoins

@@ -2,21 +2,20 @@ package io.regent.failover.execution;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.regent.engines.EngineAdapter;
-import io.regent.engines.NodeTarget;
 import io.regent.events.NodeRole;
 import io.regent.events.OperationKind;
 import io.regent.events.OperationPhase;
 import io.regent.events.OperationStatus;
 import io.regent.events.OperationUpdated;
 import io.regent.events.Phases;
-import io.regent.events.ReplicationMode;
 import io.regent.events.TopologyChanged;
-import io.regent.events.TopologyNode;
+import io.regent.failover.cluster.Claim;
 import io.regent.failover.cluster.ClusterState;
 import io.regent.failover.config.FailoverConfig;
 import io.regent.failover.decision.ClusterSnapshot;
 import io.regent.failover.decision.Decision;
-import io.regent.failover.decision.Sighting;
+import io.regent.failover.decision.Plan;
+import io.regent.failover.decision.Planner;
 import io.regent.failover.registry.RegistryApi;
 import io.regent.failover.registry.RegistryRequests;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -25,7 +24,6 @@ import jakarta.ws.rs.WebApplicationException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -34,11 +32,13 @@ import org.eclipse.microprofile.rest.client.inject.RestClient;
 import org.jboss.logging.Logger;
 
 /**
- * Carries out decisions step by step: the intent is recorded first (an operation in the registry,
- * the only running leader change of its cluster), then fence, promote, synchronous settings,
- * re-point, announce (epoch compare-and-set), finish - each step recorded as a phase with its
- * time. Every step is idempotent, so whoever owns the cluster next can run the same operation
- * again from the start and it ends in the same state (DESIGN.md invariant 7).
+ * Applies decisions, and only applies them: the intent is recorded first (an operation in the
+ * registry, created by compare-and-set on the epoch, the only running leader change of its cluster),
+ * this instance claims it (a fencing token and a lease), then the {@link Planner}'s steps run in
+ * order, each preceded by the registry's check that this instance still holds the operation and the
+ * epoch has not moved, and each started only inside the lease as this instance's own clock measures
+ * it. Every step is idempotent, so whoever holds the operation next runs the same plan again from the
+ * start and it ends in the same state (DESIGN.md invariants 1, 2 and 7).
  */
 @ApplicationScoped
 public class FailoverExecutor {
@@ -51,53 +51,74 @@ public class FailoverExecutor {
     private final FailoverConfig config;
     private final MeterRegistry metrics;
     private final NodeTargets targets;
+    private final Ownership ownership;
+    private final Steps steps;
 
     public FailoverExecutor(@RestClient RegistryApi registry, EngineAdapter engine, FailoverConfig config,
-            MeterRegistry metrics, NodeTargets targets) {
+            MeterRegistry metrics, NodeTargets targets, Ownership ownership, Steps steps) {
         this.registry = registry;
         this.engine = engine;
         this.config = config;
         this.metrics = metrics;
         this.targets = targets;
+        this.ownership = ownership;
+        this.steps = steps;
     }
 
-    /** Thrown between steps when another instance took the cluster over: it resumes the operation. */
-    static final class HandedOver extends RuntimeException {
-        HandedOver(String clusterId) {
-            super("cluster " + clusterId + " was handed over to another instance", null, false, false);
+    /** The registry could not tell whether a change was applied: the operation stays running and is resumed. */
+    static final class Unsure extends RuntimeException {
+        Unsure(String message, Throwable cause) {
+            super(message, cause, false, false);
         }
     }
 
-    /** Starts a failover the decision asked for, or joins the one already running for the cluster. */
+    /** Starts a failover the decision asked for, or joins the same one already running. */
     public void failover(ClusterState state, Decision.Failover decision, String initiator, Instant decidedAt,
             UUID operationId) {
-        OperationUpdated op;
-        try {
-            op = registry.createOperation(state.clusterId(), new RegistryRequests.NewOperation(operationId,
-                    OperationKind.FAILOVER, decision.failedLeader(), decision.candidate(), decision.epoch(), initiator,
-                    decision.reason()));
-        } catch (WebApplicationException e) {
-            Optional<UUID> running = runningOperationOf(e);
-            if (running.isEmpty()) {
-                throw e;
-            }
-            LOG.infof("cluster %s: joining operation %s already running", state.clusterId(), running.get());
-            op = registry.operation(running.get());
+        Optional<OperationUpdated> recorded = record(state, new RegistryRequests.NewOperation(operationId,
+                OperationKind.FAILOVER, decision.failedLeader(), decision.candidate(), decision.epoch(), initiator,
+                decision.reason()));
+        if (recorded.isEmpty()) {
+            return;
         }
-        if (op.status().isFinal()) {
-            return; // a redelivered request whose operation already ended
-        }
-        state.runningOperation(op.operationId());
+        OperationUpdated op = recorded.get();
         LOG.infof("cluster %s: FAILOVER %s -> %s at epoch %d (operation %s): %s", state.clusterId(), op.fromNode(),
                 op.toNode(), op.epochBefore(), op.operationId(), decision.reason());
-        if (!has(op, Phases.DETECTED)) {
-            op = phase(op, Phases.DETECTED, decidedAt, "leader " + decision.failedLeader() + " lost: "
-                    + decision.reason());
-        }
-        run(state, op);
+        run(state, op, decidedAt);
     }
 
-    /** Continues an operation found running in the registry (after a crash or a handover). */
+    /**
+     * Planned switchover: fence the leader, write a barrier after its last acknowledged commit, wait
+     * until the target has replayed it, then promote, open, re-point and announce. If the target does
+     * not catch up or cannot be promoted, the old leader is opened again and nothing else changes.
+     */
+    public void switchover(ClusterState state, Decision.Switchover decision, String initiator, UUID operationId) {
+        Optional<OperationUpdated> recorded = record(state, new RegistryRequests.NewOperation(operationId,
+                OperationKind.SWITCHOVER, decision.leader(), decision.candidate(), decision.epoch(), initiator,
+                decision.reason()));
+        if (recorded.isEmpty()) {
+            return;
+        }
+        OperationUpdated op = recorded.get();
+        LOG.infof("cluster %s: SWITCHOVER %s -> %s at epoch %d (operation %s): %s", state.clusterId(), op.fromNode(),
+                op.toNode(), op.epochBefore(), op.operationId(), decision.reason());
+        run(state, op, Instant.now());
+    }
+
+    /** Makes the cluster's own leader writable again after Regent left it read-only (invariant 11). */
+    public void unfence(ClusterState state, Decision.Unfence decision) {
+        Optional<OperationUpdated> recorded = record(state, new RegistryRequests.NewOperation(UUID.randomUUID(),
+                OperationKind.UNFENCE, decision.node(), decision.node(), decision.epoch(), SYSTEM, decision.reason()));
+        if (recorded.isEmpty()) {
+            return;
+        }
+        OperationUpdated op = recorded.get();
+        LOG.warnf("cluster %s: UNFENCE %s (operation %s): %s", state.clusterId(), decision.node(), op.operationId(),
+                decision.reason());
+        run(state, op, Instant.now());
+    }
+
+    /** Continues an operation found running in the registry (after a crash, a handover or an unsure answer). */
     public void resume(ClusterState state, UUID operationId) {
         OperationUpdated op = registry.operation(operationId);
         if (op.status().isFinal()) {
@@ -107,148 +128,343 @@ public class FailoverExecutor {
         LOG.infof("cluster %s: resuming %s %s (%s -> %s, epoch %d), phases so far %s", state.clusterId(), op.kind(),
                 op.operationId(), op.fromNode(), op.toNode(), op.epochBefore(),
                 op.phases().stream().map(OperationPhase::name).toList());
-        if (op.kind() == OperationKind.SWITCHOVER && op.toNode() != null && op.epochBefore() != null) {
-            runSwitchover(state, op);
-            return;
-        }
-        if (op.kind() != OperationKind.FAILOVER || op.toNode() == null || op.epochBefore() == null) {
-            finish(state, op, OperationStatus.FAILED, null, "cannot resume a " + op.kind() + " without a target "
-                    + "and an epoch; the instance that started it is gone");
-            return;
-        }
-        run(state, op);
-    }
-
-    /** Failover steps; each repeats safely, recorded phases are not recorded twice. */
-    private void run(ClusterState state, OperationUpdated start) {
-        guarded(state, start, op -> {
-            String from = op.fromNode();
-            String to = op.toNode();
-            if (!has(op, Phases.DETECTED)) {
-                // resumed after the instance that recorded the operation died before its first phase: its
-                // decision - the detection - is the operation's reason, made when the operation was recorded
-                op = phase(op, Phases.DETECTED, op.startedAt(), "leader " + from + " lost: " + op.reason()
-                        + " (recorded by the instance that resumed the operation)");
-            }
-            if (!has(op, Phases.DECIDED)) {
-                op = phase(op, Phases.DECIDED, Instant.now(), "promote " + to + " in place of " + from + " (epoch "
-                        + op.epochBefore() + " -> " + (op.epochBefore() + 1) + ")");
-            }
-            requireOwned(state);
-            if (!has(op, Phases.FENCED)) {
-                op = phase(op, Phases.FENCED, Instant.now(), fenceOldLeader(state, op));
-            }
-            promoteAndAnnounce(state, op, "");
-        });
+        run(state, op, op.startedAt());
     }
 
     /**
-     * Planned switchover: fence the leader, write a barrier after its last acknowledged commit,
-     * wait until the target has replayed it, then promote, re-point and announce. If the target
-     * does not catch up in time, the leader is unfenced and nothing else changes.
+     * Records the operation, or finds the identical one already running (a redelivered command, a
+     * resumed decision). A different leader change running, or an epoch that moved, means this decision
+     * is void: nothing is recorded and the cluster is read again.
      */
-    public void switchover(ClusterState state, Decision.Switchover decision, String initiator, UUID operationId) {
-        OperationUpdated op = registry.createOperation(state.clusterId(), new RegistryRequests.NewOperation(
-                operationId, OperationKind.SWITCHOVER, decision.leader(), decision.candidate(), decision.epoch(),
-                initiator, decision.reason()));
-        if (op.status().isFinal()) {
-            return; // a redelivered request whose operation already ended
-        }
-        state.runningOperation(op.operationId());
-        LOG.infof("cluster %s: SWITCHOVER %s -> %s at epoch %d (operation %s): %s", state.clusterId(), op.fromNode(),
-                op.toNode(), op.epochBefore(), op.operationId(), decision.reason());
-        runSwitchover(state, op);
-    }
-
-    /** Switchover steps; once the target has caught up, it never waits or unfences the old leader again. */
-    private void runSwitchover(ClusterState state, OperationUpdated start) {
-        guarded(state, start, op -> {
-            String from = op.fromNode();
-            String to = op.toNode();
-            TopologyChanged topology = state.topology();
-            NodeTarget leader = targets.target(topology, from);
-            NodeTarget candidate = targets.target(topology, to);
-            if (!has(op, Phases.DECIDED)) {
-                op = phase(op, Phases.DECIDED, Instant.now(), "hand over from " + from + " to " + to + " (epoch "
-                        + op.epochBefore() + " -> " + (op.epochBefore() + 1) + ")");
-            }
-            requireOwned(state);
-            if (!has(op, Phases.CAUGHT_UP)) {
-                engine.fence(leader, config.actionTimeout());
-                state.fenced(from, Instant.now());
-                if (!has(op, Phases.FENCED)) {
-                    op = phase(op, Phases.FENCED, Instant.now(), from + " is read-only, its client sessions ended");
-                }
-                long barrier;
-                try {
-                    barrier = engine.writeBarrier(leader, config.actionTimeout());
-                    engine.awaitReplayed(candidate, barrier, config.switchoverCatchUpTimeout());
-                } catch (RuntimeException e) {
-                    engine.promote(leader, config.actionTimeout()); // on a leader, promote lifts the fence
-                    finish(state, op, OperationStatus.FAILED, null, to + " did not catch up with " + from + " ("
-                            + e.getMessage() + "); " + from + " is writable again and remains the leader");
-                    return;
-                }
-                requireOwned(state);
-                op = phase(op, Phases.CAUGHT_UP, Instant.now(), to + " replayed everything " + from
-                        + " acknowledged (up to position " + barrier + ")");
-            }
-            promoteAndAnnounce(state, op, "; writes were refused for %d ms (fenced to promoted)");
-        });
-    }
-
-    private interface Steps {
-        void run(OperationUpdated op);
-    }
-
-    /** Runs an operation's steps unless the registry shows it decided already; failures end it, handovers do not. */
-    private void guarded(ClusterState state, OperationUpdated op, Steps steps) {
-        String cluster = state.clusterId();
+    private Optional<OperationUpdated> record(ClusterState state, RegistryRequests.NewOperation wanted) {
+        OperationUpdated op;
         try {
-            if (!settledElsewhere(state, op)) {
-                steps.run(op);
+            op = registry.createOperation(state.clusterId(), wanted);
+        } catch (WebApplicationException e) {
+            if (e.getResponse().getStatus() != 409) {
+                throw e;
             }
-        } catch (HandedOver e) {
-            LOG.infof("cluster %s: %s; operation %s left to the new owner", cluster, e.getMessage(), op.operationId());
-        } catch (ProcessingException e) {
-            // the registry is unreachable: nothing more can be recorded; the operation stays running and is resumed
-            LOG.warnf("cluster %s: registry unreachable during operation %s (%s); it will be resumed", cluster,
-                    op.operationId(), e.getMessage());
-        } catch (RuntimeException e) {
-            LOG.errorf("cluster %s: operation %s failed: %s", cluster, op.operationId(), e.getMessage());
-            finish(state, op, OperationStatus.FAILED, null, e.getMessage());
+            Map<String, Object> problem = problem(e);
+            Object running = problem.get("runningOperationId");
+            if (running == null) { // the epoch moved since the decision: it was taken on a stale topology
+                LOG.infof("cluster %s: %s not started: %s", state.clusterId(), wanted.kind(), problem.get("detail"));
+                state.topology(registry.topology(state.clusterId()));
+                return Optional.empty();
+            }
+            OperationUpdated other = registry.operation(UUID.fromString(running.toString()));
+            if (other.kind() != wanted.kind() || !java.util.Objects.equals(other.toNode(), wanted.toNode())
+                    || !java.util.Objects.equals(other.fromNode(), wanted.fromNode())
+                    || !java.util.Objects.equals(other.epochBefore(), wanted.epochBefore())) {
+                LOG.infof("cluster %s: %s %s -> %s not started: %s %s (%s -> %s, epoch %d) is running; it is resumed "
+                        + "instead", state.clusterId(), wanted.kind(), wanted.fromNode(), wanted.toNode(),
+                        other.kind(), other.operationId(), other.fromNode(), other.toNode(), other.epochBefore());
+                state.runningOperation(other.operationId());
+                return Optional.empty();
+            }
+            LOG.infof("cluster %s: joining the same %s %s already running", state.clusterId(), other.kind(),
+                    other.operationId());
+            op = other;
         }
+        if (op.status().isFinal()) {
+            return Optional.empty(); // a redelivered request whose operation already ended
+        }
+        if (OperationKind.FAILOVER == op.kind() || OperationKind.SWITCHOVER == op.kind()
+                || OperationKind.UNFENCE == op.kind()) {
+            state.runningOperation(op.operationId());
+        }
+        return Optional.of(op);
+    }
+
+    /** Claims the operation and applies its plan; how it ends is recorded, except when it must be resumed. */
+    private void run(ClusterState state, OperationUpdated start, Instant detectedAt) {
+        String cluster = state.clusterId();
+        Claim held;
+        try {
+            held = ownership.claim(start.operationId(), state.held(start.operationId()));
+        } catch (Ownership.Lost e) {
+            if ("owned".equals(e.code())) {
+                LOG.infof("cluster %s: operation %s is held by another instance; retrying in %d ms", cluster,
+                        start.operationId(), e.retryAfterMillis());
+                state.backOff(Instant.now().plusMillis(Math.max(100, e.retryAfterMillis())));
+            } else {
+                LOG.infof("cluster %s: operation %s cannot be claimed (%s): %s", cluster, start.operationId(),
+                        e.code(), e.getMessage());
+                if ("operation-finished".equals(e.code()) && start.operationId().equals(state.runningOperation())) {
+                    state.runningOperation(null);
+                }
+            }
+            return;
+        }
+        state.hold(held);
+        OperationUpdated op = held.claimed() == null ? start : held.claimed(); // complete: no one else writes it now
+        try {
+            op = apply(state, held, op, detectedAt);
+        } catch (Ownership.Lost e) {
+            LOG.infof("cluster %s: operation %s is no longer this instance's (%s): touching nothing more - %s",
+                    cluster, op.operationId(), e.code(), e.getMessage());
+            forget(state, held, e.code());
+        } catch (Ownership.Lapsed e) {
+            LOG.warnf("cluster %s: %s", cluster, e.getMessage());
+        } catch (Unsure | ProcessingException e) {
+            // the registry is unreachable or did not say: the operation stays running and is resumed
+            LOG.warnf("cluster %s: operation %s interrupted, the registry's answer is unknown (%s); it will be "
+                    + "resumed", cluster, op.operationId(), e.getMessage());
+            state.backOff(Instant.now().plusSeconds(1));
+        } catch (Steps.Failed e) {
+            LOG.errorf("cluster %s: %s %s failed: %s", cluster, op.kind(), op.operationId(), e.getMessage());
+            finish(state, held, op, OperationStatus.FAILED, null, e.getMessage());
+        } catch (RuntimeException e) {
+            if (e instanceof WebApplicationException web && web.getResponse().getStatus() >= 500) {
+                LOG.warnf("cluster %s: operation %s interrupted by the registry (%s); it will be resumed", cluster,
+                        op.operationId(), e.getMessage());
+                state.backOff(Instant.now().plusSeconds(1));
+                return;
+            }
+            LOG.errorf(e, "cluster %s: %s %s failed", cluster, op.kind(), op.operationId());
+            finish(state, held, op, OperationStatus.FAILED, null, String.valueOf(e.getMessage()));
+        }
+    }
+
+    private static void forget(ClusterState state, Claim held, String code) {
+        state.hold(null);
+        if (("operation-finished".equals(code) || "epoch-moved".equals(code))
+                && held.operationId().equals(state.runningOperation())) {
+            state.runningOperation(null);
+        }
+    }
+
+    private OperationUpdated apply(ClusterState state, Claim held, OperationUpdated op, Instant detectedAt) {
+        if (settled(state, held, op, held.epoch())) {
+            return op;
+        }
+        TopologyChanged topology = registry.topology(state.clusterId());
+        state.topology(topology);
+        return switch (op.kind()) {
+            case FAILOVER -> applyFailover(state, held, op, topology, detectedAt);
+            case SWITCHOVER -> applySwitchover(state, held, op, topology);
+            case UNFENCE -> applyUnfence(state, held, op, topology);
+            default -> {
+                finish(state, held, op, OperationStatus.FAILED, null, "cannot resume a " + op.kind() + " here");
+                yield op;
+            }
+        };
     }
 
     /**
-     * The common end of failover and switchover: promote the target, set its synchronous standbys,
+     * True (and the operation finished) when the epoch shows it decided already: announced before a crash
+     * (only the finish was missing), or overtaken by another change.
+     */
+    private boolean settled(ClusterState state, Claim held, OperationUpdated op, long currentEpoch) {
+        long epoch = op.epochBefore() == null ? currentEpoch : op.epochBefore();
+        if (currentEpoch == epoch) {
+            return false;
+        }
+        TopologyChanged current = registry.topology(state.clusterId());
+        state.topology(current);
+        if (current.epoch() == epoch + 1 && op.toNode() != null && op.toNode().equals(current.leader())
+                && op.kind() != OperationKind.UNFENCE) {
+            // announced before the holder crashed or lost the answer: only the record of it was missing
+            OperationUpdated done = has(op, Phases.ANNOUNCED) ? op : phase(held, op, Phases.ANNOUNCED, Instant.now(),
+                    "epoch " + current.epoch() + ": leader " + current.leader() + " (found announced when the "
+                            + "operation was resumed)");
+            finishSucceeded(state, held, done, current);
+        } else {
+            finish(state, held, op, OperationStatus.FAILED, null, "the topology moved on to epoch " + current.epoch()
+                    + " (leader " + current.leader() + ") before this operation completed");
+        }
+        return true;
+    }
+
+    private OperationUpdated applyFailover(ClusterState state, Claim held, OperationUpdated op,
+            TopologyChanged topology, Instant detectedAt) {
+        String from = op.fromNode();
+        String to = op.toNode();
+        if (to == null || op.epochBefore() == null) {
+            throw new Steps.Failed("cannot carry out a failover without a target and an epoch", null);
+        }
+        if (!has(op, Phases.DETECTED)) {
+            op = phase(held, op, Phases.DETECTED, detectedAt, "leader " + from + " lost: " + op.reason());
+        }
+        if (!has(op, Phases.DECIDED)) {
+            op = phase(held, op, Phases.DECIDED, Instant.now(), "promote " + to + " in place of " + from + " (epoch "
+                    + op.epochBefore() + " -> " + (op.epochBefore() + 1) + ")");
+        }
+        ClusterSnapshot snapshot = state.snapshot();
+        Plan plan = Planner.failover(snapshot, from, to, op.initiator(), Instant.now());
+        for (Plan.Fence fence : plan.stepsOf(Plan.Fence.class)) {
+            String outcome = steps.fence(state, held, topology, fence);
+            if (!has(op, Phases.FENCED)) {
+                op = phase(held, op, Phases.FENCED, Instant.now(), outcome);
+            }
+        }
+        try {
+            steps.promote(held, topology, plan.stepsOf(Plan.Promote.class).get(0));
+        } catch (Steps.Failed e) {
+            throw new Steps.Failed(e.getMessage() + "; a promotion of " + to + ", should it complete later, is into a "
+                    + "fence: it takes no writes until it is opened; the next decision chooses again", e);
+        }
+        return openRepointAnnounce(state, held, op, topology, plan, "");
+    }
+
+    private OperationUpdated applySwitchover(ClusterState state, Claim held, OperationUpdated op,
+            TopologyChanged topology) {
+        String from = op.fromNode();
+        String to = op.toNode();
+        if (to == null || op.epochBefore() == null) {
+            throw new Steps.Failed("cannot carry out a switchover without a target and an epoch", null);
+        }
+        if (!has(op, Phases.DECIDED)) {
+            op = phase(held, op, Phases.DECIDED, Instant.now(), "hand over from " + from + " to " + to + " (epoch "
+                    + op.epochBefore() + " -> " + (op.epochBefore() + 1) + ")");
+        }
+        Plan plan = Planner.switchover(topology, from, to);
+        if (!has(op, Phases.CAUGHT_UP)) {
+            try {
+                for (Plan.Fence fence : plan.stepsOf(Plan.Fence.class)) {
+                    String outcome = steps.fence(state, held, topology, fence);
+                    if (!has(op, Phases.FENCED)) {
+                        op = phase(held, op, Phases.FENCED, Instant.now(), outcome);
+                    }
+                }
+                long barrier = steps.catchUp(held, topology, plan.stepsOf(Plan.CatchUp.class).get(0));
+                op = phase(held, op, Phases.CAUGHT_UP, Instant.now(), to + " replayed everything " + from
+                        + " acknowledged (up to position " + barrier + ")");
+            } catch (Steps.Failed e) {
+                steps.reopen(held, topology, from);
+                throw new Steps.Failed(to + " did not catch up with " + from + " (" + e.getMessage() + "); " + from
+                        + " is writable again and remains the leader", e);
+            }
+        }
+        try {
+            steps.promote(held, topology, plan.stepsOf(Plan.Promote.class).get(0));
+        } catch (Steps.Failed e) {
+            // the target was fenced before it was asked: even if its promotion completes later it takes no
+            // writes, so opening the old leader again leaves exactly one writable node
+            steps.reopen(held, topology, from);
+            throw new Steps.Failed("promoting " + to + " failed (" + e.getMessage() + "); a promotion of " + to
+                    + ", should it complete later, is into a fence: it takes no writes; " + from
+                    + " is writable again and remains the leader", e);
+        }
+        return openRepointAnnounce(state, held, op, topology, plan, "; writes were refused for %d ms (fenced to "
+                + "promoted)");
+    }
+
+    private OperationUpdated applyUnfence(ClusterState state, Claim held, OperationUpdated op,
+            TopologyChanged topology) {
+        String leader = op.fromNode();
+        if (!leader.equals(topology.leader())) {
+            throw new Steps.Failed(leader + " is no longer the leader of epoch " + topology.epoch() + " ("
+                    + topology.leader() + " is): it stays as it is", null);
+        }
+        if (!has(op, Phases.DECIDED)) {
+            op = phase(held, op, Phases.DECIDED, Instant.now(), op.reason());
+        }
+        Plan.Open open = Planner.reopen(topology, leader).stepsOf(Plan.Open.class).get(0);
+        steps.open(held, topology, open);
+        op = phase(held, op, Phases.PROMOTED, Instant.now(), leader + " accepts writes again; " + open.describe());
+        finish(state, held, op, OperationStatus.SUCCEEDED, topology.epoch(), null);
+        return op;
+    }
+
+    /**
+     * The common end of failover and switchover: open the promoted target with its synchronous standbys,
      * re-point the other followers, announce by compare-and-set, finish.
      *
      * @param unavailability appended to the announced phase's detail with the fenced-to-promoted millis, or ""
      */
-    private void promoteAndAnnounce(ClusterState state, OperationUpdated op, String unavailability) {
-        requireOwned(state);
-        TopologyChanged topology = state.topology();
-        String from = op.fromNode();
-        String to = op.toNode();
-        TopologyNode candidate = NodeTargets.node(topology, to);
-        engine.promote(targets.target(topology, to), config.actionTimeout());
-        String sync = configureSynchronous(topology, candidate, from);
+    private OperationUpdated openRepointAnnounce(ClusterState state, Claim held, OperationUpdated op,
+            TopologyChanged topology, Plan plan, String unavailability) {
+        Plan.Open open = plan.stepsOf(Plan.Open.class).get(0);
+        steps.open(held, topology, open);
         if (!has(op, Phases.PROMOTED)) {
-            op = phase(op, Phases.PROMOTED, Instant.now(), to + " accepts writes; " + sync);
+            op = phase(held, op, Phases.PROMOTED, Instant.now(), open.node() + " accepts writes; " + open.describe());
         }
-        requireOwned(state);
-        op = repointOthers(state, op, topology, from, to);
-        requireOwned(state);
-        TopologyChanged announced = announce(state, op, from, to, op.epochBefore());
-        if (announced == null) {
-            return;
+        List<String> repointed = new ArrayList<>();
+        for (Plan.Repoint repoint : plan.stepsOf(Plan.Repoint.class)) {
+            repointed.add(steps.repoint(state, held, topology, repoint));
         }
+        if (!has(op, Phases.REPOINTED)) {
+            op = phase(held, op, Phases.REPOINTED, Instant.now(), repointed.isEmpty() ? "no other follower"
+                    : String.join("; ", repointed));
+        }
+        Plan.Announce announce = plan.stepsOf(Plan.Announce.class).get(0);
+        TopologyChanged announced = announce(state, held, op, topology, announce);
         if (!has(op, Phases.ANNOUNCED)) {
-            op = phase(op, Phases.ANNOUNCED, Instant.now(), "epoch " + announced.epoch() + ": leader " + to
-                    + (unavailability.isEmpty() ? "" : String.format(unavailability, unavailableMillis(op))));
+            op = phase(held, op, Phases.ANNOUNCED, Instant.now(), "epoch " + announced.epoch() + ": leader "
+                    + announce.node() + (unavailability.isEmpty() ? ""
+                            : String.format(unavailability, unavailableMillis(op))));
         }
-        finishSucceeded(state, op, announced);
+        finishSucceeded(state, held, op, announced);
+        return op;
+    }
+
+    /**
+     * Invariants 1 and 2: the epoch moves once, by compare-and-set naming this operation and its token,
+     * after the new leader accepts writes. An answer that does not say whether it was applied (a 5xx, a
+     * lost connection) is never taken for a failure: the topology is read again until it tells.
+     */
+    private TopologyChanged announce(ClusterState state, Claim held, OperationUpdated op,
+            TopologyChanged topology, Plan.Announce announce) {
+        long epoch = op.epochBefore();
+        ownership.guard(held, "announce " + announce.node());
+        try {
+            TopologyChanged next = registry.compareAndSet(state.clusterId(), new RegistryRequests.TopologyUpdate(epoch,
+                    announce.node(), announce.replaced() == null ? Map.of()
+                            : Map.of(announce.replaced(), NodeRole.NEEDS_REJOIN), op.reason(), op.operationId(),
+                    held.token()));
+            state.topology(next);
+            return next;
+        } catch (WebApplicationException e) {
+            int status = e.getResponse().getStatus();
+            if (status >= 500) {
+                return settleUnsure(state, op, announce, e);
+            }
+            if (status != 409) {
+                throw e;
+            }
+            Map<String, Object> problem = problem(e);
+            if (!"epoch-mismatch".equals(problem.get("code"))) {
+                throw new Ownership.Lost(String.valueOf(problem.get("code")), String.valueOf(problem.get("detail")), 0);
+            }
+            TopologyChanged current = registry.topology(state.clusterId());
+            state.topology(current);
+            if (current.epoch() == epoch + 1 && announce.node().equals(current.leader())) {
+                return current; // an earlier attempt of this same operation won
+            }
+            // only a change outside every operation moves the epoch under a held one: do not leave a second
+            // writable node behind
+            String fenced;
+            try {
+                engine.fence(targets.target(topology, announce.node()), config.actionTimeout());
+                fenced = announce.node() + " was fenced again";
+            } catch (RuntimeException failed) {
+                fenced = announce.node() + " could not be fenced again (" + failed.getMessage() + "); it is fenced "
+                        + "as a stale leader when seen";
+            }
+            throw new Steps.Failed("epoch compare-and-set lost: cluster is at epoch " + current.epoch() + " with leader "
+                    + current.leader() + "; " + fenced, e);
+        } catch (ProcessingException e) {
+            return settleUnsure(state, op, announce, e);
+        }
+    }
+
+    /** The compare-and-set may or may not have been applied: the registry's database tells, once it answers. */
+    private TopologyChanged settleUnsure(ClusterState state, OperationUpdated op, Plan.Announce announce,
+            RuntimeException cause) {
+        TopologyChanged current;
+        try {
+            current = registry.topology(state.clusterId());
+        } catch (RuntimeException unreachable) {
+            throw new Unsure("announcing " + announce.node() + ": " + cause.getMessage(), cause);
+        }
+        state.topology(current);
+        if (current.epoch() == op.epochBefore() + 1 && announce.node().equals(current.leader())) {
+            LOG.infof("cluster %s: the compare-and-set answered '%s' but was applied: epoch %d, leader %s",
+                    state.clusterId(), cause.getMessage(), current.epoch(), current.leader());
+            return current;
+        }
+        throw new Unsure("announcing " + announce.node() + " did not say whether it was applied (" + cause.getMessage()
+                + "); the registry still shows epoch " + current.epoch(), cause);
     }
 
     private static long unavailableMillis(OperationUpdated op) {
@@ -260,128 +476,34 @@ public class FailoverExecutor {
                 ? Duration.between(fenced.get(), promoted.get()).toMillis() : -1;
     }
 
-    /** True (and the operation finished) when the registry's epoch shows the operation already decided. */
-    private boolean settledElsewhere(ClusterState state, OperationUpdated op) {
-        long epoch = op.epochBefore();
-        if (state.topology().epoch() == epoch) {
-            return false;
-        }
-        TopologyChanged current = registry.topology(state.clusterId());
-        state.topology(current);
-        if (current.epoch() == epoch) {
-            return false;
-        }
-        // one leader change runs per cluster at a time, so epoch + 1 with this target is this operation's
-        if (current.epoch() == epoch + 1 && op.toNode().equals(current.leader())) {
-            finishSucceeded(state, op, current); // announced before a crash; only the finish was missing
-        } else {
-            finish(state, op, OperationStatus.FAILED, null, "the topology moved on to epoch " + current.epoch()
-                    + " (leader " + current.leader() + ") before this operation completed");
-        }
-        return true;
-    }
-
-    private OperationUpdated repointOthers(ClusterState state, OperationUpdated op, TopologyChanged topology,
-            String from, String to) {
-        List<String> repointed = new ArrayList<>();
-        NodeTarget leader = targets.target(topology, to);
-        for (TopologyNode follower : topology.nodes()) {
-            if (follower.name().equals(to) || follower.name().equals(from) || follower.role() != NodeRole.FOLLOWER) {
-                continue;
-            }
-            try {
-                engine.follow(targets.target(topology, follower.name()), leader, config.actionTimeout());
-                repointed.add(follower.name() + " follows " + to);
-            } catch (RuntimeException e) {
-                repointed.add(follower.name() + " not re-pointed (" + e.getMessage() + ")");
-                LOG.warnf("cluster %s: could not re-point %s to %s: %s", state.clusterId(), follower.name(), to,
-                        e.getMessage());
-            }
-        }
-        if (has(op, Phases.REPOINTED)) {
-            return op;
-        }
-        return phase(op, Phases.REPOINTED, Instant.now(), repointed.isEmpty() ? "no other follower"
-                : String.join("; ", repointed));
-    }
-
-    /** Invariant 1 and 2: the epoch moves once, by compare-and-set, after the new leader accepts writes. */
-    private TopologyChanged announce(ClusterState state, OperationUpdated op, String from, String to, long epoch) {
-        try {
-            TopologyChanged next = registry.compareAndSet(state.clusterId(), new RegistryRequests.TopologyUpdate(epoch,
-                    to, Map.of(from, NodeRole.NEEDS_REJOIN), op.reason(), op.operationId()));
-            state.topology(next);
-            return next;
-        } catch (WebApplicationException e) {
-            if (e.getResponse().getStatus() != 409) {
-                throw e;
-            }
-            TopologyChanged current = registry.topology(state.clusterId());
-            state.topology(current);
-            if (current.epoch() == epoch + 1 && to.equals(current.leader())) {
-                return current; // an earlier attempt of this same operation won
-            }
-            finish(state, op, OperationStatus.FAILED, null, "epoch compare-and-set lost: cluster is at epoch "
-                    + current.epoch() + " with leader " + current.leader() + "; " + to + " was promoted but not "
-                    + "announced and must be fenced or rejoined");
-            return null;
-        }
-    }
-
-    private String fenceOldLeader(ClusterState state, OperationUpdated op) {
-        String from = op.fromNode();
-        if (from == null) {
-            return "no previous leader";
-        }
-        ClusterSnapshot snapshot = state.snapshot();
-        Instant now = Instant.now();
-        boolean reachable = snapshot != null && snapshot.freshSightingsOf(from, now).stream()
-                .max(Comparator.comparing(Sighting::observedAt)).map(Sighting::reachable).orElse(false);
-        if (!reachable) {
-            return from + " is unreachable: it is fenced when it is seen again";
-        }
-        try {
-            engine.fence(targets.target(state.topology(), from), config.actionTimeout());
-            state.fenced(from, Instant.now());
-            return from + " is read-only, its client sessions ended";
-        } catch (RuntimeException e) {
-            if (SYSTEM.equals(op.initiator())) {
-                return "fencing " + from + " failed (" + e.getMessage() + "); a quorum declared it down, so the "
-                        + "failover proceeds and it is fenced when it is seen again";
-            }
-            throw new IllegalStateException("fencing the reachable leader " + from + " failed, so promoting another "
-                    + "node could split the brain: " + e.getMessage(), e);
-        }
-    }
-
-    private String configureSynchronous(TopologyChanged topology, TopologyNode leader, String oldLeader) {
-        if (topology.replication().mode() != ReplicationMode.SYNC_ANY) {
-            engine.configureSynchronous(targets.target(topology, leader.name()), List.of(), 0, config.actionTimeout());
-            return "asynchronous";
-        }
-        // the old leader stays listed: once rejoined it counts again without another change
-        List<String> standbys = topology.nodes().stream().map(TopologyNode::name)
-                .filter(name -> !name.equals(leader.name())).sorted().toList();
-        int k = Math.min(topology.replication().syncCount(), standbys.size());
-        engine.configureSynchronous(targets.target(topology, leader.name()), standbys, k, config.actionTimeout());
-        return "synchronous ANY " + k + " " + standbys + " (old leader " + oldLeader + " counts once rejoined)";
-    }
-
-    /** Fences a node that acts as a leader of an older epoch (invariant 6). */
+    /** Fences a node that acts as a leader of an older epoch (invariant 6), as a checked operation. */
     public void fence(ClusterState state, Decision.Fence decision) {
-        OperationUpdated op = registry.createOperation(state.clusterId(), new RegistryRequests.NewOperation(
-                UUID.randomUUID(), OperationKind.FENCE, decision.node(), null, decision.epoch(), SYSTEM,
-                decision.reason()));
+        Optional<OperationUpdated> recorded = record(state, new RegistryRequests.NewOperation(UUID.randomUUID(),
+                OperationKind.FENCE, decision.node(), null, decision.epoch(), SYSTEM, decision.reason()));
+        if (recorded.isEmpty()) {
+            return;
+        }
+        OperationUpdated op = recorded.get();
         LOG.warnf("cluster %s: FENCE %s (operation %s): %s", state.clusterId(), decision.node(), op.operationId(),
                 decision.reason());
+        Claim held;
         try {
-            op = phase(op, Phases.DETECTED, Instant.now(), decision.reason());
-            engine.fence(targets.target(state.topology(), decision.node()), config.actionTimeout());
-            state.fenced(decision.node(), Instant.now());
-            op = phase(op, Phases.FENCED, Instant.now(), decision.node() + " is read-only, its client sessions ended");
-            finish(state, op, OperationStatus.SUCCEEDED, decision.epoch(), null);
+            held = ownership.claim(op.operationId(), null);
+        } catch (Ownership.Lost e) {
+            LOG.infof("cluster %s: fence of %s not started: %s", state.clusterId(), decision.node(), e.getMessage());
+            return;
+        }
+        try {
+            op = phase(held, op, Phases.DETECTED, Instant.now(), decision.reason());
+            Plan.Fence step = new Plan.Fence(decision.node(), true, true, decision.reason());
+            String outcome = steps.fence(state, held, state.topology(), step);
+            op = phase(held, op, Phases.FENCED, Instant.now(), outcome);
+            finish(state, held, op, OperationStatus.SUCCEEDED, decision.epoch(), null);
+        } catch (Ownership.Lost | Ownership.Lapsed e) {
+            LOG.infof("cluster %s: fence of %s stopped: %s", state.clusterId(), decision.node(), e.getMessage());
         } catch (RuntimeException e) {
-            finish(state, op, OperationStatus.FAILED, null, "fencing " + decision.node() + " failed: " + e.getMessage());
+            finish(state, held, op, OperationStatus.FAILED, null, "fencing " + decision.node() + " failed: "
+                    + e.getMessage());
         }
     }
 
@@ -390,17 +512,30 @@ public class FailoverExecutor {
             UUID operationId) {
         LOG.errorf("cluster %s: %s REFUSED at epoch %d: %s", state.clusterId(), kind, decision.epoch(),
                 decision.reason());
-        OperationUpdated op = registry.createOperation(state.clusterId(), new RegistryRequests.NewOperation(
-                operationId, kind, decision.failedLeader(), null, decision.epoch(), initiator, decision.reason()));
+        OperationUpdated op;
+        try {
+            op = registry.createOperation(state.clusterId(), new RegistryRequests.NewOperation(operationId, kind,
+                    decision.failedLeader(), null, decision.epoch(), initiator, decision.reason()));
+        } catch (WebApplicationException e) {
+            if (e.getResponse().getStatus() == 409) { // the topology moved on since: the refusal no longer applies
+                LOG.infof("cluster %s: refusal not recorded: %s", state.clusterId(), problem(e).get("detail"));
+                return;
+            }
+            throw e;
+        }
         if (op.status().isFinal()) {
             return; // a redelivered request, already answered
         }
-        op = phase(op, Phases.DETECTED, Instant.now(), decision.reason());
-        finish(state, op, OperationStatus.FAILED, null, decision.reason());
+        op = registry.appendPhase(op.operationId(), new RegistryRequests.Phase(Phases.DETECTED, Instant.now(),
+                decision.reason()));
+        registry.finish(op.operationId(), new RegistryRequests.Finish(OperationStatus.FAILED, null,
+                decision.reason()));
+        count(op, OperationStatus.FAILED);
     }
 
-    private void finishSucceeded(ClusterState state, OperationUpdated op, TopologyChanged announced) {
-        finish(state, op, OperationStatus.SUCCEEDED, announced.epoch(), null);
+    private void finishSucceeded(ClusterState state, Claim held, OperationUpdated op,
+            TopologyChanged announced) {
+        finish(state, held, op, OperationStatus.SUCCEEDED, announced.epoch(), null);
         if (op.kind() == OperationKind.FAILOVER) {
             state.lastFailoverAt(Instant.now()); // anti-flapping counts failures, not planned switchovers
         }
@@ -409,51 +544,62 @@ public class FailoverExecutor {
                 Duration.between(op.startedAt(), Instant.now()).toMillis());
     }
 
-    private void finish(ClusterState state, OperationUpdated op, OperationStatus status, Long epochAfter,
-            String error) {
-        registry.finish(op.operationId(), new RegistryRequests.Finish(status, epochAfter, error));
+    private void finish(ClusterState state, Claim held, OperationUpdated op, OperationStatus status,
+            Long epochAfter, String error) {
+        try {
+            registry.finish(op.operationId(), new RegistryRequests.Finish(status, epochAfter, error,
+                    held == null ? null : held.token()));
+        } catch (WebApplicationException e) {
+            if (e.getResponse().getStatus() == 409) {
+                Map<String, Object> problem = problem(e);
+                LOG.infof("cluster %s: operation %s not finished as %s by this instance: %s", state.clusterId(),
+                        op.operationId(), status, problem.get("detail"));
+                if (held != null) {
+                    forget(state, held, String.valueOf(problem.get("code")));
+                }
+                return;
+            }
+            throw e;
+        }
         if (op.operationId().equals(state.runningOperation())) {
             state.runningOperation(null);
         }
+        if (held != null) {
+            state.hold(null);
+        }
+        count(op, status);
+    }
+
+    private void count(OperationUpdated op, OperationStatus status) {
         metrics.counter("regent_failover_operations_total", "kind", op.kind().name(), "outcome", status.name())
                 .increment();
     }
 
-    private OperationUpdated phase(OperationUpdated op, String name, Instant at, String detail) {
-        OperationUpdated updated = registry.appendPhase(op.operationId(), new RegistryRequests.Phase(name, at,
-                detail));
-        if (config.testPauseAfterPhase().filter(name::equals).isPresent()) {
-            LOG.warnf("fault injection: pausing %s ms after phase %s", config.testPause().toMillis(), name);
-            try {
-                Thread.sleep(config.testPause().toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+    /** Records a phase with this instance's token: refused (Lost) once another instance holds the operation. */
+    private OperationUpdated phase(Claim held, OperationUpdated op, String name, Instant at, String detail) {
+        try {
+            return registry.appendPhase(op.operationId(), new RegistryRequests.Phase(name, at, detail, held.token()));
+        } catch (WebApplicationException e) {
+            if (e.getResponse().getStatus() == 409) {
+                Map<String, Object> problem = problem(e);
+                throw new Ownership.Lost(String.valueOf(problem.getOrDefault("code", "conflict")),
+                        String.valueOf(problem.get("detail")), 0);
             }
+            throw e;
         }
-        return updated;
     }
 
     private static boolean has(OperationUpdated op, String phase) {
         return op.phases().stream().anyMatch(p -> p.name().equals(phase));
     }
 
-    private static void requireOwned(ClusterState state) {
-        if (state.released()) {
-            throw new HandedOver(state.clusterId());
-        }
-    }
-
-    private static Optional<UUID> runningOperationOf(WebApplicationException e) {
-        if (e.getResponse().getStatus() != 409) {
-            return Optional.empty();
-        }
+    private static Map<String, Object> problem(WebApplicationException e) {
         try {
             @SuppressWarnings("unchecked")
             Map<String, Object> problem = e.getResponse().readEntity(Map.class);
-            Object id = problem.get("runningOperationId");
-            return id == null ? Optional.empty() : Optional.of(UUID.fromString(id.toString()));
+            return problem == null ? Map.of() : problem;
         } catch (RuntimeException unreadable) {
-            return Optional.empty();
+            return Map.of("detail", String.valueOf(e.getMessage()));
         }
     }
 }

@@ -319,6 +319,14 @@ public class FailoverLoop {
             if (!state.fencedSince(fence.node(), now.minus(config.observationMaxAge())) && state.tryBusy()) {
                 submit(state, () -> executor.fence(state, fence));
             }
+        } else if (decision instanceof Decision.Unfence unfence) {
+            if (state.tryBusy()) {
+                if (state.tryUnfence(now, config.observationMaxAge())) {
+                    submit(state, () -> executor.unfence(state, unfence));
+                } else {
+                    state.idle();
+                }
+            }
         } else if (decision instanceof Decision.Refuse refuse) {
             if (state.firstRefusalAt(refuse.epoch()) && state.tryBusy()) {
                 submit(state, () -> executor.refuse(state, refuse, OperationKind.FAILOVER, "system", UUID.randomUUID()));
@@ -367,8 +375,8 @@ public class FailoverLoop {
         state.topology(registry.topology(id));
         state.policy(policy(cluster.failoverPolicy()));
         List<OperationUpdated> recent = registry.operations(id, 0, 20).items();
-        recent.stream().filter(op -> op.status() == OperationStatus.RUNNING
-                        && (op.kind() == OperationKind.FAILOVER || op.kind() == OperationKind.SWITCHOVER))
+        recent.stream().filter(op -> op.status() == OperationStatus.RUNNING && (op.kind() == OperationKind.FAILOVER
+                        || op.kind() == OperationKind.SWITCHOVER || op.kind() == OperationKind.UNFENCE))
                 .findFirst().ifPresent(op -> state.runningOperation(op.operationId()));
         recent.stream().filter(op -> op.status() == OperationStatus.SUCCEEDED && op.kind() == OperationKind.FAILOVER)
                 .map(OperationUpdated::finishedAt).filter(Objects::nonNull).max(Instant::compareTo)

@@ -31,9 +31,11 @@ import org.jboss.logging.Logger;
  * Heals a cluster back to full redundancy: a replaced leader is made a follower of the current
  * leader by the agent running next to it (rewind, or rebuild when a rewind is impossible) - or, for
  * engines that rejoin over SQL (MariaDB), from here after checking it for errant transactions - then the
- * registry records it as FOLLOWER. Recorded as a REJOIN operation whose phases the agent adds. A
- * failover meanwhile moves the epoch: the agent refuses a stale action and the final compare-and-set
- * fails, so the node simply waits for the next attempt against the new leader.
+ * registry records it as FOLLOWER - a role-only change, which keeps the leader epoch, so a failover or
+ * switchover running beside it never loses its compare-and-set because of it. Recorded as a REJOIN
+ * operation whose phases the agent adds. A failover meanwhile moves the epoch: the agent refuses a
+ * stale action and the final compare-and-set fails, so the node simply waits for the next attempt
+ * against the new leader.
  */
 @ApplicationScoped
 public class RejoinExecutor {
@@ -84,7 +86,7 @@ public class RejoinExecutor {
                     && n.role() != NodeRole.FOLLOWER)) {
                 announced = registry.compareAndSet(state.clusterId(), new RegistryRequests.TopologyUpdate(
                         decision.epoch(), leader, Map.of(decision.node(), NodeRole.FOLLOWER), decision.node()
-                                + " rejoined as a follower of " + leader, op.operationId()));
+                                + " rejoined as a follower of " + leader, op.operationId(), null));
                 state.topology(announced);
             }
             registry.appendPhase(op.operationId(), new RegistryRequests.Phase(Phases.REJOINED, Instant.now(),

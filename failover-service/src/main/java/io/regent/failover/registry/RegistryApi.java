@@ -27,9 +27,14 @@ public interface RegistryApi {
     @Path("/clusters/{id}")
     RegistryRequests.ClusterView cluster(@PathParam("id") String id);
 
+    /** The topology as committed in the registry's database (never a replica's memory): what safety decisions read. */
     @GET
     @Path("/clusters/{id}/topology")
-    TopologyChanged topology(@PathParam("id") String id);
+    TopologyChanged topology(@PathParam("id") String id, @QueryParam("consistent") boolean consistent);
+
+    default TopologyChanged topology(String id) {
+        return topology(id, true);
+    }
 
     @PUT
     @Path("/clusters/{id}/topology")
@@ -55,6 +60,14 @@ public interface RegistryApi {
     @POST
     @Path("/operations/{operationId}/phases")
     OperationUpdated appendPhase(@PathParam("operationId") UUID operationId, RegistryRequests.Phase phase);
+
+    @POST
+    @Path("/operations/{operationId}/claim")
+    RegistryRequests.Ownership claim(@PathParam("operationId") UUID operationId, RegistryRequests.Claim claim);
+
+    @POST
+    @Path("/operations/{operationId}/guard")
+    RegistryRequests.Ownership guard(@PathParam("operationId") UUID operationId, RegistryRequests.Guard guard);
 
     @POST
     @Path("/operations/{operationId}/finish")

@@ -20,7 +20,7 @@ public final class RegistryRequests {
     }
 
     public record TopologyUpdate(long expectedEpoch, String leader, Map<String, NodeRole> roles, String reason,
-            UUID operationId) {
+            UUID operationId, Long ownerToken) {
     }
 
     public record NewOperation(UUID id, OperationKind kind, String fromNode, String toNode, Long epochBefore,
@@ -30,10 +30,30 @@ public final class RegistryRequests {
     public record Maintenance(boolean enabled, String reason) {
     }
 
-    public record Phase(String name, Instant at, String detail) {
+    public record Phase(String name, Instant at, String detail, Long ownerToken) {
+        public Phase(String name, Instant at, String detail) {
+            this(name, at, detail, null);
+        }
     }
 
-    public record Finish(OperationStatus status, Long epochAfter, String error) {
+    public record Finish(OperationStatus status, Long epochAfter, String error, Long ownerToken) {
+        public Finish(OperationStatus status, Long epochAfter, String error) {
+            this(status, epochAfter, error, null);
+        }
+    }
+
+    /** Take an operation over (no token), or renew one's own claim (the token held). */
+    public record Claim(String owner, long leaseMillis, Long ownerToken) {
+    }
+
+    /** The registry's check right before an irreversible step. */
+    public record Guard(long ownerToken, String step, long leaseMillis) {
+    }
+
+    /** What a claim or a guard answered: the token, the lease, the cluster's epoch and leader as committed. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Ownership(OperationUpdated operation, String owner, long ownerToken, long leaseMillis, long epoch,
+            String leader) {
     }
 
     @JsonIgnoreProperties(ignoreUnknown = true)

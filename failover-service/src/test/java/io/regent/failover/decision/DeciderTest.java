@@ -53,6 +53,27 @@ class DeciderTest {
                         withFollowers(Scenario.threeNodes().leaderUp("a", "m1", 200).leaderUp("a", "m2", 400)
                                 .leaderUp("a", "m3", 600)),
                         NoAction.class, null, "leader a is healthy (reached by [m1, m2, m3])"),
+                row("a leader left read-only with no operation running is made writable again",
+                        withFollowers(Scenario.threeNodes().readOnlyLeader("a", "m1", 2_500).readOnlyLeader("a", "m1", 100)
+                                .readOnlyLeader("a", "m2", 200)),
+                        Decision.Unfence.class, "a", "leader a answers but has taken no writes since "
+                                + NOW.minusMillis(2_500) + " (seen read-only by [m1, m2]) and no operation runs"),
+                row("read-only for less than the window: it may be a promotion about to be opened",
+                        withFollowers(Scenario.threeNodes().readOnlyLeader("a", "m1", 1_000).readOnlyLeader("a", "m1", 100)),
+                        NoAction.class, null, "leader a is healthy (reached by [m1])"),
+                row("read-only by one agent's old account but writable by another's now: not stranded",
+                        withFollowers(Scenario.threeNodes().readOnlyLeader("a", "m1", 2_500).readOnlyLeader("a", "m1", 100)
+                                .writableLeader("a", "m2", 200)),
+                        NoAction.class, null, "leader a is healthy (reached by [m1, m2])"),
+                row("a read-only leader while an operation runs: that operation owns it",
+                        withFollowers(Scenario.threeNodes().readOnlyLeader("a", "m1", 2_500).readOnlyLeader("a", "m1", 100))
+                                .running(UUID.fromString("00000000-0000-0000-0000-000000000042")),
+                        Wait.class, null, "operation 00000000-0000-0000-0000-000000000042 of cluster orders is still "
+                                + "running"),
+                row("a read-only leader in maintenance is the operator's business",
+                        withFollowers(Scenario.threeNodes().readOnlyLeader("a", "m1", 2_500).readOnlyLeader("a", "m1", 100))
+                                .maintenance(),
+                        NoAction.class, null, "cluster orders is in maintenance"),
                 row("maintenance forbids acting even on a dead leader",
                         leaderDead().maintenance(),
                         NoAction.class, null, "cluster orders is in maintenance"),
@@ -473,7 +494,7 @@ class DeciderTest {
         assertThat(decision.reason()).contains(reason);
         Function<Decision, String> target = d -> d instanceof Failover f ? f.candidate()
                 : d instanceof Decision.Switchover sw ? sw.candidate() : d instanceof Fence f ? f.node()
-                : d instanceof Decision.Rejoin r ? r.node() : null;
+                : d instanceof Decision.Rejoin r ? r.node() : d instanceof Decision.Unfence u ? u.node() : null;
         assertThat(target.apply(decision)).as("node acted on").isEqualTo(node);
         if (decision instanceof Failover f) {
             assertThat(f.epoch()).isEqualTo(7);

@@ -14,6 +14,7 @@ import io.regent.events.Phases;
 import io.regent.events.SwitchoverRequested;
 import io.regent.events.TopologyChanged;
 import io.regent.testkit.Testkit;
+import io.regent.testkit.jvm.Debugger;
 import io.regent.testkit.postgres.Credentials;
 import io.regent.testkit.postgres.PostgresCluster;
 import io.regent.testkit.postgres.PostgresNode;
@@ -48,6 +49,7 @@ import org.junit.jupiter.api.Test;
 class FailoverIT {
 
     private static final Credentials APP = new Credentials("app", "app-secret");
+    private static final String POSTGRES_ACTIONS = "io.regent.engines.postgres.PostgresActions";
     private static final List<String> ALL_PHASES = List.of(Phases.DETECTED, Phases.DECIDED, Phases.FENCED,
             Phases.PROMOTED, Phases.REPOINTED, Phases.ANNOUNCED);
 
@@ -172,19 +174,22 @@ class FailoverIT {
 
     @Test
     void aFailoverServiceKilledMidOperationIsReplacedAndTheEpochMovesOnce() throws Exception {
-        Map<String, String> pauseAfterPromotion = Map.of("regent.failover.test-pause-after-phase", Phases.PROMOTED,
-                "regent.failover.test-pause", "120s");
-        QuarkusService a = plane.startFailover("failover-c1", "group-crash", pauseAfterPromotion);
-        QuarkusService b = plane.startFailover("failover-c2", "group-crash", pauseAfterPromotion);
+        QuarkusService a = plane.startDebuggableFailover("failover-c1", "group-crash", Map.of());
+        QuarkusService b = plane.startDebuggableFailover("failover-c2", "group-crash", Map.of());
         try (PostgresCluster pg = cluster("crash", 0); AutoCloseable registered = FailoverIT::unregister) {
             long epoch = registerAndAwaitWatched(pg, List.of(a, b));
             QuarkusService owner = owners(pg, List.of(a, b)).get(0);
             QuarkusService survivor = owner == a ? b : a;
 
-            pg.initialLeader().kill();
-            await().atMost(Duration.ofSeconds(30)).until(() -> failover("crash", epoch)
-                    .map(op -> op.phases().stream().anyMatch(p -> p.name().equals(Phases.PROMOTED))).orElse(false));
-            owner.kill(); // crash between promotion and announcement
+            try (Debugger debugger = Debugger.attach(owner.debugPort())) {
+                // the owner stops where it re-points the other follower: promoted and open, not announced
+                Debugger.Pause repointing = debugger.pauseAt(POSTGRES_ACTIONS, "follow");
+                pg.initialLeader().kill();
+                assertThat(repointing.awaitHit(Duration.ofSeconds(30))).as("the owner reached %s", repointing).isTrue();
+                assertThat(failover("crash", epoch).orElseThrow().phases()).extracting(OperationPhase::name)
+                        .contains(Phases.PROMOTED);
+                owner.kill(); // crash between promotion and announcement
+            }
             assertThat(plane.topology("crash").epoch()).as("not announced before the crash").isEqualTo(epoch);
 
             OperationUpdated op = await().atMost(Duration.ofSeconds(60)).until(() -> failover("crash", epoch)
@@ -200,6 +205,184 @@ class FailoverIT {
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
                     assertThat(other.walReceiverStatus()).contains("streaming"));
             assertThat(onlyFailover("crash", epoch).operationId()).isEqualTo(op.operationId());
+        }
+    }
+
+    /**
+     * Invariant 1 with a paused controller: the owner is frozen right before its engine promotes (its
+     * JVM suspended there, then SIGSTOP); the other instance takes the cluster over, completes that
+     * failover, and an operator moves the leader again. When the frozen one wakes, its promotion is past
+     * its hold on the operation: it touches no database, never more than one node takes writes, and the
+     * operation stays as the live instance finished it.
+     */
+    @Test
+    void aWorkerFrozenRightBeforePromotingTouchesNothingWhenItWakesAfterAnotherTookOver() throws Exception {
+        QuarkusService a = plane.startDebuggableFailover("failover-f1", "group-freeze", Map.of());
+        QuarkusService b = plane.startDebuggableFailover("failover-f2", "group-freeze", Map.of());
+        try (PostgresCluster pg = cluster("freeze", 0); AutoCloseable registered = FailoverIT::unregister) {
+            long epoch = registerAndAwaitWatched(pg, List.of(a, b));
+            QuarkusService frozen = owners(pg, List.of(a, b)).get(0);
+            QuarkusService live = frozen == a ? b : a;
+            OperationUpdated first;
+            String secondLeader;
+            try (Debugger debugger = Debugger.attach(frozen.debugPort())) {
+                Debugger.Pause promoting = debugger.pauseAt(POSTGRES_ACTIONS, "promote");
+                pg.initialLeader().kill();
+                assertThat(promoting.awaitHit(Duration.ofSeconds(30))).as("the owner reached %s", promoting).isTrue();
+                assertThat(failover("freeze", epoch).orElseThrow().phases()).extracting(OperationPhase::name)
+                        .contains(Phases.DECIDED).doesNotContain(Phases.PROMOTED);
+                frozen.process().freeze();
+                try {
+                    first = await().atMost(Duration.ofSeconds(60)).until(() -> failover("freeze", epoch)
+                            .orElseThrow(), o -> o.status().isFinal());
+                    assertThat(first.status()).as("error: %s", first.error()).isEqualTo(OperationStatus.SUCCEEDED);
+                    assertThat(plane.ownedBy(live)).contains("freeze");
+                    // the cluster moves on: once the agents see the new leader, an operator hands over to the third node
+                    Testkit.sleep(3_000);
+                    secondLeader = pg.nodes().stream().map(PostgresNode::name)
+                            .filter(n -> !n.equals(first.toNode()) && !n.equals("freeze-1")).findFirst().orElseThrow();
+                    plane.send("freeze", new SwitchoverRequested(UUID.randomUUID(), "freeze", first.toNode(),
+                            secondLeader, epoch + 1, "alice", Instant.now(), "moving on while failover-f is frozen"));
+                    await().atMost(Duration.ofSeconds(60)).until(() -> plane.topology("freeze"),
+                            t -> t.epoch() == epoch + 2 && secondLeader.equals(t.leader()));
+                } finally {
+                    frozen.process().thaw();
+                    promoting.resume();
+                }
+                List<String> splitBrain = Writable.splitBrainSamples(pg, Duration.ofSeconds(10));
+                assertThat(splitBrain).as("samples with two writable nodes after the thaw").isEmpty();
+            }
+            assertThat(Writable.now(pg)).containsExactly(secondLeader);
+            assertThat(pg.node(first.toNode()).queryValue("SHOW default_transaction_read_only")).as("fenced")
+                    .isEqualTo("on");
+            assertThat(frozen.process().logTail(400)).as("the woken worker's own account")
+                    .contains("its deadline has passed");
+            OperationUpdated after = failover("freeze", epoch).orElseThrow();
+            assertThat(after.status()).isEqualTo(OperationStatus.SUCCEEDED);
+            assertThat(after.phases()).isEqualTo(first.phases());
+            assertThat(plane.topology("freeze").epoch()).isEqualTo(epoch + 2);
+            assertThat(plane.operations("freeze")).filteredOn(o -> o.kind() == OperationKind.FAILOVER).hasSize(1);
+        }
+    }
+
+    /**
+     * A switchover whose owner is frozen (SIGSTOP) while it waits for the target to replay the barrier
+     * (replay paused on the target): the other instance takes it over and completes it once replay goes
+     * on. The woken owner neither opens the old leader again nor promotes anything.
+     */
+    @Test
+    void aSwitchoverOwnerFrozenInCatchUpLeavesTheOldLeaderFencedWhenItWakes() throws Exception {
+        QuarkusService a = plane.startFailover("failover-h1", "group-hold", Map.of());
+        QuarkusService b = plane.startFailover("failover-h2", "group-hold", Map.of());
+        try (PostgresCluster pg = cluster("hold", 0); AutoCloseable registered = FailoverIT::unregister) {
+            long epoch = registerAndAwaitWatched(pg, List.of(a, b));
+            QuarkusService frozen = owners(pg, List.of(a, b)).get(0);
+            QuarkusService live = frozen == a ? b : a;
+            PostgresNode target = pg.node("hold-3");
+            target.execute("SELECT pg_wal_replay_pause()");
+            plane.send("hold", new SwitchoverRequested(UUID.randomUUID(), "hold", "hold-1", "hold-3", epoch, "alice",
+                    Instant.now(), "planned"));
+            await().atMost(Duration.ofSeconds(30)).until(() -> switchover("hold", epoch).map(o -> o.phases().stream()
+                    .anyMatch(p -> p.name().equals(Phases.FENCED))).orElse(false));
+            Testkit.sleep(300); // in the wait for the barrier
+            frozen.process().freeze();
+            try {
+                await().atMost(Duration.ofSeconds(40)).until(() -> plane.ownedBy(live).contains("hold"));
+                Testkit.sleep(7_000); // past the frozen owner's lease: the live one holds the operation now
+                target.execute("SELECT pg_wal_replay_resume()");
+                OperationUpdated op = await().atMost(Duration.ofSeconds(60)).until(() -> switchover("hold", epoch)
+                        .orElseThrow(), o -> o.status().isFinal());
+                assertThat(op.status()).as("error: %s", op.error()).isEqualTo(OperationStatus.SUCCEEDED);
+                assertThat(plane.topology("hold").leader()).isEqualTo("hold-3");
+            } finally {
+                frozen.process().thaw();
+            }
+            assertThat(Writable.splitBrainSamples(pg, Duration.ofSeconds(10))).as("samples with two writable nodes")
+                    .isEmpty();
+            assertThat(Writable.now(pg)).containsExactly("hold-3");
+            assertThat(pg.node("hold-1").queryValue("SHOW default_transaction_read_only")).as("still fenced")
+                    .isEqualTo("on");
+            assertThat(switchover("hold", epoch).orElseThrow().status()).isEqualTo(OperationStatus.SUCCEEDED);
+            assertThat(plane.topology("hold").epoch()).isEqualTo(epoch + 1);
+        }
+    }
+
+    /**
+     * The switchover's target freezes as it is promoted: the promotion cannot complete in time, the old
+     * leader takes writes again within seconds, the target - promoted into a fence if at all - takes none
+     * when it wakes, and the operation says what happened (invariant 11: nothing stranded).
+     */
+    @Test
+    void aSwitchoverWhoseTargetFreezesWhileBeingPromotedLeavesTheOldLeaderWritable() throws Exception {
+        QuarkusService failover = plane.startDebuggableFailover("failover-stuck", "group-stuck", Map.of());
+        try (PostgresCluster pg = cluster("stuck", 0); AutoCloseable registered = FailoverIT::unregister) {
+            pg.initialLeader().execute("CREATE ROLE " + APP.user() + " LOGIN PASSWORD '" + APP.password() + "'");
+            pg.initialLeader().execute("GRANT INSERT, SELECT ON t TO " + APP.user());
+            long epoch = registerAndAwaitWatched(pg, List.of(failover));
+            PostgresNode target = pg.node("stuck-3");
+            Instant frozenAt;
+            try (Debugger debugger = Debugger.attach(failover.debugPort())) {
+                Debugger.Pause promoting = debugger.pauseAt(POSTGRES_ACTIONS, "promote");
+                plane.send("stuck", new SwitchoverRequested(UUID.randomUUID(), "stuck", "stuck-1", "stuck-3", epoch,
+                        "alice", Instant.now(), "planned"));
+                assertThat(promoting.awaitHit(Duration.ofSeconds(30))).as("reached %s", promoting).isTrue();
+                target.freeze();
+                frozenAt = Instant.now();
+                promoting.resume();
+            }
+            try {
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                        .untilAsserted(() -> {
+                    try (Connection app = pg.initialLeader().connect(APP, "postgres", Duration.ofSeconds(2));
+                         Statement statement = app.createStatement()) {
+                        statement.execute("INSERT INTO t VALUES (3000)");
+                    }
+                });
+                System.out.println("writable again " + Duration.between(frozenAt, Instant.now()).toMillis()
+                        + " ms after the target froze");
+                OperationUpdated op = await().atMost(Duration.ofSeconds(20)).until(() -> switchover("stuck", epoch)
+                        .orElseThrow(), o -> o.status().isFinal());
+                assertThat(op.status()).isEqualTo(OperationStatus.FAILED);
+                assertThat(op.error()).contains("promoting stuck-3 failed")
+                        .contains("stuck-1 is writable again and remains the leader");
+            } finally {
+                target.thaw();
+            }
+            assertThat(Writable.splitBrainSamples(pg, Duration.ofSeconds(5))).isEmpty();
+            assertThat(Writable.now(pg)).containsExactly("stuck-1");
+            assertThat(plane.topology("stuck").epoch()).isEqualTo(epoch);
+            assertThat(plane.topology("stuck").leader()).isEqualTo("stuck-1");
+        }
+    }
+
+    /**
+     * Invariant 7 with an indeterminate answer: the registry commits the announcing compare-and-set and
+     * crashes before it answers. The failover-service cannot tell whether it was applied, so it neither
+     * fails the operation nor guesses; once the registry is back it reads the topology, finds its own
+     * change, and the operation ends SUCCEEDED, announced once.
+     */
+    @Test
+    void anAnnouncementWhoseAnswerIsLostWithTheRegistryRollsForwardToSucceeded() throws Exception {
+        QuarkusService failover = plane.startFailover("failover-lost", "group-lost", Map.of());
+        try (PostgresCluster pg = cluster("lost", 0); AutoCloseable registered = FailoverIT::unregister) {
+            long epoch = registerAndAwaitWatched(pg, List.of(failover));
+            try (Debugger debugger = Debugger.attach(plane.registry().debugPort())) {
+                // after the compare-and-set committed, before the registry answers
+                Debugger.Pause committed = debugger.pauseAt("io.regent.registry.service.TopologyWrites", "logged");
+                pg.initialLeader().kill();
+                assertThat(committed.awaitHit(Duration.ofSeconds(30))).as("the registry reached %s", committed)
+                        .isTrue();
+                Testkit.sleep(6_000); // the failover-service's call times out without an answer
+                plane.restartRegistry();
+            }
+            OperationUpdated op = await().atMost(Duration.ofSeconds(60)).until(() -> failover("lost", epoch)
+                    .orElseThrow(), o -> o.status().isFinal());
+            assertThat(op.status()).as("error: %s", op.error()).isEqualTo(OperationStatus.SUCCEEDED);
+            assertThat(op.epochAfter()).isEqualTo(epoch + 1);
+            assertThat(op.phases()).extracting(OperationPhase::name).containsExactlyElementsOf(ALL_PHASES);
+            assertThat(plane.topology("lost").leader()).isEqualTo(op.toNode());
+            assertAnnouncedOnceAfterPromotion("lost", epoch, op);
+            assertThat(failover.process().logTail(400)).contains("it will be resumed");
         }
     }
 
@@ -325,12 +508,12 @@ class FailoverIT {
                 .toList();
     }
 
-    /** The first node other than the initial leader that accepts a write. */
+    /** The first node other than the initial leader that accepts a write (promoted, then opened). */
     private static PostgresNode awaitNewLeader(PostgresCluster pg, Duration timeout) {
         return await().atMost(timeout).pollInterval(Duration.ofMillis(50)).until(() -> {
-            for (PostgresNode node : pg.nodes()) {
-                if (node != pg.initialLeader() && node.isRunning() && !node.isInRecovery()) {
-                    return node;
+            for (String name : Writable.now(pg)) {
+                if (!name.equals(pg.initialLeader().name())) {
+                    return pg.node(name);
                 }
             }
             return null;
@@ -340,6 +523,12 @@ class FailoverIT {
     private static Optional<OperationUpdated> failover(String cluster, long epoch) {
         return plane.operations(cluster).stream()
                 .filter(o -> o.kind() == OperationKind.FAILOVER && Long.valueOf(epoch).equals(o.epochBefore()))
+                .findFirst();
+    }
+
+    private static Optional<OperationUpdated> switchover(String cluster, long epoch) {
+        return plane.operations(cluster).stream()
+                .filter(o -> o.kind() == OperationKind.SWITCHOVER && Long.valueOf(epoch).equals(o.epochBefore()))
                 .findFirst();
     }
 

@@ -16,6 +16,7 @@ import io.regent.events.SwitchoverRequested;
 import io.regent.events.TopologyChanged;
 import io.regent.events.TopologyNode;
 import io.regent.testkit.Testkit;
+import io.regent.testkit.jvm.Debugger;
 import io.regent.testkit.mariadb.MariaDbCluster;
 import io.regent.testkit.mariadb.MariaDbNode;
 import io.regent.testkit.postgres.Credentials;
@@ -325,24 +326,25 @@ class MariaDbFailoverIT {
     @Test
     void aFailoverServiceKilledMidOperationIsReplacedAndTheEpochMovesOnce() throws Exception {
         try (MariaDbCluster db = cluster("mcrash", 3)) {
-            Map<String, String> pauseAfterPromotion = Map.of("regent.failover.test-pause-after-phase",
-                    Phases.PROMOTED, "regent.failover.test-pause", "120s", "regent.failover.mariadb.replication-user",
-                    db.replicationUser().user());
             Map<String, String> secrets = Map.of("REGENT_MARIADB_REPLICATION_PASSWORD", db.replicationUser().password());
-            QuarkusService a = plane.startFailover("failover-mc1", "group-mcrash", pauseAfterPromotion,
-                    db.controlUser(), secrets);
-            QuarkusService b = plane.startFailover("failover-mc2", "group-mcrash", pauseAfterPromotion,
-                    db.controlUser(), secrets);
+            QuarkusService a = plane.startFailover("failover-mc1", "group-mcrash", debuggable(db), db.controlUser(),
+                    secrets);
+            QuarkusService b = plane.startFailover("failover-mc2", "group-mcrash", debuggable(db), db.controlUser(),
+                    secrets);
             try (AutoCloseable registered = plane.register(db, Map.of())) {
                 long epoch = awaitWatched(db, a, b);
                 QuarkusService owner = owners(db, a, b).get(0);
                 QuarkusService survivor = owner == a ? b : a;
 
-                db.initialLeader().kill();
-                await().atMost(Duration.ofSeconds(30)).until(() -> plane.operations("mcrash").stream()
-                        .anyMatch(o -> o.kind() == OperationKind.FAILOVER && o.phases().stream()
-                                .anyMatch(p -> p.name().equals(Phases.PROMOTED))));
-                owner.kill(); // crash between promotion and announcement
+                try (Debugger debugger = Debugger.attach(owner.debugPort())) {
+                    // the owner stops where it re-points the other follower: promoted and open, not announced
+                    Debugger.Pause repointing = debugger.pauseAt("io.regent.engines.mariadb.MariaDbActions", "follow");
+                    db.initialLeader().kill();
+                    assertThat(repointing.awaitHit(Duration.ofSeconds(30))).as("reached %s", repointing).isTrue();
+                    assertThat(only(OperationKind.FAILOVER, "mcrash").phases()).extracting(OperationPhase::name)
+                            .contains(Phases.PROMOTED);
+                    owner.kill(); // crash between promotion and announcement
+                }
                 assertThat(plane.topology("mcrash").epoch()).as("not announced before the crash").isEqualTo(epoch);
 
                 OperationUpdated op = await().atMost(Duration.ofSeconds(60)).until(() -> only(OperationKind.FAILOVER,
@@ -359,6 +361,12 @@ class MariaDbFailoverIT {
                 await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertFollows(other, leader));
             }
         }
+    }
+
+    /** Settings of an instance a debugger can stop at an exact point ({@link Debugger}). */
+    private static Map<String, String> debuggable(MariaDbCluster db) {
+        return Map.of(QuarkusService.DEBUG_PORT, Integer.toString(io.regent.testkit.FreePorts.next()),
+                "regent.failover.mariadb.replication-user", db.replicationUser().user());
     }
 
     /**

@@ -35,8 +35,7 @@ public class WatchedNodes {
      */
     public synchronized void apply(TopologyChanged snapshot) {
         TopologyChanged current = applied.get(snapshot.clusterId());
-        if (current != null && (snapshot.epoch() < current.epoch()
-                || (snapshot.epoch() == current.epoch() && snapshot.changedAt().isBefore(current.changedAt())))) {
+        if (!snapshot.supersedes(current)) {
             return; // the registry's newer state arrived first (initial load), then the topic's history
         }
         applied.put(snapshot.clusterId(), snapshot);

@@ -60,9 +60,13 @@ public class ClusterEntity {
     @Column(nullable = false)
     public boolean maintenance;
 
-    /** Topology generation; incremented exactly once by every successful topology compare-and-set. */
+    /** Leader epoch: incremented exactly once by every compare-and-set that changes the leader, by nothing else. */
     @Column(nullable = false)
     public long epoch;
+
+    /** The topology document's version: incremented with every published snapshot (see {@code TopologyChanged.revision}). */
+    @Column(nullable = false)
+    public long revision;
 
     @Column(name = "leader_node")
     public String leaderNode;

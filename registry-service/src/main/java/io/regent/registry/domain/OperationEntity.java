@@ -65,6 +65,17 @@ public class OperationEntity {
     @Column(name = "finished_at")
     public Instant finishedAt;
 
+    /** The failover-service instance carrying it out now; null until one claims it. */
+    public String owner;
+
+    /** Fencing token of the current claim: grows with every claim, so a former owner's token is always lower. */
+    @Column(name = "owner_token")
+    public Long ownerToken;
+
+    /** Until when (on the registry database's clock) no other instance may claim it. */
+    @Column(name = "lease_expires_at")
+    public Instant leaseExpiresAt;
+
     @ElementCollection(fetch = FetchType.EAGER)
     @CollectionTable(name = "operation_phase", joinColumns = @JoinColumn(name = "operation_id"))
     @OrderColumn(name = "seq")

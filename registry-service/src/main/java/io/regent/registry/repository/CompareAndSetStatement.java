@@ -2,6 +2,7 @@ package io.regent.registry.repository;
 
 import io.agroal.api.AgroalDataSource;
 import io.regent.events.NodeRole;
+import io.regent.events.TopologyChanged;
 import io.regent.registry.service.OutboxWriter;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
@@ -15,7 +16,8 @@ import java.util.Map;
 
 /**
  * A topology compare-and-set as one auto-committed statement: move the cluster row to the next
- * epoch, set the changed nodes' roles and insert the outbox row - all or nothing, one round trip.
+ * revision (and epoch, when the leader changes), set the changed nodes' roles and insert the outbox
+ * row - all or nothing, one round trip.
  *
  * <p>It applies only while the row is still the exact one the caller built its snapshot from
  * (same epoch, same {@code version}, same incarnation by {@code created_at}); every other change
@@ -28,7 +30,7 @@ public class CompareAndSetStatement {
 
     private static final String SQL = """
             WITH moved AS (
-                UPDATE cluster SET epoch = epoch + 1, leader_node = ?, updated_at = ?, version = version + 1
+                UPDATE cluster SET epoch = ?, revision = ?, leader_node = ?, updated_at = ?, version = version + 1
                 WHERE id = ? AND epoch = ? AND version = ? AND created_at = ?
                 RETURNING id),
             roles AS (
@@ -54,15 +56,17 @@ public class CompareAndSetStatement {
      * Applies the change if the row is still {@code expected}; false (and nothing written) when it
      * is not - another writer or another kind of change got there first.
      */
-    public boolean apply(Expected expected, String leader, Map<String, NodeRole> changedRoles, Instant at,
+    public boolean apply(Expected expected, TopologyChanged after, Map<String, NodeRole> changedRoles,
             OutboxWriter.Row event) throws SQLException {
         String[] names = changedRoles.keySet().toArray(String[]::new);
         String[] roles = changedRoles.values().stream().map(Enum::name).toArray(String[]::new);
-        OffsetDateTime now = OffsetDateTime.ofInstant(at, ZoneOffset.UTC);
+        OffsetDateTime now = OffsetDateTime.ofInstant(after.changedAt(), ZoneOffset.UTC);
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement statement = connection.prepareStatement(SQL)) {
             int i = 0;
-            statement.setString(++i, leader);
+            statement.setLong(++i, after.epoch());
+            statement.setLong(++i, after.revision());
+            statement.setString(++i, after.leader());
             statement.setObject(++i, now);
             statement.setString(++i, expected.clusterId());
             statement.setLong(++i, expected.epoch());

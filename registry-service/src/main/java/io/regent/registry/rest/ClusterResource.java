@@ -148,9 +148,11 @@ public class ClusterResource {
     @GET
     @Path("/{id}/topology")
     @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.ADMIN, Roles.SERVICE})
-    @Operation(summary = "The cluster's topology: epoch, leader, nodes with roles and endpoints")
-    public TopologyChanged topology(@PathParam("id") String id) {
-        return clusters.topology(id);
+    @Operation(summary = "The cluster's topology: epoch, revision, leader, nodes with roles and endpoints; "
+            + "consistent=true reads the database instead of memory (for decisions that may fence or promote)")
+    public TopologyChanged topology(@PathParam("id") String id,
+            @QueryParam("consistent") @DefaultValue("false") boolean consistent) {
+        return consistent ? clusters.consistentTopology(id) : clusters.topology(id);
     }
 
     @PUT

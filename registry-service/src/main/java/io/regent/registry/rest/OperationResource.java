@@ -3,7 +3,10 @@ package io.regent.registry.rest;
 import io.regent.events.OperationUpdated;
 import io.regent.registry.service.OperationService;
 import io.regent.registry.service.Snapshots;
+import io.regent.registry.rest.dto.ClaimRequest;
 import io.regent.registry.rest.dto.FinishRequest;
+import io.regent.registry.rest.dto.GuardRequest;
+import io.regent.registry.rest.dto.OwnershipResponse;
 import io.regent.registry.rest.dto.PhaseRequest;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.validation.Valid;
@@ -45,6 +48,29 @@ public class OperationResource {
     public OperationUpdated appendPhase(@PathParam("operationId") UUID operationId,
             @Valid @NotNull PhaseRequest request) {
         return Snapshots.operation(operations.appendPhase(operationId, request));
+    }
+
+    @POST
+    @Path("/{operationId}/claim")
+    @RolesAllowed(Roles.SERVICE)
+    @Operation(summary = "Take the operation over with a new fencing token (409 while another holder's lease runs)")
+    public OwnershipResponse claim(@PathParam("operationId") UUID operationId, @Valid @NotNull ClaimRequest request) {
+        return ownership(operations.claim(operationId, request));
+    }
+
+    @POST
+    @Path("/{operationId}/guard")
+    @RolesAllowed(Roles.SERVICE)
+    @Operation(summary = "Check, right before an irreversible step, that the caller still holds the operation and "
+            + "the epoch has not moved; renews the lease (409 with a code when not)")
+    public OwnershipResponse guard(@PathParam("operationId") UUID operationId, @Valid @NotNull GuardRequest request) {
+        return ownership(operations.guard(operationId, request));
+    }
+
+    private static OwnershipResponse ownership(OperationService.Ownership held) {
+        return new OwnershipResponse(Snapshots.operation(held.operation()), held.operation().owner,
+                held.operation().ownerToken, held.leaseMillis(), held.operation().leaseExpiresAt, held.epoch(),
+                held.leader());
     }
 
     @POST

@@ -16,7 +16,9 @@ import io.regent.registry.rest.dto.FailoverPolicyDto;
 import io.regent.registry.rest.dto.NodeRequest;
 import io.regent.registry.rest.dto.ReplicationDto;
 import io.regent.registry.rest.dto.TopologyUpdateRequest;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
 import java.time.Instant;
@@ -42,10 +44,12 @@ public class ClusterService {
     private final EntityManager entityManager;
     private final RegistryConfig config;
     private final TopologyView view;
+    private final OperationService operations;
 
     public ClusterService(ClusterRepository clusters, OutboxWriter outbox, CredentialsCipher cipher,
-            EntityManager entityManager, RegistryConfig config, TopologyView view) {
+            EntityManager entityManager, RegistryConfig config, TopologyView view, OperationService operations) {
         this.clusters = clusters;
+        this.operations = operations;
         this.view = view;
         this.outbox = outbox;
         this.cipher = cipher;
@@ -100,7 +104,7 @@ public class ClusterService {
         requireDistinctEndpoints(cluster);
         clusters.persist(cluster);
         storeCredentials(cluster.id, request.credentials(), now);
-        outbox.append(Snapshots.topology(cluster, now, "cluster registered", null), now);
+        publish(cluster, now, "cluster registered", null);
         LOG.infof("cluster %s registered with %d node(s), leader %s", cluster.id, cluster.nodes.size(),
                 cluster.leaderNode);
         return cluster;
@@ -122,7 +126,7 @@ public class ClusterService {
         }
         storeCredentials(cluster.id, request.credentials(), now);
         cluster.updatedAt = now;
-        outbox.append(Snapshots.topology(cluster, now, "cluster settings changed", null), now);
+        publish(cluster, now, "cluster settings changed", null);
         return cluster;
     }
 
@@ -180,7 +184,7 @@ public class ClusterService {
         cluster.nodes.add(node);
         requireDistinctEndpoints(cluster);
         cluster.updatedAt = now;
-        outbox.append(Snapshots.topology(cluster, now, "node " + node.name + " added", null), now);
+        publish(cluster, now, "node " + node.name + " added", null);
         return node;
     }
 
@@ -205,7 +209,7 @@ public class ClusterService {
         node.updatedAt = now;
         requireDistinctEndpoints(cluster);
         cluster.updatedAt = now;
-        outbox.append(Snapshots.topology(cluster, now, "node " + name + " changed", null), now);
+        publish(cluster, now, "node " + name + " changed", null);
         return node;
     }
 
@@ -220,7 +224,7 @@ public class ClusterService {
         cluster.nodes.remove(node);
         Instant now = Instant.now();
         cluster.updatedAt = now;
-        outbox.append(Snapshots.topology(cluster, now, "node " + name + " removed", null), now);
+        publish(cluster, now, "node " + name + " removed", null);
     }
 
     @Transactional
@@ -232,7 +236,7 @@ public class ClusterService {
             cluster.updatedAt = now;
             String why = "maintenance " + (enabled ? "on" : "off") + " by " + who
                     + (reason == null || reason.isBlank() ? "" : ": " + reason);
-            outbox.append(Snapshots.topology(cluster, now, why, null), now);
+            publish(cluster, now, why, null);
         }
         cluster.nodes.size();
         return cluster;
@@ -240,12 +244,40 @@ public class ClusterService {
 
     /** A read from memory ({@link TopologyView}); on a miss, one query without a JTA transaction. */
     public TopologyChanged topology(String clusterId) {
-        return view.get(clusterId).orElseGet(() -> {
-            ClusterEntity cluster = clusters.requireWithNodes(clusterId);
-            TopologyChanged snapshot = Snapshots.topology(cluster, cluster.updatedAt, null, null);
-            view.offer(snapshot);
-            return snapshot;
-        });
+        return view.get(clusterId).orElseGet(() -> consistentTopology(clusterId));
+    }
+
+    /**
+     * The topology as committed in the database, never from memory: what a decision that may fence or
+     * promote reads (another registry replica's memory, or this one's, may lag behind a commit).
+     */
+    public TopologyChanged consistentTopology(String clusterId) {
+        ClusterEntity cluster = clusters.requireWithNodes(clusterId);
+        TopologyChanged snapshot = Snapshots.topology(cluster, cluster.updatedAt, null, null);
+        view.offer(snapshot);
+        return snapshot;
+    }
+
+    /**
+     * Fills the memory view from the database at start: a restarted registry serves what it committed,
+     * not what the topic's last record says (a late record of an older revision never replaces it).
+     */
+    @Transactional
+    void seedView(@Observes StartupEvent event) {
+        int page = 0;
+        List<ClusterEntity> batch;
+        do {
+            batch = clusters.page(page++, 100);
+            batch.forEach(cluster -> view.offer(Snapshots.topology(cluster, cluster.updatedAt, null, null)));
+        } while (batch.size() == 100);
+    }
+
+    /** The next revision of the cluster's topology, announced through the outbox in this transaction. */
+    private TopologyChanged publish(ClusterEntity cluster, Instant now, String reason, java.util.UUID operationId) {
+        cluster.revision = cluster.revision + 1;
+        TopologyChanged snapshot = Snapshots.topology(cluster, now, reason, operationId);
+        outbox.append(snapshot, now);
+        return snapshot;
     }
 
     /** A committed topology change and the cluster row it left: what a later single-statement write checks. */
@@ -253,16 +285,20 @@ public class ClusterService {
     }
 
     /**
-     * Moves the cluster from {@code expectedEpoch} to {@code expectedEpoch + 1} with the given
-     * leader and roles, holding the cluster row's lock; refuses with 409 and the current epoch when
-     * another writer got there first. The usual entry is {@link TopologyWrites}, which tries a
-     * single statement first.
+     * Applies the given leader and roles if the cluster is still at {@code expectedEpoch}, holding the
+     * cluster row's lock: a new leader moves the epoch to {@code expectedEpoch + 1}, a role-only change
+     * keeps it (both move the revision). Refuses with 409 and the current epoch when another writer got
+     * there first, and with 409 when the request names an operation it no longer owns. The usual entry
+     * is {@link TopologyWrites}, which tries a single statement first.
      */
     @Transactional
     public Committed compareAndSet(String clusterId, TopologyUpdateRequest request) {
         ClusterEntity cluster = clusters.requireForUpdate(clusterId);
         if (cluster.epoch != request.expectedEpoch()) {
             throw epochMismatch(clusterId, request.expectedEpoch(), cluster.epoch, cluster.leaderNode);
+        }
+        if (request.ownerToken() != null) {
+            operations.requireOwner(clusterId, request.operationId(), request.ownerToken());
         }
         TopologyTransition.validate(clusterId, cluster.nodes.stream().map(n -> n.name).toList(), request);
         Instant now = Instant.now();
@@ -274,12 +310,13 @@ public class ClusterService {
                 node.updatedAt = now;
             }
         }
+        if (TopologyTransition.changesLeader(previousLeader, request)) {
+            cluster.epoch = cluster.epoch + 1;
+        }
         cluster.leaderNode = request.leader();
-        cluster.epoch = cluster.epoch + 1;
         cluster.updatedAt = now;
-        String reason = TopologyTransition.reason(request, previousLeader);
-        TopologyChanged snapshot = Snapshots.topology(cluster, now, reason, request.operationId());
-        outbox.append(snapshot, now);
+        TopologyChanged snapshot = publish(cluster, now, TopologyTransition.reason(request, previousLeader),
+                request.operationId());
         entityManager.flush(); // assigns the row's new version, which the next write may build on
         return new Committed(snapshot, previousLeader, cluster.version, cluster.createdAt);
     }
@@ -288,7 +325,8 @@ public class ClusterService {
         return new ProblemException(409, "Epoch mismatch", "Cluster '" + clusterId + "' is at epoch " + current
                 + ", not " + expected + ": another change won. Re-read GET /api/v1/clusters/" + clusterId
                 + "/topology and decide again.",
-                Map.of("currentEpoch", current, "currentLeader", currentLeader == null ? "" : currentLeader));
+                Map.of("code", "epoch-mismatch", "currentEpoch", current, "currentLeader",
+                        currentLeader == null ? "" : currentLeader));
     }
 
     private NodeEntity newNode(ClusterEntity cluster, NodeRequest request, NodeRole role, Instant now) {

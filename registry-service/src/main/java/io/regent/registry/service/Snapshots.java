@@ -23,7 +23,7 @@ public final class Snapshots {
     public static TopologyChanged topology(ClusterEntity cluster, Instant at, String reason, UUID operationId) {
         return new TopologyChanged(cluster.id, cluster.epoch, cluster.engine, cluster.leaderNode,
                 cluster.nodes.stream().map(n -> node(cluster, n)).toList(), replication(cluster),
-                cluster.maintenance, at, reason, operationId);
+                cluster.maintenance, at, reason, operationId, cluster.revision);
     }
 
     public static Replication replication(ClusterEntity cluster) {

@@ -51,10 +51,18 @@ final class TopologyTransition {
         return current;
     }
 
+    /** Whether the change names another leader: only then does the leader epoch move. */
+    static boolean changesLeader(String previousLeader, TopologyUpdateRequest request) {
+        return !java.util.Objects.equals(previousLeader, request.leader());
+    }
+
     /** The reason recorded with the change: the writer's, or which leader replaced which. */
     static String reason(TopologyUpdateRequest request, String previousLeader) {
-        return request.reason() == null || request.reason().isBlank()
-                ? "leader " + previousLeader + " -> " + request.leader() : request.reason();
+        if (request.reason() != null && !request.reason().isBlank()) {
+            return request.reason();
+        }
+        return changesLeader(previousLeader, request) ? "leader " + previousLeader + " -> " + request.leader()
+                : "roles changed: " + roles(request);
     }
 
     private static Map<String, NodeRole> roles(TopologyUpdateRequest request) {

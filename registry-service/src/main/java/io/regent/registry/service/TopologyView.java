@@ -63,9 +63,7 @@ public class TopologyView {
 
     /** Keeps {@code snapshot} unless a newer one of the cluster is known. */
     public void offer(TopologyChanged snapshot) {
-        snapshots.merge(snapshot.clusterId(), snapshot, (current, next) -> next.epoch() > current.epoch()
-                || (next.epoch() == current.epoch() && !next.changedAt().isBefore(current.changedAt()))
-                ? next : current);
+        snapshots.merge(snapshot.clusterId(), snapshot, (current, next) -> next.supersedes(current) ? next : current);
     }
 
     public void forget(String clusterId) {

@@ -57,7 +57,8 @@ public class TopologyWrites {
 
     public TopologyChanged compareAndSet(String clusterId, TopologyUpdateRequest request) {
         Known last = known.get(clusterId);
-        if (last != null && last.snapshot().epoch() == request.expectedEpoch()) {
+        // a change by a claimed operation is checked against its owner in the database: the locking path
+        if (last != null && last.snapshot().epoch() == request.expectedEpoch() && request.ownerToken() == null) {
             Optional<TopologyChanged> applied = applyInOneStatement(clusterId, last, request);
             if (applied.isPresent()) {
                 singleStatement.increment();
@@ -94,13 +95,14 @@ public class TopologyWrites {
             nodes.add(Snapshots.node(node.name(), node.host(), node.port(), node.zone(), role, node.priority(),
                     request.leader(), node.tags()));
         }
-        TopologyChanged after = new TopologyChanged(clusterId, before.epoch() + 1, before.engine(), request.leader(),
+        long epoch = TopologyTransition.changesLeader(before.leader(), request) ? before.epoch() + 1 : before.epoch();
+        TopologyChanged after = new TopologyChanged(clusterId, epoch, before.engine(), request.leader(),
                 nodes, before.replication(), before.maintenance(), now,
-                TopologyTransition.reason(request, before.leader()), request.operationId());
+                TopologyTransition.reason(request, before.leader()), request.operationId(), before.revision() + 1);
         boolean applied;
         try {
             applied = statement.apply(new CompareAndSetStatement.Expected(clusterId, before.epoch(), last.version(),
-                    last.createdAt()), request.leader(), changed, now, outbox.encode(after, now));
+                    last.createdAt()), after, changed, outbox.encode(after, now));
         } catch (SQLException e) {
             // not retried on the locking path: the statement may have committed before the error reached us
             LOG.warnf("compare-and-set of cluster %s failed in the database: %s", clusterId, e.toString());
@@ -126,7 +128,12 @@ public class TopologyWrites {
     }
 
     private static void logged(TopologyChanged snapshot, String previousLeader) {
-        LOG.infof("cluster %s: epoch %d -> %d, leader %s -> %s (%s)", snapshot.clusterId(), snapshot.epoch() - 1,
-                snapshot.epoch(), previousLeader, snapshot.leader(), snapshot.reason());
+        if (java.util.Objects.equals(previousLeader, snapshot.leader())) {
+            LOG.infof("cluster %s: revision %d at epoch %d, leader %s (%s)", snapshot.clusterId(), snapshot.revision(),
+                    snapshot.epoch(), snapshot.leader(), snapshot.reason());
+        } else {
+            LOG.infof("cluster %s: epoch %d -> %d, leader %s -> %s (%s)", snapshot.clusterId(), snapshot.epoch() - 1,
+                    snapshot.epoch(), previousLeader, snapshot.leader(), snapshot.reason());
+        }
     }
 }

@@ -28,14 +28,19 @@ public final class QuarkusService implements AutoCloseable {
     /** Small and quick to start (C1 only): right for tests, wrong for measuring throughput. */
     public static final String TEST_JVM_OPTIONS = "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1";
 
+    /** A property naming a loopback port: the service then listens there for a debugger ({@link io.regent.testkit.jvm.Debugger}). */
+    public static final String DEBUG_PORT = "regent.testkit.debug-port";
+
     private final String name;
     private final ServerProcess process;
     private final int port;
+    private final Integer debugPort;
 
-    private QuarkusService(String name, ServerProcess process, int port) {
+    private QuarkusService(String name, ServerProcess process, int port, Integer debugPort) {
         this.name = name;
         this.process = process;
         this.port = port;
+        this.debugPort = debugPort;
     }
 
     /**
@@ -61,12 +66,20 @@ public final class QuarkusService implements AutoCloseable {
                 .toString()));
         command.addAll(List.of(System.getProperty(JVM_OPTIONS, TEST_JVM_OPTIONS).strip().split("\\s+")));
         command.addAll(List.of("-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=" + port));
-        properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
+        Integer debugPort = properties.containsKey(DEBUG_PORT) ? Integer.valueOf(properties.get(DEBUG_PORT)) : null;
+        if (debugPort != null) {
+            command.add("-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=127.0.0.1:" + debugPort);
+        }
+        properties.forEach((key, value) -> {
+            if (!key.equals(DEBUG_PORT)) {
+                command.add("-D" + key + "=" + value);
+            }
+        });
         command.add("-jar");
         command.add(jar.toString());
         ServerProcess process = ServerProcess.start(name, command, dir,
                 Testkit.get().logFile(dir.resolve(name + ".log"), name), environment);
-        QuarkusService service = new QuarkusService(name, process, port);
+        QuarkusService service = new QuarkusService(name, process, port, debugPort);
         try {
             service.awaitReady(readyTimeout);
         } catch (RuntimeException e) {
@@ -110,6 +123,14 @@ public final class QuarkusService implements AutoCloseable {
 
     public URI url() {
         return URI.create("http://127.0.0.1:" + port);
+    }
+
+    /** The loopback port a debugger can attach to, when the service was started with {@link #DEBUG_PORT}. */
+    public int debugPort() {
+        if (debugPort == null) {
+            throw new TestkitException(name + " was started without a debug port (" + DEBUG_PORT + ")");
+        }
+        return debugPort;
     }
 
     public ServerProcess process() {

@@ -65,7 +65,12 @@ public final class ControlPlane implements AutoCloseable {
 
     public final KafkaBroker kafka;
     private final PostgresCluster registryDatabase;
-    public final QuarkusService registry;
+    /** How the registry is started: the same again after a crash, or beside it as a second replica. */
+    private record RegistryRecipe(Map<String, String> properties, Map<String, String> environment) {
+    }
+
+    private final RegistryRecipe registryRecipe;
+    private volatile QuarkusService registry;
     public final List<QuarkusService> agents = new ArrayList<>();
     private final List<QuarkusService> started = new ArrayList<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -75,7 +80,8 @@ public final class ControlPlane implements AutoCloseable {
     private final String adminPassword = Testkit.randomSecret();
 
     private ControlPlane(KafkaBroker kafka, PostgresCluster registryDatabase, QuarkusService registry,
-            Keycloak keycloak) {
+            RegistryRecipe registryRecipe, Keycloak keycloak) {
+        this.registryRecipe = registryRecipe;
         this.kafka = kafka;
         this.registryDatabase = registryDatabase;
         this.registry = registry;
@@ -119,10 +125,14 @@ public final class ControlPlane implements AutoCloseable {
             Map<String, String> properties = ServiceSettings.registry(kafka.bootstrapServers(), db.jdbcUrl("regent"),
                     keycloak == null ? null : keycloak.issuer(), TestTokens.PUBLIC_KEY);
             properties.putAll(registryProperties);
-            registry = QuarkusService.start("registry", jar("registry"), properties,
-                    Map.of("REGENT_REGISTRY_DB_PASSWORD", password,
-                            "REGENT_REGISTRY_CREDENTIALS_KEY", Base64.getEncoder().encodeToString(key)), READY);
-            ControlPlane plane = new ControlPlane(kafka, database, registry, keycloak);
+            Map<String, String> environment = Map.of("REGENT_REGISTRY_DB_PASSWORD", password,
+                    "REGENT_REGISTRY_CREDENTIALS_KEY", Base64.getEncoder().encodeToString(key));
+            // a debugger can stop it at an exact point (io.regent.testkit.jvm.Debugger): a crash after a commit
+            Map<String, String> debuggable = new java.util.HashMap<>(properties);
+            debuggable.putIfAbsent(QuarkusService.DEBUG_PORT, Integer.toString(io.regent.testkit.FreePorts.next()));
+            registry = QuarkusService.start("registry", jar("registry"), debuggable, environment, READY);
+            ControlPlane plane = new ControlPlane(kafka, database, registry, new RegistryRecipe(properties,
+                    environment), keycloak);
             for (int i = 1; i <= agentCount; i++) {
                 plane.startAgent("agent-" + i, "zone-" + i);
             }
@@ -133,6 +143,25 @@ public final class ControlPlane implements AutoCloseable {
             closeQuietly(kafka);
             throw e;
         }
+    }
+
+    /** The registry as it runs now (a new process after {@link #restartRegistry()}). */
+    public QuarkusService registry() {
+        return registry;
+    }
+
+    /**
+     * Kills the registry (SIGKILL: a crash) and starts it again on the same port with the same database
+     * and settings, as an orchestrator would; waits until it is ready. Everyone reaches it at the same URL.
+     */
+    public QuarkusService restartRegistry() {
+        QuarkusService crashed = registry;
+        crashed.kill();
+        Map<String, String> properties = new java.util.HashMap<>(registryRecipe.properties());
+        properties.put(QuarkusService.DEBUG_PORT, Integer.toString(io.regent.testkit.FreePorts.next()));
+        registry = QuarkusService.start("registry", jar("registry"), crashed.port(), properties,
+                registryRecipe.environment(), READY);
+        return registry;
     }
 
     /** A monitor agent that loads the registry over REST with the service token, then follows the topic. */
@@ -193,6 +222,13 @@ public final class ControlPlane implements AutoCloseable {
     /** A failover-service instance in its own consumer group (one group per test keeps tests apart). */
     public QuarkusService startFailover(String instance, String group, Map<String, String> extra) {
         return startFailover(instance, group, extra, CONTROL_ROLE, Map.of());
+    }
+
+    /** The same, listening for a debugger ({@link io.regent.testkit.jvm.Debugger}) to stop it at an exact point. */
+    public QuarkusService startDebuggableFailover(String instance, String group, Map<String, String> extra) {
+        Map<String, String> properties = new java.util.HashMap<>(extra);
+        properties.put(QuarkusService.DEBUG_PORT, Integer.toString(io.regent.testkit.FreePorts.next()));
+        return startFailover(instance, group, properties, CONTROL_ROLE, Map.of());
     }
 
     /**
@@ -362,7 +398,8 @@ public final class ControlPlane implements AutoCloseable {
             service.process().logTail(400).lines().filter(line -> line.contains("cluster ") || line.contains("ERROR"))
                     .forEach(System.out::println);
         }
-        for (AutoCloseable service : started) {
+        for (QuarkusService service : started) {
+            service.process().thaw(); // a test that froze one and failed
             closeQuietly(service);
         }
         started.clear();

@@ -9,7 +9,12 @@ import jakarta.validation.constraints.Size;
  * @param status     SUCCEEDED, FAILED or CANCELLED
  * @param epochAfter the epoch the operation produced
  * @param error      why it failed
+ * @param ownerToken the caller's fencing token; required once the operation has been claimed
  */
 public record FinishRequest(@NotNull OperationStatus status, @PositiveOrZero Long epochAfter,
-        @Size(max = 4000) String error) {
+        @Size(max = 4000) String error, @PositiveOrZero Long ownerToken) {
+
+    public FinishRequest(OperationStatus status, Long epochAfter, String error) {
+        this(status, epochAfter, error, null);
+    }
 }

@@ -9,7 +9,8 @@ import java.util.UUID;
 
 /**
  * Compare-and-set of a cluster's topology: applied only when the cluster is still at
- * {@code expectedEpoch}, and then it moves to {@code expectedEpoch + 1}.
+ * {@code expectedEpoch}. A new leader moves it to {@code expectedEpoch + 1}; a role-only change
+ * (same leader) keeps the epoch. Either moves the topology's revision.
  *
  * @param expectedEpoch the epoch the writer based its decision on
  * @param leader        the new leader; absent = leaderless
@@ -17,11 +18,20 @@ import java.util.UUID;
  *                      replaced leader becomes NEEDS_REJOIN
  * @param reason        why, for people
  * @param operationId   the operation making the change
+ * @param ownerToken    the fencing token the caller holds on {@code operationId}; when given, the change is
+ *                      refused (409) unless that operation is still running and owned with this token
  */
 public record TopologyUpdateRequest(
         @NotNull @PositiveOrZero Long expectedEpoch,
         String leader,
         Map<String, NodeRole> roles,
         @Size(max = 2000) String reason,
-        UUID operationId) {
+        UUID operationId,
+        @PositiveOrZero Long ownerToken) {
+
+    /** A change made outside any claimed operation. */
+    public TopologyUpdateRequest(Long expectedEpoch, String leader, Map<String, NodeRole> roles, String reason,
+            UUID operationId) {
+        this(expectedEpoch, leader, roles, reason, operationId, null);
+    }
 }

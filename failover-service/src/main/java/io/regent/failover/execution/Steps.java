@@ -1,0 +1,164 @@
+package io.regent.failover.execution;
+
+import io.regent.engines.EngineAdapter;
+import io.regent.engines.NodeTarget;
+import io.regent.events.TopologyChanged;
+import io.regent.failover.cluster.Claim;
+import io.regent.failover.cluster.ClusterState;
+import io.regent.failover.config.FailoverConfig;
+import io.regent.failover.decision.Plan;
+import io.regent.failover.decision.Planner;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.time.Instant;
+import org.jboss.logging.Logger;
+
+/**
+ * The steps of a {@link Plan}, each one action on one node: checked against the registry first
+ * ({@link Ownership#guard}), and started only before the hold's deadline on this process's clock
+ * ({@link Ownership#deadline}), which the engine checks again right before it changes anything.
+ */
+@ApplicationScoped
+public class Steps {
+
+    private static final Logger LOG = Logger.getLogger(Steps.class);
+
+    /** A step failed for good: the operation ends FAILED with this message (after its compensation, if any). */
+    static final class Failed extends RuntimeException {
+        Failed(String message, Throwable cause) {
+            super(message, cause, false, false);
+        }
+    }
+
+    private final EngineAdapter engine;
+    private final FailoverConfig config;
+    private final NodeTargets targets;
+    private final Ownership ownership;
+
+    public Steps(EngineAdapter engine, FailoverConfig config, NodeTargets targets, Ownership ownership) {
+        this.engine = engine;
+        this.config = config;
+        this.targets = targets;
+        this.ownership = ownership;
+    }
+
+    String fence(ClusterState state, Claim held, TopologyChanged topology, Plan.Fence fence) {
+        if (!fence.attempt()) {
+            return fence.why();
+        }
+        ownership.guard(held, "fence " + fence.node());
+        try {
+            engine.fence(targets.target(topology, fence.node()), ownership.deadline(held, config.actionTimeout()));
+            state.fenced(fence.node(), Instant.now());
+            return fence.node() + " is read-only, its client sessions ended";
+        } catch (RuntimeException e) {
+            if (e instanceof Ownership.Lapsed) {
+                throw e;
+            }
+            if (fence.required()) {
+                throw new Failed("fencing " + fence.node() + " failed (" + e.getMessage() + "): " + fence.why(), e);
+            }
+            return "fencing " + fence.node() + " failed (" + e.getMessage() + "); " + fence.why();
+        }
+    }
+
+    /** Barrier, then waits in slices of the lease, each after a fresh check, until the target replayed it. */
+    long catchUp(Claim held, TopologyChanged topology, Plan.CatchUp catchUp) {
+        long barrier;
+        ownership.guard(held, "write a barrier on " + catchUp.leader());
+        try {
+            barrier = engine.writeBarrier(targets.target(topology, catchUp.leader()),
+                    ownership.deadline(held, config.actionTimeout()));
+        } catch (Ownership.Lapsed e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new Failed(e.getMessage(), e);
+        }
+        long deadline = System.nanoTime() + config.switchoverCatchUpTimeout().toNanos();
+        NodeTarget target = targets.target(topology, catchUp.node());
+        while (true) {
+            ownership.guard(held, "wait for " + catchUp.node() + " to replay " + barrier);
+            Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
+            try {
+                engine.awaitReplayed(target, barrier, ownership.deadline(held, left));
+                return barrier;
+            } catch (Ownership.Lapsed e) {
+                throw e;
+            } catch (RuntimeException e) {
+                if (System.nanoTime() >= deadline) {
+                    throw new Failed(e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    /**
+     * Asks again, each time after a fresh check, until the promotion completed or the action timeout ran
+     * out: a standby waiting to retry its dead leader notices a promote request only after
+     * {@code wal_retrieve_retry_interval} (5 s by default, measured here on PostgreSQL 15) - longer than
+     * one lease. Asking again while a promotion is pending is harmless.
+     */
+    void promote(Claim held, TopologyChanged topology, Plan.Promote promote) {
+        NodeTarget target = targets.target(topology, promote.node());
+        long deadline = System.nanoTime() + config.actionTimeout().toNanos();
+        while (true) {
+            ownership.guard(held, "promote " + promote.node());
+            try {
+                engine.promote(target, ownership.deadline(held, Duration.ofNanos(Math.max(1,
+                        deadline - System.nanoTime()))));
+                return;
+            } catch (Ownership.Lapsed e) {
+                throw e;
+            } catch (RuntimeException e) {
+                if (System.nanoTime() >= deadline) {
+                    throw new Failed(e.getMessage(), e);
+                }
+                LOG.infof("cluster %s: promoting %s not done yet (%s); asking again", topology.clusterId(),
+                        promote.node(), e.getMessage());
+                pause(Duration.ofMillis(200));
+            }
+        }
+    }
+
+    private static void pause(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Failed("interrupted", e);
+        }
+    }
+
+    void open(Claim held, TopologyChanged topology, Plan.Open open) {
+        ownership.guard(held, "unfence " + open.node());
+        try {
+            engine.unfence(targets.target(topology, open.node()), open.standbys(), open.k(),
+                    ownership.deadline(held, config.actionTimeout()));
+        } catch (Ownership.Lapsed e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new Failed("opening " + open.node() + " for writes failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** A switchover that could not complete: its old leader (fenced by it) takes writes again. */
+    void reopen(Claim held, TopologyChanged topology, String leader) {
+        Plan.Open open = Planner.reopen(topology, leader).stepsOf(Plan.Open.class).get(0);
+        open(held, topology, open);
+    }
+
+    String repoint(ClusterState state, Claim held, TopologyChanged topology, Plan.Repoint repoint) {
+        ownership.guard(held, "re-point " + repoint.node() + " to " + repoint.leader());
+        try {
+            engine.follow(targets.target(topology, repoint.node()), targets.target(topology, repoint.leader()),
+                    ownership.deadline(held, config.actionTimeout()));
+            return repoint.node() + " follows " + repoint.leader();
+        } catch (Ownership.Lapsed e) {
+            throw e;
+        } catch (RuntimeException e) {
+            LOG.warnf("cluster %s: could not re-point %s to %s: %s", state.clusterId(), repoint.node(),
+                    repoint.leader(), e.getMessage());
+            return repoint.node() + " not re-pointed (" + e.getMessage() + ")";
+        }
+    }
+}
