@@ -292,7 +292,8 @@ public final class Regent {
 
     /** The fault campaign on a fresh synchronous stack of its own, stopped afterwards; 1 if the checker failed. */
     private static int chaos(Command command, Path repository, DemoLayout layout, PrintStream out, PrintStream err) {
-        Demo demo = launch(command, repository, layout, out, err, new Demo.Options(Duration.ofSeconds(1), true));
+        // two failover-service instances and two registry replicas: the control plane's own faults are part of it
+        Demo demo = launch(command, repository, layout, out, err, new Demo.Options(Duration.ofSeconds(1), true, 2, 2));
         if (demo == null) {
             return 2;
         }
@@ -328,7 +329,8 @@ public final class Regent {
                     + "; stop it with Ctrl-C in its terminal or ./regent demo stop.");
             return null;
         }
-        List<DemoLayout.Port> busy = Preflight.busyPorts(DemoLayout.PORTS);
+        List<DemoLayout.Port> busy = Preflight.busyPorts(options.registryReplicas() > 1 || options.failoverInstances() > 1
+                ? DemoLayout.CAMPAIGN_PORTS : DemoLayout.PORTS);
         if (!busy.isEmpty()) {
             err.println("regent: " + Preflight.busyMessage(busy));
             return null;

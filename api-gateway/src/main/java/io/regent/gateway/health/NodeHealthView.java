@@ -90,6 +90,8 @@ public class NodeHealthView {
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "regent-gateway-health-" + config.instanceId());
+        // operations come from the registry's transactions: a fenced relay's aborted batch is not an event
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         consumer = new KafkaConsumer<>(props, new StringDeserializer(), new RegentEventDeserializer());
         consumer.subscribe(List.of(Topics.NODE_HEALTH.name(), Topics.OPERATIONS.name()));
         running = true;

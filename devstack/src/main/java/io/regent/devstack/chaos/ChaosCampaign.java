@@ -59,6 +59,8 @@ public final class ChaosCampaign {
     private final PrintStream out;
     private final DemoApi api = new DemoApi();
     private int killedMidOperation;
+    private int pausedMidOperation;
+    private int registryRestarts;
 
     public ChaosCampaign(Demo demo, PrintStream out) {
         this.demo = demo;
@@ -165,17 +167,42 @@ public final class ChaosCampaign {
             }
             case KILL_FAILOVER_SERVICE_MID_OPERATION -> {
                 Instant killedAt = Instant.now();
+                QuarkusService owner = owner();
                 NodeProcesses.signal(demo.layout().dataDirectory(leader), "KILL");
                 boolean mid = !await("a failover of " + leader, () -> failoverSince(killedAt),
                         Duration.ofSeconds(30)).status().isFinal();
-                demo.killFailover();
+                demo.killFailover(owner);
                 if (mid) {
                     killedMidOperation++;
                 }
                 Testkit.sleep(1_000);
-                demo.restartFailover();
+                demo.restartFailover(owner);
                 awaitNewLeader(topology, now);
-                return leader + " killed, failover-service " + (mid ? "killed mid-operation" : "killed after it");
+                return leader + " killed, " + owner.name() + " killed " + (mid ? "mid-operation" : "after it");
+            }
+            case PAUSE_FAILOVER_SERVICE_MID_OPERATION -> {
+                Instant killedAt = Instant.now();
+                QuarkusService owner = owner();
+                NodeProcesses.signal(demo.layout().dataDirectory(leader), "KILL");
+                OperationUpdated failover = await("a failover of " + leader, () -> failoverSince(killedAt),
+                        Duration.ofSeconds(30));
+                boolean mid = !failover.status().isFinal();
+                owner.process().freeze();
+                try {
+                    // the other instance takes the cluster over and finishes the operation
+                    await("the failover finished without " + owner.name(), () -> {
+                        OperationUpdated op = failoverSince(killedAt);
+                        return op != null && op.status().isFinal() ? op : null;
+                    }, Duration.ofSeconds(90));
+                    awaitNewLeader(topology, now);
+                } finally {
+                    owner.process().thaw(); // it wakes up with a stale plan: it must touch nothing
+                }
+                if (mid) {
+                    pausedMidOperation++;
+                }
+                Testkit.sleep(2_000);
+                return leader + " killed, " + owner.name() + " paused " + (mid ? "mid-operation" : "after it");
             }
             case RESTART_KAFKA -> {
                 demo.kafka().stop();
@@ -184,8 +211,9 @@ public final class ChaosCampaign {
                 return "broker down 5 s";
             }
             case RESTART_REGISTRY -> {
-                demo.restartRegistry();
-                return "registry restarted";
+                int replica = registryRestarts++ % demo.registries().size();
+                demo.crashAndRestartRegistry(replica);
+                return demo.registries().get(replica).name() + " killed and restarted";
             }
             case STALL_LEADER_1S -> {
                 List<Long> frozen = NodeProcesses.signal(demo.layout().dataDirectory(leader), "STOP");
@@ -199,6 +227,12 @@ public final class ChaosCampaign {
             }
             default -> throw new IllegalStateException("unknown fault " + fault);
         }
+    }
+
+    /** The failover-service instance that owns the demo cluster now. */
+    private QuarkusService owner() {
+        return await("the failover-service owning " + DemoLayout.CLUSTER, () -> demo.failoverOwning(DemoLayout.CLUSTER),
+                Duration.ofSeconds(30));
     }
 
     private void awaitNewLeader(TopologyFollower topology, TopologyChanged before) {
@@ -305,6 +339,9 @@ public final class ChaosCampaign {
         json.put("faults_by_kind", byKind);
         json.put("failovers", failovers);
         json.put("failover_service_killed_mid_operation", killedMidOperation);
+        json.put("failover_service_paused_mid_operation", pausedMidOperation);
+        json.put("failover_services", demo.failovers().size());
+        json.put("registry_replicas", demo.registries().size());
         json.put("acknowledged_writes", verdict.acknowledged());
         json.put("acknowledged_by_following_client", followingAcks);
         json.put("acknowledged_by_stale_client", staleAcks);

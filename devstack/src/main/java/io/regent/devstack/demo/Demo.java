@@ -50,8 +50,11 @@ public final class Demo implements AutoCloseable {
     private KafkaBroker kafka;
     private PostgresCluster registryDatabase;
     private PostgresCluster cluster;
-    private QuarkusService registry;
-    private QuarkusService failover;
+    /** The registry's replicas (one in the demo, two in the fault campaign), behind HAProxy when several. */
+    private final List<QuarkusService> registries = new CopyOnWriteArrayList<>();
+    private io.regent.testkit.haproxy.LocalHaproxy registryFront;
+    /** The failover-service instances (one consumer group): each cluster is owned by one of them. */
+    private final List<QuarkusService> failovers = new CopyOnWriteArrayList<>();
     private QuarkusService gateway;
     private final List<QuarkusService> agents = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
@@ -67,10 +70,24 @@ public final class Demo implements AutoCloseable {
      *
      * @param minFailoverInterval automatic failovers of the cluster at least this far apart (anti-flapping)
      * @param synchronous         the cluster commits only once a follower has the commit ({@code ANY 1})
+     * @param failoverInstances   failover-service instances (1 or 2)
+     * @param registryReplicas    registry replicas (1 or 2; two are reached through HAProxy)
      */
-    public record Options(Duration minFailoverInterval, boolean synchronous) {
+    public record Options(Duration minFailoverInterval, boolean synchronous, int failoverInstances,
+            int registryReplicas) {
 
         public static final Options DEMO = new Options(MIN_FAILOVER_INTERVAL, false);
+
+        public Options(Duration minFailoverInterval, boolean synchronous) {
+            this(minFailoverInterval, synchronous, 1, 1);
+        }
+
+        public Options {
+            if (failoverInstances < 1 || failoverInstances > 2 || registryReplicas < 1 || registryReplicas > 2) {
+                throw new IllegalArgumentException("one or two failover-services and registries, not "
+                        + failoverInstances + " and " + registryReplicas);
+            }
+        }
     }
 
     private final Options options;
@@ -131,42 +148,108 @@ public final class Demo implements AutoCloseable {
             keycloak.createUser(user, secrets.password(user), "regent-" + user);
         }
         progress.step("Keycloak at " + keycloak.url() + " (realm regent, users viewer, operator, admin)");
-        startRegistry();
-        progress.step("registry-service at " + registry.url());
+        startRegistries();
+        progress.step("registry-service at " + registryUrl() + (registries.size() > 1 ? " (HAProxy in front of "
+                + registries.size() + " replicas: " + registries.stream().map(r -> r.url().toString()).toList() + ")"
+                : ""));
         registerCluster();
         startInParallel();
         awaitHealthy();
     }
 
-    private void startRegistry() {
-        registry = QuarkusService.start("registry", jar("registry-service"), DemoLayout.REGISTRY,
+    private void startRegistries() {
+        registries.add(startRegistry("registry", DemoLayout.REGISTRY));
+        if (options.registryReplicas() > 1) {
+            registries.add(startRegistry("registry-2", DemoLayout.REGISTRY_REPLICA));
+            registryFront = io.regent.testkit.haproxy.LocalHaproxy.start("registry", DemoLayout.REGISTRY_FRONT,
+                    registries.stream().map(QuarkusService::url).toList());
+        }
+    }
+
+    private QuarkusService startRegistry(String name, int port) {
+        return QuarkusService.start(name, jar("registry-service"), port,
                 ServiceSettings.registry(kafka.bootstrapServers(), registryDatabase.initialLeader().jdbcUrl("regent"),
                         keycloak.issuer(), null),
                 Map.of("REGENT_REGISTRY_DB_PASSWORD", secrets.get("registrydb.app"),
                         "REGENT_REGISTRY_CREDENTIALS_KEY", secrets.get("registry.credentials-key")), READY);
     }
 
-    private void startFailover() {
-        failover = QuarkusService.start("failover-service", jar("failover-service"), DemoLayout.FAILOVER,
-                failoverSettings("regent"), identity("regent-failover", Map.of("REGENT_NODE_PASSWORD",
-                        secrets.get("demo.control"))), READY);
+    /** Where the other services reach the registry: HAProxy when there are two replicas. */
+    private URI registryUrl() {
+        return registryFront != null ? registryFront.url() : registries.get(0).url();
     }
 
-    /** Stops the registry (SIGTERM) and starts it again on the same port and database. */
+    private void startFailovers() {
+        failovers.add(startFailover("failover-1", DemoLayout.FAILOVER));
+        if (options.failoverInstances() > 1) {
+            failovers.add(startFailover("failover-2", DemoLayout.FAILOVER_REPLICA));
+        }
+    }
+
+    private QuarkusService startFailover(String instance, int port) {
+        return QuarkusService.start(instance.equals("failover-1") ? "failover-service" : instance,
+                jar("failover-service"), port, failoverSettings(instance, "regent"), identity("regent-failover",
+                        Map.of("REGENT_NODE_PASSWORD", secrets.get("demo.control"))), READY);
+    }
+
+    /** Stops the (first) registry (SIGTERM) and starts it again on the same port and database. */
     public void restartRegistry() {
+        QuarkusService registry = registries.get(0);
         registry.close();
-        startRegistry();
+        registries.set(0, startRegistry(registry.name(), registry.port()));
     }
 
-    /** SIGKILL of the failover-service: the crash case. */
+    /** SIGKILL of registry replica {@code index} (a crash), then a start again on the same port and database. */
+    public void crashAndRestartRegistry(int index) {
+        QuarkusService registry = registries.get(index);
+        registry.kill();
+        registries.set(index, startRegistry(registry.name(), registry.port()));
+    }
+
+    public List<QuarkusService> registries() {
+        return List.copyOf(registries);
+    }
+
+    /** The failover-service instances, in start order. */
+    public List<QuarkusService> failovers() {
+        return List.copyOf(failovers);
+    }
+
+    /** The instance that owns {@code cluster} now, or null when none says so. */
+    public QuarkusService failoverOwning(String cluster) {
+        for (QuarkusService instance : failovers) {
+            if (!instance.process().isAlive() || instance.process().isFrozen()) {
+                continue;
+            }
+            DemoApi.Response owned = api.get(instance.url(), "/failover/v1/ownership", null);
+            if (owned.status() == 200 && owned.body().contains("\"" + cluster + "\"")) {
+                return instance;
+            }
+        }
+        return null;
+    }
+
+    /** SIGKILL of the (first) failover-service: the crash case. */
     public void killFailover() {
-        failover.kill();
+        killFailover(failovers.get(0));
     }
 
-    /** Starts the failover-service again (after {@link #killFailover}). */
+    /** SIGKILL of {@code instance}: the crash case. */
+    public void killFailover(QuarkusService instance) {
+        instance.kill();
+    }
+
+    /** Starts the (first) failover-service again (after {@link #killFailover()}). */
     public void restartFailover() {
-        failover.close();
-        startFailover();
+        restartFailover(failovers.get(0));
+    }
+
+    /** Starts {@code instance} again on its port (after {@link #killFailover(QuarkusService)}). */
+    public void restartFailover(QuarkusService instance) {
+        int index = failovers.indexOf(instance);
+        instance.close();
+        String name = index == 0 ? "failover-1" : "failover-" + (index + 1);
+        failovers.set(index, startFailover(name, instance.port()));
     }
 
     public DemoLayout layout() {
@@ -209,34 +292,35 @@ public final class Demo implements AutoCloseable {
             int port = DemoLayout.FIRST_AGENT + i;
             starts.add(CompletableFuture.runAsync(() -> agents.add(QuarkusService.start("node-agent-" + node.name(),
                     jar("monitor-service"), port, ServiceSettings.nodeAgent(CLUSTER, node, "replicator",
-                            kafka.bootstrapServers(), registry.url(), control, keycloak.issuer(), null),
+                            kafka.bootstrapServers(), registryUrl(), control, keycloak.issuer(), null),
                     identity("regent-monitor", agentSecrets), READY)), starter));
         }
         starts.add(CompletableFuture.runAsync(() -> agents.add(QuarkusService.start("remote-agent",
                 jar("monitor-service"), DemoLayout.FIRST_AGENT + 3, ServiceSettings.agent("remote-agent",
-                        "zone-remote", kafka.bootstrapServers(), registry.url(), control),
+                        "zone-remote", kafka.bootstrapServers(), registryUrl(), control),
                 identity("regent-monitor", Map.of("REGENT_NODE_PASSWORD", secrets.get("demo.control"))), READY)),
                 starter));
         starts.forEach(Demo::join);
         starts.clear();
         progress.step("monitor agents: one next to each node (ports " + DemoLayout.FIRST_AGENT + "-"
                 + (DemoLayout.FIRST_AGENT + 2) + "), one remote (" + (DemoLayout.FIRST_AGENT + 3) + ")");
-        starts.add(CompletableFuture.runAsync(this::startFailover, starter));
+        starts.add(CompletableFuture.runAsync(this::startFailovers, starter));
         starts.add(CompletableFuture.runAsync(() -> gateway = QuarkusService.start("api-gateway",
                 jar("api-gateway"), DemoLayout.GATEWAY, ServiceSettings.gateway("gateway-1", kafka.bootstrapServers(),
-                        keycloak.issuer(), registry.url()),
+                        keycloak.issuer(), registryUrl()),
                 // plain HTTP on loopback: the session cookie cannot be Secure here
                 Map.of("REGENT_SECURE_COOKIES", "false", "REGENT_SESSION_SECRET", secrets.get("gateway.session")
                         + secrets.get("gateway.session")), READY), starter));
         for (CompletableFuture<?> start : starts) {
             join(start);
         }
-        progress.step("failover-service at " + failover.url() + ", api-gateway at " + gateway.url());
+        progress.step("failover-service at " + failovers.stream().map(f -> f.url().toString()).toList()
+                + ", api-gateway at " + gateway.url());
     }
 
-    private Map<String, String> failoverSettings(String control) {
-        Map<String, String> properties = ServiceSettings.failover("failover-1", "regent-failover",
-                kafka.bootstrapServers(), registry.url(), control);
+    private Map<String, String> failoverSettings(String instance, String control) {
+        Map<String, String> properties = ServiceSettings.failover(instance, "regent-failover",
+                kafka.bootstrapServers(), registryUrl(), control);
         properties.put("regent.failover.min-failover-interval", options.minFailoverInterval().toMillis() + "ms");
         return properties;
     }
@@ -248,13 +332,13 @@ public final class Demo implements AutoCloseable {
     /** Registers the demo cluster with demo-1 leading, unless a previous run did. */
     private void registerCluster() {
         String token = api.token("admin", secrets.password("admin"));
-        DemoApi.Response existing = api.get(registry.url(), "/api/v1/clusters/" + CLUSTER, token);
+        DemoApi.Response existing = api.get(registryUrl(), "/api/v1/clusters/" + CLUSTER, token);
         if (existing.status() == 200) {
             progress.step("demo cluster already registered (leader "
                     + existing.json().path("leader").asText("?") + ")");
             return;
         }
-        DemoApi.Response created = api.post(registry.url(), "/api/v1/clusters", token,
+        DemoApi.Response created = api.post(registryUrl(), "/api/v1/clusters", token,
                 // a 3 s window: a laptop busy with other work should not see a false failover
                 ServiceSettings.registration(cluster, "Demo cluster", Map.of("automatic", true, "autoRejoin", true,
                         "detectionWindowMillis", 3000)));
@@ -389,12 +473,13 @@ public final class Demo implements AutoCloseable {
         }
         closed = true;
         progress.step("stopping...");
-        stop(() -> failover);
+        failovers.forEach(Demo::closeQuietly);
         stop(() -> gateway);
         List<CompletableFuture<Void>> stops = agents.stream().map(a -> CompletableFuture.runAsync(() ->
                 closeQuietly(a), starter)).toList();
         stops.forEach(CompletableFuture::join);
-        stop(() -> registry);
+        registries.forEach(Demo::closeQuietly);
+        stop(() -> registryFront);
         stop(() -> cluster);
         stop(() -> registryDatabase);
         stop(() -> kafka);

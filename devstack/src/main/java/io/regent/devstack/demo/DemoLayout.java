@@ -28,6 +28,10 @@ public record DemoLayout(Path home) {
     public static final int KAFKA = 9092;
     public static final int KAFKA_CONTROLLER = 9093;
     public static final int REGISTRY_DATABASE = 5440;
+    /** The fault campaign's second registry replica, second failover-service instance and registry load balancer. */
+    public static final int REGISTRY_REPLICA = 8087;
+    public static final int FAILOVER_REPLICA = 8088;
+    public static final int REGISTRY_FRONT = 8089;
     /** demo-1..3 */
     public static final int FIRST_NODE = 5441;
 
@@ -47,6 +51,12 @@ public record DemoLayout(Path home) {
             new Port(FIRST_NODE, "PostgreSQL demo-1"),
             new Port(FIRST_NODE + 1, "PostgreSQL demo-2"),
             new Port(FIRST_NODE + 2, "PostgreSQL demo-3"));
+
+    /** The demo's ports and the fault campaign's own: two registry replicas behind HAProxy, two failover-services. */
+    public static final List<Port> CAMPAIGN_PORTS = java.util.stream.Stream.concat(PORTS.stream(), java.util.stream.Stream.of(
+            new Port(REGISTRY_REPLICA, "second registry-service replica (fault campaign)"),
+            new Port(FAILOVER_REPLICA, "second failover-service instance (fault campaign)"),
+            new Port(REGISTRY_FRONT, "HAProxy in front of the registry replicas (fault campaign)"))).toList();
 
     public static URI gateway() {
         return URI.create("http://127.0.0.1:" + GATEWAY);

@@ -52,6 +52,8 @@ public final class TopologyFeed implements AutoCloseable {
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        // the registry publishes in transactions: a batch a fenced relay left behind is never delivered
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
         this.ownOrigin = ownOrigin == null ? null : ownOrigin.getBytes(StandardCharsets.UTF_8);
         this.onSnapshot = onSnapshot;

@@ -14,6 +14,7 @@ import io.regent.events.SwitchoverRequested;
 import io.regent.events.TopologyChanged;
 import io.regent.events.TopologyNode;
 import io.regent.testkit.Testkit;
+import io.regent.testkit.jvm.Debugger;
 import io.regent.testkit.postgres.Credentials;
 import io.regent.testkit.postgres.PostgresCluster;
 import io.regent.testkit.postgres.PostgresNode;
@@ -30,6 +31,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -207,6 +210,97 @@ class RejoinIT {
         }
     }
 
+    /**
+     * A rejoin completes in the middle of a switchover (Safety I, item 4). A first switchover leaves
+     * beside-1 needing a rejoin; its agent is held inside that rejoin while a second switchover fences,
+     * promotes and opens its target and then stops right before announcing. The rejoin is let go and
+     * completes - a role-only compare-and-set, so the leader epoch stays - and then the announcement goes
+     * on with the epoch it started from. The second switchover succeeds, the leader epoch moved exactly
+     * once for it, and some node took writes all along except in its own gap.
+     */
+    @Test
+    void aRejoinCompletingInTheMiddleOfASwitchoverMovesTheEpochOnlyOnce() throws Exception {
+        try (PostgresCluster pg = cluster("beside"); Stack stack = Stack.start(pg)) {
+            long epoch = stack.epoch;
+            AtomicBoolean sampling = new AtomicBoolean(true);
+            AtomicLong unwritableMillis = new AtomicLong();
+            Thread sampler = new Thread(() -> {
+                while (sampling.get()) {
+                    long start = System.nanoTime();
+                    boolean none = Writable.now(pg).isEmpty();
+                    Testkit.sleep(50);
+                    if (none) {
+                        unwritableMillis.addAndGet(Duration.ofNanos(System.nanoTime() - start).toMillis());
+                    }
+                }
+            });
+            OperationUpdated second;
+            try (Debugger agent = Debugger.attach(stack.agentOf(pg.node("beside-1")).debugPort());
+                 Debugger failover = Debugger.attach(stack.failover().debugPort())) {
+                Debugger.Pause rejoining = agent.pauseAt("io.regent.monitor.node.LocalNodeAgent", "rejoin");
+                OperationUpdated first = switchover("beside", "beside-1", "beside-2", epoch);
+                assertThat(first.status()).as("error: %s", first.error()).isEqualTo(OperationStatus.SUCCEEDED);
+                assertThat(rejoining.awaitHit(Duration.ofSeconds(60))).as("beside-1's agent reached %s", rejoining)
+                        .isTrue();
+                assertThat(role(plane.topology("beside"), "beside-1")).isEqualTo(NodeRole.NEEDS_REJOIN);
+                await().atMost(Duration.ofSeconds(10)).until(() -> plane.seenReachableByAll("beside", "beside-3"));
+
+                sampler.start();
+                Debugger.Pause announcing = failover.pauseThreadAt("io.regent.failover.execution.FailoverExecutor",
+                        "announce");
+                UUID request = UUID.randomUUID();
+                plane.send("beside", new SwitchoverRequested(request, "beside", "beside-2", "beside-3", epoch + 1,
+                        "alice", Instant.now(), "while beside-1 is rejoined"));
+                assertThat(announcing.awaitHit(Duration.ofSeconds(30))).as("the switchover reached %s", announcing)
+                        .isTrue();
+                rejoining.resume();
+                OperationUpdated rejoin = await().atMost(Duration.ofSeconds(60)).until(() -> plane.operations("beside")
+                        .stream().filter(o -> o.kind() == OperationKind.REJOIN && "beside-1".equals(o.fromNode()))
+                        .findFirst().orElse(null), o -> o != null && o.status().isFinal());
+                assertThat(rejoin.status()).as("error: %s", rejoin.error()).isEqualTo(OperationStatus.SUCCEEDED);
+                TopologyChanged rejoined = plane.topology("beside");
+                assertThat(role(rejoined, "beside-1")).isEqualTo(NodeRole.FOLLOWER);
+                assertThat(rejoined.epoch()).as("a rejoin is not a leader change").isEqualTo(epoch + 1);
+
+                announcing.resume();
+                second = await().atMost(Duration.ofSeconds(30)).until(() -> plane.operations("beside").stream()
+                        .filter(o -> o.operationId().equals(request)).findFirst().orElse(null),
+                        o -> o != null && o.status().isFinal());
+            } finally {
+                sampling.set(false);
+                if (sampler.isAlive()) {
+                    sampler.join();
+                }
+            }
+            assertThat(second.status()).as("error: %s", second.error()).isEqualTo(OperationStatus.SUCCEEDED);
+            assertThat(second.epochAfter()).isEqualTo(epoch + 2);
+            TopologyChanged after = plane.topology("beside");
+            assertThat(after.epoch()).isEqualTo(epoch + 2);
+            assertThat(after.leader()).isEqualTo("beside-3");
+            assertThat(plane.topologyEvents("beside")).extracting(TopologyChanged::epoch).as("one epoch per switchover")
+                    .containsOnly(epoch, epoch + 1, epoch + 2);
+            long gap = Duration.between(phase(second, Phases.FENCED), phase(second, Phases.PROMOTED)).toMillis();
+            System.out.println("no node writable for " + unwritableMillis.get() + " ms in all; the switchover's gap "
+                    + gap + " ms");
+            assertThat(unwritableMillis.get()).as("writes refused only in the switchover's gap (%d ms)", gap)
+                    .isLessThanOrEqualTo(gap + 1_000);
+        }
+    }
+
+    private static OperationUpdated switchover(String cluster, String from, String to, long epoch) {
+        UUID request = UUID.randomUUID();
+        plane.send(cluster, new SwitchoverRequested(request, cluster, from, to, epoch, "alice", Instant.now(),
+                "planned"));
+        return await().atMost(Duration.ofSeconds(60)).until(() -> plane.operations(cluster).stream()
+                .filter(o -> o.operationId().equals(request)).findFirst().orElse(null),
+                o -> o != null && o.status().isFinal());
+    }
+
+    private static Instant phase(OperationUpdated op, String name) {
+        return op.phases().stream().filter(p -> p.name().equals(name)).map(OperationPhase::at).findFirst()
+                .orElseThrow(() -> new AssertionError(op + " has no phase " + name));
+    }
+
     /** Sends a node action the way the failover-service does; returns "status body". */
     private static String act(QuarkusService agent, String token, String action, String cluster, String node,
             long epoch) throws Exception {
@@ -254,9 +348,9 @@ class RejoinIT {
             AutoCloseable registration = null;
             try {
                 for (PostgresNode node : pg.nodes()) {
-                    agents.add(plane.startNodeAgent(pg, node));
+                    agents.add(plane.startNodeAgent(pg, node, debuggable()));
                 }
-                failover = plane.startFailover("failover-" + pg.name(), "group-" + pg.name(), Map.of());
+                failover = plane.startFailover("failover-" + pg.name(), "group-" + pg.name(), debuggable());
                 registration = plane.register(pg, Map.of());
                 QuarkusService instance = failover;
                 await().atMost(Duration.ofSeconds(30)).until(() -> plane.ownedBy(instance).contains(pg.name()));
@@ -268,6 +362,11 @@ class RejoinIT {
                 new Stack(agents, failover, registration, pg, -1).close();
                 throw e;
             }
+        }
+
+        /** A debugger ({@link Debugger}) can stop it at an exact point. */
+        private static Map<String, String> debuggable() {
+            return Map.of(QuarkusService.DEBUG_PORT, Integer.toString(io.regent.testkit.FreePorts.next()));
         }
 
         QuarkusService agentOf(PostgresNode node) {

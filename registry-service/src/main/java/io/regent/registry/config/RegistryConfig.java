@@ -50,6 +50,20 @@ public interface RegistryConfig {
         @WithDefault("/regent/registry")
         String source();
 
+        /**
+         * How long one registry instance holds the relay (on the database's clock), renewed every round: a
+         * relay that is paused or cut off longer than this is replaced, and fenced in Kafka by its successor.
+         */
+        @WithDefault("5s")
+        Duration lease();
+
+        /**
+         * The Kafka transactional id every relay of one deployment shares: a new relay's producer fences the
+         * previous one's, so a relay that lost its lease can publish nothing more. Unique per deployment.
+         */
+        @WithDefault("regent-registry-outbox")
+        String transactionalId();
+
         /** Set to false to run without publishing (rows accumulate until a relay runs). */
         @WithDefault("true")
         boolean enabled();

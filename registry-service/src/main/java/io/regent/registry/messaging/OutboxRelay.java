@@ -11,26 +11,23 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
+import java.util.UUID;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.jboss.logging.Logger;
@@ -39,34 +36,38 @@ import org.jboss.logging.Logger;
  * Publishes outbox rows to Kafka in id order and marks them sent.
  *
  * <ul>
- * <li>One relay at a time across all registry instances: the one holding a PostgreSQL advisory
- * lock, so rows are published in the order they were committed for each cluster.</li>
- * <li>An idempotent producer that never gives up on a record ({@code delivery.timeout.ms} = max):
- * while Kafka is down, records wait in the producer in order and go out when it returns, so
- * an outage neither loses nor duplicates an event.</li>
- * <li>Rows are marked sent only after Kafka acknowledged them. A crash in between republishes
- * them on restart with the same CloudEvent id: at-least-once, and consumers deduplicate by id.</li>
+ * <li>One relay at a time across all registry instances: the one holding the relay lease (a row,
+ * on the database's clock, renewed every round). A relay that is paused or cut off past its lease is
+ * replaced, whatever its session still holds.</li>
+ * <li>Every relay of a deployment uses the same Kafka transactional id, and publishes each batch in
+ * one transaction: a new relay's producer fences the previous one's before it publishes anything, so
+ * a relay that lost its lease - and woke up with a batch in hand - can publish nothing more, and an
+ * older event can never land after a newer one. Consumers read committed records only.</li>
+ * <li>While Kafka is down the relay keeps retrying the same transaction; rows are marked sent only
+ * after their transaction committed. A crash in between republishes them with the same CloudEvent id:
+ * at-least-once, and consumers order topology snapshots by revision and deduplicate by id.</li>
  * </ul>
  */
 @ApplicationScoped
 public class OutboxRelay {
 
     private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
-    /** Advisory lock key: "REGT". */
-    private static final long LEADER_LOCK = 0x52454754L;
     private static final Duration FAILURE_BACKOFF = Duration.ofSeconds(1);
 
     private final AgroalDataSource dataSource;
     private final RegistryConfig config;
     private final Map<String, Object> kafkaConfig;
+    private final String holder = "registry-" + UUID.randomUUID();
     private final Semaphore wakeUps = new Semaphore(0);
     private final AtomicLong published = new AtomicLong();
     private final AtomicLong backlog = new AtomicLong();
 
     private volatile boolean running;
     private volatile boolean leader;
+    /** Until when (monotonic nanos) this relay may still commit: its lease as its own clock measures it. */
+    private long leaseUsableUntil;
     private Thread thread;
-    private Connection lockConnection;
+    private Connection connection;
     private KafkaProducer<String, byte[]> producer;
 
     public OutboxRelay(AgroalDataSource dataSource, RegistryConfig config,
@@ -76,6 +77,7 @@ public class OutboxRelay {
         this.kafkaConfig = kafkaConfig;
         meters.gauge("regent.outbox.backlog", backlog);
         meters.gauge("regent.outbox.published", published);
+        meters.gauge("regent.outbox.relay.leader", this, relay -> relay.leader ? 1 : 0);
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -106,7 +108,7 @@ public class OutboxRelay {
         wakeUps.release();
     }
 
-    /** Whether this instance currently holds the relay lock. */
+    /** Whether this instance currently holds the relay lease. */
     public boolean isLeader() {
         return leader;
     }
@@ -115,14 +117,26 @@ public class OutboxRelay {
         while (running) {
             boolean more = false;
             try {
-                leader = holdLeadership();
+                boolean held = holdLease();
+                if (held && !leader) {
+                    LOG.infof("this registry instance now relays the outbox (lease %s)", config.outbox().lease());
+                } else if (!held && leader) {
+                    LOG.warn("this registry instance lost the relay lease: it publishes nothing more");
+                    closeProducer();
+                }
+                leader = held;
                 if (leader) {
                     more = publishBatch();
                 }
+            } catch (ProducerFencedException | InvalidProducerEpochException e) {
+                LOG.warnf("another registry instance took the relay over and fenced this one in Kafka: %s",
+                        e.getMessage());
+                leader = false;
+                closeProducer();
             } catch (RuntimeException | SQLException e) {
                 LOG.warnf("outbox relay round failed, retrying in %s: %s", FAILURE_BACKOFF, e.toString());
                 closeProducer();
-                releaseLeadership(); // the lock's session may be gone: take the lock afresh before publishing again
+                closeConnection();
                 sleep(FAILURE_BACKOFF);
             }
             if (!more) {
@@ -140,24 +154,36 @@ public class OutboxRelay {
             }
         }
         closeProducer();
-        releaseLeadership();
+        if (leader) {
+            try {
+                OutboxStore.releaseLease(connection(), holder);
+            } catch (SQLException e) {
+                LOG.debug("giving the relay lease up failed; it runs out by itself", e);
+            }
+        }
+        closeConnection();
     }
 
-    /** Publishes one batch; true when there may be more rows waiting. */
+    /** Takes or renews the lease; measures on this process's clock, from before asking, how long it lasts. */
+    private boolean holdLease() throws SQLException {
+        long asked = System.nanoTime();
+        boolean held = OutboxStore.holdLease(connection(), holder, config.outbox().lease());
+        if (held) {
+            leaseUsableUntil = asked + config.outbox().lease().toNanos() / 2;
+        }
+        return held;
+    }
+
+    /** Publishes one batch in one transaction; true when there may be more rows waiting. */
     private boolean publishBatch() throws SQLException {
-        List<OutboxStore.Message> batch = OutboxStore.nextBatch(lockConnection, config.outbox().batchSize());
+        List<OutboxStore.Message> batch = OutboxStore.nextBatch(connection(), config.outbox().batchSize());
         if (batch.isEmpty()) {
             backlog.set(0);
             return false;
         }
         KafkaProducer<String, byte[]> kafka = producer();
-        List<Future<RecordMetadata>> pending = new ArrayList<>();
+        kafka.beginTransaction();
         try {
-            // metadata first: a send that times out waiting for it fails on its own while the ones after
-            // it may find the broker back and go out - out of order, and again when the batch is retried
-            for (String topic : batch.stream().map(OutboxStore.Message::topic).distinct().toList()) {
-                kafka.partitionsFor(topic);
-            }
             for (OutboxStore.Message message : batch) {
                 ProducerRecord<String, byte[]> record = new ProducerRecord<>(message.topic(), message.key(),
                         message.payload());
@@ -168,69 +194,43 @@ public class OutboxRelay {
                 if (message.origin() != null) {
                     record.headers().add(TopologyFeed.ORIGIN_HEADER, message.origin().getBytes(StandardCharsets.UTF_8));
                 }
-                Future<RecordMetadata> future = kafka.send(record);
-                pending.add(future);
-                if (failed(future)) {
-                    break; // nothing after a record that did not go: the rest would overtake it
-                }
+                kafka.send(record);
             }
+            commit(kafka);
+        } catch (ProducerFencedException | InvalidProducerEpochException e) {
+            throw e;
         } catch (KafkaException e) {
-            // e.g. no metadata within max.block.ms: what was handed over is still delivered in order
-            LOG.warnf("Kafka does not take outbox events (%s); %d of %d handed over", e.getMessage(),
-                    pending.size(), batch.size());
-        }
-        List<Long> sent = new ArrayList<>();
-        for (int i = 0; i < pending.size(); i++) {
-            if (!awaitDelivery(pending.get(i))) {
-                break;
-            }
-            sent.add(batch.get(i).id());
-        }
-        OutboxStore.markSent(lockConnection, sent, Instant.now());
-        published.addAndGet(sent.size());
-        boolean full = batch.size() == config.outbox().batchSize();
-        // count the backlog only when this round did not drain it; otherwise it is what stayed unsent
-        backlog.set(full ? OutboxStore.backlog(lockConnection) : batch.size() - sent.size());
-        if (sent.size() < batch.size()) {
-            closeProducer(); // start the unsent ones afresh, in order, after a pause
+            // nothing of this batch is visible to readers of committed records: it goes out again, in order
+            LOG.warnf("Kafka does not take outbox events (%s); the batch of %d is published again", e.getMessage(),
+                    batch.size());
+            closeProducer();
             sleep(FAILURE_BACKOFF);
             return false;
         }
+        OutboxStore.markSent(connection(), batch.stream().map(OutboxStore.Message::id).toList(), Instant.now());
+        published.addAndGet(batch.size());
+        boolean full = batch.size() == config.outbox().batchSize();
+        backlog.set(full ? OutboxStore.backlog(connection()) : 0);
         return full;
     }
 
-    /** Whether a send already failed when it returned (e.g. no metadata within {@code max.block.ms}). */
-    private static boolean failed(Future<RecordMetadata> future) {
-        if (!future.isDone()) {
-            return false;
-        }
-        try {
-            future.get();
-            return false;
-        } catch (ExecutionException e) {
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return true;
-        }
-    }
-
-    /** Waits for Kafka's acknowledgement, however long Kafka is away, unless we are shutting down. */
-    private boolean awaitDelivery(Future<RecordMetadata> future) {
+    /**
+     * Commits the batch, however long Kafka is away, while this relay still holds the lease: it renews
+     * the lease between attempts, and never commits once its own clock says the lease may have run out.
+     */
+    private void commit(KafkaProducer<String, byte[]> kafka) throws SQLException {
         while (true) {
+            if (System.nanoTime() - leaseUsableUntil >= 0 && !holdLease()) {
+                throw new ProducerFencedException("the relay lease ran out before the batch was committed");
+            }
             try {
-                future.get(500, TimeUnit.MILLISECONDS);
-                return true;
+                kafka.commitTransaction();
+                return;
             } catch (TimeoutException e) {
                 if (!running) {
-                    return false;
+                    throw e;
                 }
-            } catch (ExecutionException e) {
-                LOG.warnf("Kafka refused an outbox event: %s", e.getCause().toString());
-                return false;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
+                LOG.debugf("committing an outbox batch timed out, retrying: %s", e.getMessage());
             }
         }
     }
@@ -239,6 +239,10 @@ public class OutboxRelay {
         if (producer == null) {
             Map<String, Object> props = new HashMap<>(kafkaConfig);
             props.put(ProducerConfig.CLIENT_ID_CONFIG, "regent-registry-outbox");
+            props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.outbox().transactionalId());
+            // a batch left open by a relay that died blocks readers of committed records until its successor
+            // fences it or this runs out; a batch still retrying after it is aborted and published again
+            props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 10_000);
             props.put(ProducerConfig.ACKS_CONFIG, "all");
             props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
             props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
@@ -247,9 +251,37 @@ public class OutboxRelay {
             props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
             props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
             props.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1_000);
-            producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+            KafkaProducer<String, byte[]> created = new KafkaProducer<>(props, new StringSerializer(),
+                    new ByteArraySerializer());
+            try {
+                // fences every earlier producer of this transactional id and aborts what it left open
+                created.initTransactions();
+            } catch (RuntimeException e) {
+                created.close(Duration.ZERO);
+                throw e;
+            }
+            producer = created;
         }
         return producer;
+    }
+
+    private Connection connection() throws SQLException {
+        if (connection == null) {
+            connection = dataSource.getConnection();
+            connection.setAutoCommit(true);
+        }
+        return connection;
+    }
+
+    private void closeConnection() {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException e) {
+                LOG.debug("closing the relay connection failed", e);
+            }
+            connection = null;
+        }
     }
 
     private void closeProducer() {
@@ -260,48 +292,6 @@ public class OutboxRelay {
                 LOG.debug("closing the outbox producer failed", e);
             }
             producer = null;
-        }
-    }
-
-    private boolean holdLeadership() throws SQLException {
-        if (lockConnection != null && leader) {
-            return true; // a lost session fails the round's first statement, which gives the lock up
-        }
-        if (lockConnection == null || !lockConnection.isValid(2)) {
-            releaseLeadership();
-            lockConnection = dataSource.getConnection();
-            lockConnection.setAutoCommit(true);
-        }
-        try (PreparedStatement statement = lockConnection.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
-            statement.setLong(1, LEADER_LOCK);
-            try (ResultSet rs = statement.executeQuery()) {
-                rs.next();
-                boolean acquired = rs.getBoolean(1);
-                if (acquired && !leader) {
-                    LOG.info("this registry instance now relays the outbox");
-                }
-                return acquired;
-            }
-        }
-    }
-
-    private void releaseLeadership() {
-        boolean wasLeader = leader;
-        leader = false;
-        if (lockConnection != null) {
-            try {
-                if (wasLeader && lockConnection.isValid(2)) {
-                    // the connection goes back to the pool: its session, and a session lock, would live on
-                    try (PreparedStatement unlock = lockConnection.prepareStatement("SELECT pg_advisory_unlock(?)")) {
-                        unlock.setLong(1, LEADER_LOCK);
-                        unlock.execute();
-                    }
-                }
-                lockConnection.close();
-            } catch (SQLException e) {
-                LOG.debug("closing the relay lock connection failed", e);
-            }
-            lockConnection = null;
         }
     }
 

@@ -11,9 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The relay's statements, each one auto-committed round trip, run on the connection whose session
- * holds the relay lock: when that session is gone, so is this relay's right to publish, and the
- * next statement says so.
+ * The relay's statements, each one auto-committed round trip on the relay's own connection.
  */
 final class OutboxStore {
 
@@ -48,6 +46,34 @@ final class OutboxStore {
                 "UPDATE outbox SET sent_at = ? WHERE id = ANY (?)")) {
             statement.setObject(1, OffsetDateTime.ofInstant(at, ZoneOffset.UTC));
             statement.setArray(2, connection.createArrayOf("bigint", ids.toArray(Long[]::new)));
+            statement.executeUpdate();
+        }
+    }
+
+    /**
+     * Takes or renews the relay lease for {@code holder} until {@code lease} from now on the database's
+     * clock: true when it holds it (it held it, or the last holder's lease ran out).
+     */
+    static boolean holdLease(Connection connection, String holder, java.time.Duration lease) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("""
+                INSERT INTO outbox_relay (id, holder, expires_at)
+                VALUES (1, ?, clock_timestamp() + ? * interval '1 millisecond')
+                ON CONFLICT (id) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+                WHERE outbox_relay.holder = EXCLUDED.holder OR outbox_relay.expires_at < clock_timestamp()
+                RETURNING holder""")) {
+            statement.setString(1, holder);
+            statement.setLong(2, lease.toMillis());
+            try (ResultSet result = statement.executeQuery()) {
+                return result.next();
+            }
+        }
+    }
+
+    /** Gives the lease up at once (a clean shutdown), so the next relay need not wait it out. */
+    static void releaseLease(Connection connection, String holder) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(
+                "DELETE FROM outbox_relay WHERE id = 1 AND holder = ?")) {
+            statement.setString(1, holder);
             statement.executeUpdate();
         }
     }

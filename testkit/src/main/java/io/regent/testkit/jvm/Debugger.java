@@ -58,14 +58,17 @@ public final class Debugger implements AutoCloseable {
         }
     }
 
-    /** Where the JVM stopped. */
+    /** Where the JVM (or one thread of it) stopped. */
     public final class Pause {
         private final String where;
+        private final boolean wholeVm;
         private final CountDownLatch hit = new CountDownLatch(1);
         private volatile String thread;
+        private volatile com.sun.jdi.ThreadReference threadReference;
 
-        private Pause(String where) {
+        private Pause(String where, boolean wholeVm) {
             this.where = where;
+            this.wholeVm = wholeVm;
         }
 
         /** True once a thread entered the method and the JVM is suspended there. */
@@ -83,10 +86,14 @@ public final class Debugger implements AutoCloseable {
             return thread;
         }
 
-        /** Lets the JVM run on from the point it stopped at; the breakpoint is gone. */
+        /** Lets the JVM (or the thread) run on from the point it stopped at; the breakpoint is gone. */
         public void resume() {
             vm.eventRequestManager().deleteAllBreakpoints();
-            vm.resume();
+            if (wholeVm) {
+                vm.resume();
+            } else if (threadReference != null) {
+                threadReference.resume();
+            }
         }
 
         @Override
@@ -100,29 +107,42 @@ public final class Debugger implements AutoCloseable {
      * overload by that name), now or once the class is loaded.
      */
     public Pause pauseAt(String className, String methodName) {
-        Pause next = new Pause(className + "." + methodName);
+        return pause(className, methodName, true);
+    }
+
+    /**
+     * Suspends only the thread that first enters {@code className.methodName}: the rest of the JVM runs on
+     * (its other work, its Kafka heartbeat) - a worker stalled at one point of its operation.
+     */
+    public Pause pauseThreadAt(String className, String methodName) {
+        return pause(className, methodName, false);
+    }
+
+    private Pause pause(String className, String methodName, boolean wholeVm) {
+        Pause next = new Pause(className + "." + methodName, wholeVm);
         pause = next;
         List<ReferenceType> loaded = vm.classesByName(className);
         if (loaded.isEmpty()) {
             ClassPrepareRequest prepare = vm.eventRequestManager().createClassPrepareRequest();
             prepare.addClassFilter(className);
             prepare.putProperty("method", methodName);
+            prepare.putProperty("wholeVm", wholeVm);
             prepare.setSuspendPolicy(EventRequest.SUSPEND_EVENT_THREAD);
             prepare.enable();
         } else {
-            breakAt(loaded.get(0), methodName);
+            breakAt(loaded.get(0), methodName, wholeVm);
         }
         return next;
     }
 
-    private void breakAt(ReferenceType type, String methodName) {
+    private void breakAt(ReferenceType type, String methodName, boolean wholeVm) {
         List<Method> methods = type.methodsByName(methodName);
         if (methods.isEmpty()) {
             throw new TestkitException(type.name() + " has no method " + methodName);
         }
         Location location = methods.get(0).location();
         BreakpointRequest request = vm.eventRequestManager().createBreakpointRequest(location);
-        request.setSuspendPolicy(EventRequest.SUSPEND_ALL);
+        request.setSuspendPolicy(wholeVm ? EventRequest.SUSPEND_ALL : EventRequest.SUSPEND_EVENT_THREAD);
         request.addCountFilter(1);
         request.enable();
     }
@@ -134,10 +154,12 @@ public final class Debugger implements AutoCloseable {
                 boolean stay = false;
                 for (Event event : set) {
                     if (event instanceof ClassPrepareEvent prepared) {
-                        breakAt(prepared.referenceType(), (String) prepared.request().getProperty("method"));
+                        breakAt(prepared.referenceType(), (String) prepared.request().getProperty("method"),
+                                (Boolean) prepared.request().getProperty("wholeVm"));
                         prepared.request().disable();
                     } else if (event instanceof BreakpointEvent breakpoint && pause != null) {
                         pause.thread = breakpoint.thread().name();
+                        pause.threadReference = breakpoint.thread();
                         pause.hit.countDown();
                         stay = true; // suspended until the test resumes it
                     } else if (event instanceof VMDisconnectEvent) {

@@ -70,7 +70,10 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     private final RegistryRecipe registryRecipe;
-    private volatile QuarkusService registry;
+    /** The registry's replicas, all on one database and one broker; more than one means a load balancer in front. */
+    private final List<QuarkusService> registries = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** HAProxy in front of the replicas when there are several, as a Kubernetes Service would be; else null. */
+    private final io.regent.testkit.haproxy.LocalHaproxy registryFront;
     public final List<QuarkusService> agents = new ArrayList<>();
     private final List<QuarkusService> started = new ArrayList<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -79,12 +82,13 @@ public final class ControlPlane implements AutoCloseable {
     private final Keycloak keycloak;
     private final String adminPassword = Testkit.randomSecret();
 
-    private ControlPlane(KafkaBroker kafka, PostgresCluster registryDatabase, QuarkusService registry,
-            RegistryRecipe registryRecipe, Keycloak keycloak) {
+    private ControlPlane(KafkaBroker kafka, PostgresCluster registryDatabase, List<QuarkusService> registries,
+            io.regent.testkit.haproxy.LocalHaproxy registryFront, RegistryRecipe registryRecipe, Keycloak keycloak) {
         this.registryRecipe = registryRecipe;
+        this.registryFront = registryFront;
         this.kafka = kafka;
         this.registryDatabase = registryDatabase;
-        this.registry = registry;
+        this.registries.addAll(registries);
         this.keycloak = keycloak;
         if (keycloak != null) {
             keycloak.createUser("plane-admin", adminPassword, "regent-admin");
@@ -109,10 +113,25 @@ public final class ControlPlane implements AutoCloseable {
         return start(agentCount, Map.of(), keycloak);
     }
 
+    /**
+     * The control plane with {@code registryReplicas} registry instances on one database, behind
+     * HAProxy (round robin per request) when there are several: every other service reaches them at one
+     * address, so any call may land on any replica.
+     */
+    public static ControlPlane start(int agentCount, int registryReplicas) {
+        return start(agentCount, Map.of(), null, registryReplicas);
+    }
+
     private static ControlPlane start(int agentCount, Map<String, String> registryProperties, Keycloak keycloak) {
+        return start(agentCount, registryProperties, keycloak, 1);
+    }
+
+    private static ControlPlane start(int agentCount, Map<String, String> registryProperties, Keycloak keycloak,
+            int registryReplicas) {
         KafkaBroker kafka = KafkaBroker.start();
         PostgresCluster database = null;
-        QuarkusService registry = null;
+        List<QuarkusService> registries = new ArrayList<>();
+        io.regent.testkit.haproxy.LocalHaproxy front = null;
         try {
             kafka.createRegentTopics();
             database = PostgresCluster.builder().name("registrydb").nodes(1).start();
@@ -127,47 +146,75 @@ public final class ControlPlane implements AutoCloseable {
             properties.putAll(registryProperties);
             Map<String, String> environment = Map.of("REGENT_REGISTRY_DB_PASSWORD", password,
                     "REGENT_REGISTRY_CREDENTIALS_KEY", Base64.getEncoder().encodeToString(key));
-            // a debugger can stop it at an exact point (io.regent.testkit.jvm.Debugger): a crash after a commit
-            Map<String, String> debuggable = new java.util.HashMap<>(properties);
-            debuggable.putIfAbsent(QuarkusService.DEBUG_PORT, Integer.toString(io.regent.testkit.FreePorts.next()));
-            registry = QuarkusService.start("registry", jar("registry"), debuggable, environment, READY);
-            ControlPlane plane = new ControlPlane(kafka, database, registry, new RegistryRecipe(properties,
-                    environment), keycloak);
+            RegistryRecipe recipe = new RegistryRecipe(properties, environment);
+            for (int i = 1; i <= registryReplicas; i++) {
+                registries.add(startRegistry(recipe, registryReplicas == 1 ? "registry" : "registry-" + i,
+                        io.regent.testkit.FreePorts.next()));
+            }
+            if (registryReplicas > 1) {
+                front = io.regent.testkit.haproxy.LocalHaproxy.start("registry", registries.stream()
+                        .map(QuarkusService::url).toList());
+            }
+            ControlPlane plane = new ControlPlane(kafka, database, registries, front, recipe, keycloak);
             for (int i = 1; i <= agentCount; i++) {
                 plane.startAgent("agent-" + i, "zone-" + i);
             }
             return plane;
         } catch (RuntimeException e) {
-            closeQuietly(registry);
+            closeQuietly(front);
+            registries.forEach(ControlPlane::closeQuietly);
             closeQuietly(database);
             closeQuietly(kafka);
             throw e;
         }
     }
 
-    /** The registry as it runs now (a new process after {@link #restartRegistry()}). */
+    /** A registry replica; a debugger can stop it at an exact point ({@link io.regent.testkit.jvm.Debugger}). */
+    private static QuarkusService startRegistry(RegistryRecipe recipe, String name, int port) {
+        Map<String, String> properties = new java.util.HashMap<>(recipe.properties());
+        properties.put(QuarkusService.DEBUG_PORT, Integer.toString(io.regent.testkit.FreePorts.next()));
+        return QuarkusService.start(name, jar("registry"), port, properties, recipe.environment(), READY);
+    }
+
+    /** The (first) registry replica as it runs now (a new process after {@link #restartRegistry}). */
     public QuarkusService registry() {
-        return registry;
+        return registries.get(0);
+    }
+
+    /** Every registry replica. */
+    public List<QuarkusService> registries() {
+        return List.copyOf(registries);
+    }
+
+    /** Where the other services reach the registry: its load balancer when there are several replicas. */
+    public URI registryUrl() {
+        return registryFront != null ? registryFront.url() : registries.get(0).url();
+    }
+
+    /** Kills the (first) registry replica and starts it again: see {@link #restartRegistry(QuarkusService)}. */
+    public QuarkusService restartRegistry() {
+        return restartRegistry(registry());
     }
 
     /**
-     * Kills the registry (SIGKILL: a crash) and starts it again on the same port with the same database
+     * Kills {@code replica} (SIGKILL: a crash) and starts it again on the same port with the same database
      * and settings, as an orchestrator would; waits until it is ready. Everyone reaches it at the same URL.
      */
-    public QuarkusService restartRegistry() {
-        QuarkusService crashed = registry;
-        crashed.kill();
-        Map<String, String> properties = new java.util.HashMap<>(registryRecipe.properties());
-        properties.put(QuarkusService.DEBUG_PORT, Integer.toString(io.regent.testkit.FreePorts.next()));
-        registry = QuarkusService.start("registry", jar("registry"), crashed.port(), properties,
-                registryRecipe.environment(), READY);
-        return registry;
+    public QuarkusService restartRegistry(QuarkusService replica) {
+        int index = registries.indexOf(replica);
+        if (index < 0) {
+            throw new TestkitException(replica + " is not a registry replica of this control plane");
+        }
+        replica.kill();
+        QuarkusService restarted = startRegistry(registryRecipe, replica.name(), replica.port());
+        registries.set(index, restarted);
+        return restarted;
     }
 
     /** A monitor agent that loads the registry over REST with the service token, then follows the topic. */
     public QuarkusService startAgent(String id, String zone) {
         QuarkusService agent = QuarkusService.start(id, jar("monitor"), ServiceSettings.agent(id, zone,
-                kafka.bootstrapServers(), registry.url(), CONTROL_ROLE.user()),
+                kafka.bootstrapServers(), registryUrl(), CONTROL_ROLE.user()),
                 identity("regent-monitor", Map.of("REGENT_NODE_PASSWORD", CONTROL_ROLE.password())), READY);
         agents.add(agent);
         return agent;
@@ -193,9 +240,15 @@ public final class ControlPlane implements AutoCloseable {
      * the service token). It runs as root here and the PostgreSQL tools as the servers' OS user.
      */
     public QuarkusService startNodeAgent(PostgresCluster cluster, PostgresNode node) {
+        return startNodeAgent(cluster, node, Map.of());
+    }
+
+    /** The same with {@code extra} system properties (e.g. {@link QuarkusService#DEBUG_PORT}). */
+    public QuarkusService startNodeAgent(PostgresCluster cluster, PostgresNode node, Map<String, String> extra) {
         Map<String, String> properties = ServiceSettings.nodeAgent(cluster.name(), node,
-                cluster.replicationUser().user(), kafka.bootstrapServers(), registry.url(), CONTROL_ROLE.user(),
+                cluster.replicationUser().user(), kafka.bootstrapServers(), registryUrl(), CONTROL_ROLE.user(),
                 keycloak == null ? null : keycloak.issuer(), TestTokens.PUBLIC_KEY);
+        properties.putAll(extra);
         QuarkusService agent = QuarkusService.start("node-agent-" + node.name(), jar("monitor"), properties,
                 identity("regent-monitor", Map.of("REGENT_NODE_PASSWORD", CONTROL_ROLE.password(),
                         "REGENT_REPLICATION_PASSWORD", cluster.replicationUser().password())), READY);
@@ -209,7 +262,7 @@ public final class ControlPlane implements AutoCloseable {
      * registry; plain-HTTP session cookies (loopback only). The caller closes it.
      */
     public QuarkusService startGateway(String name, int port, String issuer) {
-        return startGateway(name, port, issuer, registry.url());
+        return startGateway(name, port, issuer, registryUrl());
     }
 
     /** The same with the registry at {@code registryUrl} (e.g. nowhere, to see the gateway without it). */
@@ -238,7 +291,7 @@ public final class ControlPlane implements AutoCloseable {
     public QuarkusService startFailover(String instance, String group, Map<String, String> extra,
             Credentials nodeUser, Map<String, String> secrets) {
         Map<String, String> properties = ServiceSettings.failover(instance, group, kafka.bootstrapServers(),
-                registry.url(), nodeUser.user());
+                registryUrl(), nodeUser.user());
         properties.putAll(extra);
         Map<String, String> environment = new java.util.HashMap<>(secrets);
         environment.put("REGENT_NODE_PASSWORD", nodeUser.password());
@@ -304,12 +357,17 @@ public final class ControlPlane implements AutoCloseable {
 
     /** Publishes a command to the commands topic, keyed by its cluster, as the gateway does. */
     public void send(String cluster, RegentEvent command) {
+        publish(Topics.COMMANDS.name(), cluster, command);
+    }
+
+    /** Publishes {@code event} to {@code topic} with a plain producer (e.g. a stale record a consumer must ignore). */
+    public void publish(String topic, String key, RegentEvent event) {
         Map<String, Object> props = Map.of("bootstrap.servers", kafka.bootstrapServers(), "acks", "all");
         try (KafkaProducer<String, RegentEvent> producer = new KafkaProducer<>(props, new StringSerializer(),
                 new RegentEventSerializer(URI.create("/regent/it")))) {
-            producer.send(new ProducerRecord<>(Topics.COMMANDS.name(), cluster, command)).get();
+            producer.send(new ProducerRecord<>(topic, key, event)).get();
         } catch (Exception e) {
-            throw new TestkitException("cannot publish " + command + ": " + e.getMessage(), e);
+            throw new TestkitException("cannot publish " + event + ": " + e.getMessage(), e);
         }
     }
 
@@ -345,7 +403,17 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     private String call(String method, String path, Object body, String token, int expected) {
-        return call(registry.url(), method, path, body, token, expected);
+        return call(registryUrl(), method, path, body, token, expected);
+    }
+
+    /** A call to the registry through its load balancer with the service identity; the body when {@code expected}. */
+    public String registryCall(String method, String path, Object body, int expected) {
+        return call(method, path, body, serviceToken(), expected);
+    }
+
+    /** The same as the admin. */
+    public String registryAdminCall(String method, String path, Object body, int expected) {
+        return call(method, path, body, adminToken(), expected);
     }
 
     private String call(URI base, String method, String path, Object body, String token, int expected) {
@@ -409,7 +477,8 @@ public final class ControlPlane implements AutoCloseable {
     public void close() {
         stopFailoverInstances();
         agents.forEach(ControlPlane::closeQuietly);
-        closeQuietly(registry);
+        closeQuietly(registryFront);
+        registries.forEach(ControlPlane::closeQuietly);
         closeQuietly(registryDatabase);
         closeQuietly(kafka);
     }

@@ -1,0 +1,133 @@
+package io.regent.failover.decision;
+
+import io.regent.engines.EngineCapabilities;
+import io.regent.engines.ReplicatedHistory;
+import io.regent.events.Engine;
+import io.regent.events.FailoverRequested;
+import io.regent.events.NodeObserved;
+import io.regent.events.NodeRole;
+import io.regent.events.OperationKind;
+import io.regent.events.ReplicationMode;
+import io.regent.events.SwitchoverRequested;
+import io.regent.events.TopologyNode;
+import io.regent.failover.decision.Decision.Failover;
+import io.regent.failover.decision.Decision.Fence;
+import io.regent.failover.decision.Decision.NoAction;
+import io.regent.failover.decision.Decision.Refuse;
+import io.regent.failover.decision.Decision.Switchover;
+import io.regent.failover.decision.Decision.Wait;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/** Invariant 3 and 11: is the leader down, alive, or alive but stranded read-only - from trustworthy evidence only. */
+final class Detection {
+
+    private Detection() {
+    }
+
+    record LeaderVerdict(Decision notDown, String evidence) {
+    }
+
+    /** Invariant 3: down only by a quorum of distinct agents, for the whole window, with no contrary sign. */
+    static LeaderVerdict leaderVerdict(ClusterSnapshot snapshot, String leader, Instant now) {
+        ClusterPolicy policy = snapshot.policy();
+        Duration window = policy.detectionWindow();
+        Instant windowStart = now.minus(window);
+        List<Sighting> fresh = snapshot.freshSightingsOf(leader, now);
+        List<Sighting> healthy = fresh.stream().filter(Sighting::reachable).toList();
+        List<Sighting> down = fresh.stream().filter(s -> !s.reachable()).toList();
+        if (down.isEmpty()) {
+            if (healthy.isEmpty()) {
+                return new LeaderVerdict(new Wait("no fresh observation of leader " + leader + " yet; agents "
+                        + Views.freshAgents(snapshot, now) + " report on other nodes"), null);
+            }
+            Optional<Decision> stranded = strandedReadOnly(snapshot, leader, healthy, windowStart);
+            if (stranded.isPresent()) {
+                return new LeaderVerdict(stranded.get(), null);
+            }
+            return new LeaderVerdict(new NoAction("leader " + leader + " is healthy (reached by "
+                    + Views.agents(healthy) + ")"), null);
+        }
+        // any success inside the window is a contrary sighting, from this agent or another
+        Optional<Sighting> seenAlive = snapshot.sightingsOf(leader).stream()
+                .filter(s -> s.lastHealthy() != null && s.lastHealthy().observedAt().isAfter(windowStart))
+                .max(Comparator.comparing(s -> s.lastHealthy().observedAt()));
+        if (seenAlive.isPresent()) {
+            return new LeaderVerdict(new Wait("leader " + leader + " unreachable for " + Views.agents(down)
+                    + " but " + seenAlive.get().agent() + " reached it at " + seenAlive.get().lastHealthy().observedAt()
+                    + ", inside the " + Views.seconds(window) + " detection window"), null);
+        }
+        List<Sighting> downForWindow = down.stream().filter(s -> !s.downSince().isAfter(windowStart)).toList();
+        if (downForWindow.size() < policy.observerQuorum()) {
+            String progress = down.stream().map(s -> s.agent() + " for "
+                    + Duration.between(s.downSince(), now).toMillis() + " ms").sorted()
+                    .collect(Collectors.joining(", "));
+            return new LeaderVerdict(new Wait("leader " + leader + " unreachable (" + progress + "); "
+                    + downForWindow.size() + " of the " + policy.observerQuorum() + " agents required have seen it "
+                    + "down for the whole " + Views.seconds(window) + " detection window"), null);
+        }
+        Optional<NodeObserved> witness = followerWitness(snapshot, leader, windowStart, now);
+        String stream = EngineCapabilities.of(snapshot.topology().engine()).stream();
+        if (witness.isPresent()) {
+            return new LeaderVerdict(new Wait("leader " + leader + " unreachable for " + Views.agents(downForWindow)
+                    + " but follower " + witness.get().node() + " received " + stream + " from it at "
+                    + witness.get().walReceiver().lastMessageReceivedAt() + ", inside the " + Views.seconds(window)
+                    + " detection window: it is alive, the agents are cut off"), null);
+        }
+        String errors = downForWindow.stream().map(s -> s.latest().error() == null ? "?"
+                : s.latest().error().kind().name()).distinct().sorted().collect(Collectors.joining("/"));
+        return new LeaderVerdict(null, "leader " + leader + " down: unreachable (" + errors + ") for "
+                + Views.agents(downForWindow) + " for at least " + Views.seconds(window) + ", no agent reached it and no "
+                + "follower received " + stream + " from it since " + windowStart);
+    }
+
+    /**
+     * Invariant 11: the registry's leader answers as a leader but takes no writes, and has for the whole
+     * window by some agent's account while none saw it writable - a leader change that failed after its
+     * fence left it so (no operation runs, or {@link #decide} would have waited). Reading {@code
+     * readOnlySince} over the window keeps a probe taken in the moment between a promotion and its unfence
+     * from counting.
+     */
+    static Optional<Decision> strandedReadOnly(ClusterSnapshot snapshot, String leader,
+            List<Sighting> healthy, Instant windowStart) {
+        boolean writable = healthy.stream().anyMatch(s -> s.latest().role() == NodeRole.LEADER
+                && !Boolean.TRUE.equals(s.latest().readOnly()));
+        Optional<Sighting> readOnly = healthy.stream().filter(s -> s.readOnlySince() != null
+                && !s.readOnlySince().isAfter(windowStart)).min(Comparator.comparing(Sighting::readOnlySince));
+        if (writable || readOnly.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new Decision.Unfence(leader, snapshot.epoch(), "leader " + leader + " answers but has "
+                + "taken no writes since " + readOnly.get().readOnlySince() + " (seen read-only by "
+                + Views.agents(healthy) + ") and no operation runs: a failed step left it fenced; making it writable again "
+                + "(epoch " + snapshot.epoch() + ")"));
+    }
+
+    /** A follower still hearing from the leader proves it alive, whatever the agents say. */
+    static Optional<NodeObserved> followerWitness(ClusterSnapshot snapshot, String leader,
+            Instant windowStart, Instant now) {
+        List<NodeObserved> witnesses = new ArrayList<>();
+        for (TopologyNode node : snapshot.topology().nodes()) {
+            if (node.name().equals(leader)) {
+                continue;
+            }
+            for (Sighting s : snapshot.freshSightingsOf(node.name(), now)) {
+                NodeObserved o = s.latest();
+                if (o.reachable() && o.walReceiver() != null && o.walReceiver().lastMessageReceivedAt() != null
+                        && o.walReceiver().lastMessageReceivedAt().isAfter(windowStart)) {
+                    witnesses.add(o);
+                }
+            }
+        }
+        return witnesses.stream().max(Comparator.comparing(o -> o.walReceiver().lastMessageReceivedAt()));
+    }
+}

@@ -1,0 +1,128 @@
+package io.regent.failover.decision;
+
+import io.regent.engines.EngineCapabilities;
+import io.regent.engines.ReplicatedHistory;
+import io.regent.events.Engine;
+import io.regent.events.FailoverRequested;
+import io.regent.events.NodeObserved;
+import io.regent.events.NodeRole;
+import io.regent.events.OperationKind;
+import io.regent.events.ReplicationMode;
+import io.regent.events.SwitchoverRequested;
+import io.regent.events.TopologyNode;
+import io.regent.failover.decision.Decision.Failover;
+import io.regent.failover.decision.Decision.Fence;
+import io.regent.failover.decision.Decision.NoAction;
+import io.regent.failover.decision.Decision.Refuse;
+import io.regent.failover.decision.Decision.Switchover;
+import io.regent.failover.decision.Decision.Wait;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/** Healing: whether a node should be made a streaming follower again, and by whom. */
+final class Rejoins {
+
+    private Rejoins() {
+    }
+
+    /**
+     * Whether a replaced leader (registry role NEEDS_REJOIN) should be made a follower now, by the
+     * agent running next to it. Asked only when {@link #decide} found nothing to do, so healing never
+     * delays a failover; it needs a healthy writable leader to rewind from and the node's own agent
+     * alive (a fresh observation from it, carrying its endpoint).
+     */
+    static Decision decide(ClusterSnapshot snapshot, Instant now) {
+        String cluster = snapshot.clusterId();
+        if (snapshot.topology().maintenance()) {
+            return new NoAction("cluster " + cluster + " is in maintenance: no node is rejoined");
+        }
+        if (Decider.withoutActions(snapshot) != null) {
+            return new NoAction(Decider.withoutActions(snapshot));
+        }
+        if (snapshot.runningOperation() != null) {
+            return new Wait("operation " + snapshot.runningOperation() + " of cluster " + cluster
+                    + " is still running; rejoins wait for it");
+        }
+        String leader = snapshot.topology().leader();
+        List<String> replaced = snapshot.topology().nodes().stream().filter(n -> n.role() == NodeRole.NEEDS_REJOIN)
+                .map(TopologyNode::name).sorted().toList();
+        List<String> down = snapshot.topology().nodes().stream()
+                .filter(n -> n.role() == NodeRole.FOLLOWER && !n.name().equals(leader))
+                .map(TopologyNode::name).filter(n -> downFor(snapshot, n, now, snapshot.policy().followerRepairAfter()))
+                .sorted().toList();
+        List<String> waiting = new ArrayList<>(replaced);
+        waiting.addAll(down);
+        if (waiting.isEmpty()) {
+            return new NoAction("no node of cluster " + cluster + " needs a rejoin");
+        }
+        if (!snapshot.policy().autoRejoin()) {
+            return new NoAction(waiting + " need a rejoin, but automatic rejoin is off for cluster " + cluster
+                    + "; they stay as they are until an operator rejoins or rebuilds them");
+        }
+        if (leader == null) {
+            return new NoAction(waiting + " need a rejoin, but cluster " + cluster + " has no leader to follow");
+        }
+        Optional<NodeObserved> leaderSeen = Views.freshestReachable(snapshot, leader, now);
+        if (leaderSeen.isEmpty() || leaderSeen.get().role() != NodeRole.LEADER
+                || Boolean.TRUE.equals(leaderSeen.get().readOnly())) {
+            return new Wait(waiting + " need a rejoin, but leader " + leader + " is not seen as a healthy writable "
+                    + "leader in the last " + Views.seconds(snapshot.policy().observationMaxAge()) + "; a rewind needs it");
+        }
+        boolean remote = EngineCapabilities.of(snapshot.topology().engine()).rejoinsRemotely();
+        for (String node : waiting) {
+            if (remote) { // over SQL from here; no node agent acts on such an engine's nodes
+                if (replaced.contains(node) && Views.freshestReachable(snapshot, node, now).isPresent()) {
+                    return new Decision.Rejoin(node, OperationKind.REJOIN, null, snapshot.epoch(), node + " was "
+                            + "replaced as leader and needs a rejoin; it answers and leader " + leader + " is healthy: "
+                            + "check it for transactions " + leader + " lacks, then make it follow " + leader);
+                }
+                continue;
+            }
+            Optional<String> endpoint = snapshot.freshSightingsOf(node, now).stream().map(Sighting::latest)
+                    .filter(o -> o.agentEndpoint() != null).max(Comparator.comparing(NodeObserved::observedAt))
+                    .map(NodeObserved::agentEndpoint);
+            if (endpoint.isEmpty()) {
+                continue;
+            }
+            String agent = "its agent (" + endpoint.get() + ") is up and leader " + leader + " is healthy";
+            if (replaced.contains(node)) {
+                return new Decision.Rejoin(node, OperationKind.REJOIN, endpoint.get(), snapshot.epoch(), node
+                        + " was replaced as leader and needs a rejoin; " + agent + ": rewind it into a follower of "
+                        + leader);
+            }
+            boolean neverSeenRunning = snapshot.sightingsOf(node).stream().allMatch(s -> s.lastHealthy() == null);
+            if (neverSeenRunning) {
+                return new Decision.Rejoin(node, OperationKind.BOOTSTRAP, endpoint.get(), snapshot.epoch(), node
+                        + " has never been seen running (a new node?); " + agent + ": build it from a base backup of "
+                        + leader);
+            }
+            return new Decision.Rejoin(node, OperationKind.REJOIN, endpoint.get(), snapshot.epoch(), node
+                    + " is a follower no agent has reached for at least "
+                    + Views.seconds(snapshot.policy().followerRepairAfter()) + "; " + agent + ": start it again, rewinding "
+                    + "or rebuilding it from " + leader + " if needed");
+        }
+        if (remote) {
+            return new Wait(waiting + " need a rejoin, but none is reachable in the last "
+                    + Views.seconds(snapshot.policy().observationMaxAge()) + "; a replaced leader rejoins once it answers, "
+                    + "a follower that is down must be started again by its operator");
+        }
+        return new Wait(waiting + " need a rejoin, but no agent running next to them (node mode) reported in the last "
+                + Views.seconds(snapshot.policy().observationMaxAge()) + "; they stay as they are until one does");
+    }
+
+    /** Every fresh sighting of {@code node} has failed to reach it, each for at least {@code atLeast}. */
+    static boolean downFor(ClusterSnapshot snapshot, String node, Instant now, Duration atLeast) {
+        List<Sighting> fresh = snapshot.freshSightingsOf(node, now);
+        return !fresh.isEmpty() && fresh.stream().allMatch(s -> !s.reachable() && s.downSince() != null
+                && !s.downSince().isAfter(now.minus(atLeast)));
+    }
+}
