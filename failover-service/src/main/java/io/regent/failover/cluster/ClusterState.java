@@ -2,6 +2,7 @@ package io.regent.failover.cluster;
 
 import io.regent.events.NodeObserved;
 import io.regent.events.TopologyChanged;
+import io.regent.failover.decision.Bookkeeping;
 import io.regent.failover.decision.ClusterPolicy;
 import io.regent.failover.decision.ClusterSnapshot;
 import io.regent.failover.decision.Decision;
@@ -35,10 +36,10 @@ public final class ClusterState {
     private Instant quietUntil = Instant.MIN;
     /** A rejoin runs beside the decisions (it may take minutes); failovers do not wait for it. */
     private boolean rejoining;
-    private Instant nextRejoinAt = Instant.MIN;
+    private Instant nextRejoinAt;
     /** This instance's claim on the running operation, kept while it owns the cluster: renewed, not re-taken. */
     private Claim held;
-    private Instant unfencedAt = Instant.MIN;
+    private Instant unfencedAt;
 
     public ClusterState(String clusterId) {
         this.clusterId = clusterId;
@@ -64,7 +65,8 @@ public final class ClusterState {
         if (topology == null || policy == null) {
             return null;
         }
-        return new ClusterSnapshot(topology, policy, sightings, lastFailoverAt, runningOperation);
+        return new ClusterSnapshot(topology, policy, sightings, lastFailoverAt, runningOperation, new Bookkeeping(
+                maintenanceUntil, refusedAtEpoch, fencedAt, unfencedAt, rejoining, nextRejoinAt));
     }
 
     public synchronized TopologyChanged topology() {
@@ -118,13 +120,9 @@ public final class ClusterState {
         return now.isBefore(quietUntil);
     }
 
-    /** Claims the cluster's one rejoin slot, unless a rejoin runs or the last one failed a moment ago. */
-    public synchronized boolean tryRejoin(Instant now) {
-        if (rejoining || now.isBefore(nextRejoinAt)) {
-            return false;
-        }
+    /** A rejoin starts (the rules allowed it: see {@link Bookkeeping}). */
+    public synchronized void rejoinStarted() {
         rejoining = true;
-        return true;
     }
 
     /** The rejoin ended; the next may start at {@code next}. */
@@ -155,18 +153,9 @@ public final class ClusterState {
         return released;
     }
 
-    /** Records a refusal once per epoch: true the first time. */
-    public synchronized boolean firstRefusalAt(long epoch) {
-        if (refusedAtEpoch == epoch) {
-            return false;
-        }
+    /** A refusal of the epoch's failover was recorded: not again for this epoch. */
+    public synchronized void refused(long epoch) {
         refusedAtEpoch = epoch;
-        return true;
-    }
-
-    public synchronized boolean fencedSince(String node, Instant since) {
-        Instant at = fencedAt.get(node);
-        return at != null && at.isAfter(since);
     }
 
     public synchronized void fenced(String node, Instant at) {
@@ -182,13 +171,9 @@ public final class ClusterState {
         held = claim;
     }
 
-    /** An unfence of the leader is tried at most once per {@code gap}: the agents need to see its effect first. */
-    public synchronized boolean tryUnfence(Instant now, java.time.Duration gap) {
-        if (now.isBefore(unfencedAt.plus(gap))) {
-            return false;
-        }
-        unfencedAt = now;
-        return true;
+    /** The leader was made writable again at {@code at}. */
+    public synchronized void unfenced(Instant at) {
+        unfencedAt = at;
     }
 
     /** True when the decision is of another kind than the previous one (for logging changes only). */

@@ -19,15 +19,24 @@ import java.util.UUID;
  * @param sightings        node name → agent id → that agent's sighting of the node
  * @param lastFailoverAt   when the last failover of this cluster finished; null when none is known
  * @param runningOperation the cluster's unfinished failover or switchover, if any
+ * @param bookkeeping      what this instance itself did lately (the gates against doing it twice)
  */
 public record ClusterSnapshot(
         TopologyChanged topology,
         ClusterPolicy policy,
         Map<String, Map<String, Sighting>> sightings,
         Instant lastFailoverAt,
-        UUID runningOperation) {
+        UUID runningOperation,
+        Bookkeeping bookkeeping) {
+
+    /** A snapshot without bookkeeping: nothing done lately. */
+    public ClusterSnapshot(TopologyChanged topology, ClusterPolicy policy, Map<String, Map<String, Sighting>> sightings,
+            Instant lastFailoverAt, UUID runningOperation) {
+        this(topology, policy, sightings, lastFailoverAt, runningOperation, Bookkeeping.NONE);
+    }
 
     public ClusterSnapshot {
+        bookkeeping = bookkeeping == null ? Bookkeeping.NONE : bookkeeping;
         Objects.requireNonNull(topology, "topology");
         Objects.requireNonNull(policy, "policy");
         sightings = sightings == null ? Map.of() : Map.copyOf(sightings);

@@ -68,6 +68,10 @@ public final class Decider {
     /** The automatic decision for a cluster at {@code now}. */
     public static Decision decide(ClusterSnapshot snapshot, Instant now) {
         String cluster = snapshot.clusterId();
+        Instant until = snapshot.bookkeeping().maintenanceUntil();
+        if (until != null && !now.isBefore(until)) {
+            return new Decision.EndMaintenance("maintenance window ended at " + until);
+        }
         if (snapshot.topology().maintenance()) {
             return new NoAction("cluster " + cluster + " is in maintenance: Regent takes no automatic action");
         }
@@ -107,7 +111,12 @@ public final class Decider {
                     + " apart (anti-flapping); the next is allowed at "
                     + last.plus(snapshot.policy().minFailoverInterval()));
         }
-        return Election.elect(snapshot, leader, null, now, verdict.evidence(), false);
+        Decision elected = Election.elect(snapshot, leader, null, now, verdict.evidence(), false);
+        if (elected instanceof Refuse refused && snapshot.bookkeeping().refusedAtEpoch() == snapshot.epoch()) {
+            return new NoAction("the failover of epoch " + snapshot.epoch() + " was refused and recorded already: "
+                    + refused.reason());
+        }
+        return elected;
     }
 
     /**

@@ -14,6 +14,10 @@ public sealed interface Decision {
     record NoAction(String reason) implements Decision {
     }
 
+    /** A maintenance window switched on by command has ended: switch maintenance off. */
+    record EndMaintenance(String reason) implements Decision {
+    }
+
     /** Something looks wrong but the evidence is not yet sufficient; decide again on the next tick. */
     record Wait(String reason) implements Decision {
     }

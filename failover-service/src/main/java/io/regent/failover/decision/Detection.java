@@ -50,7 +50,7 @@ final class Detection {
                 return new LeaderVerdict(new Wait("no fresh observation of leader " + leader + " yet; agents "
                         + Views.freshAgents(snapshot, now) + " report on other nodes"), null);
             }
-            Optional<Decision> stranded = strandedReadOnly(snapshot, leader, healthy, windowStart);
+            Optional<Decision> stranded = strandedReadOnly(snapshot, leader, healthy, windowStart, now);
             if (stranded.isPresent()) {
                 return new LeaderVerdict(stranded.get(), null);
             }
@@ -98,13 +98,18 @@ final class Detection {
      * from counting.
      */
     static Optional<Decision> strandedReadOnly(ClusterSnapshot snapshot, String leader,
-            List<Sighting> healthy, Instant windowStart) {
+            List<Sighting> healthy, Instant windowStart, Instant now) {
         boolean writable = healthy.stream().anyMatch(s -> s.latest().role() == NodeRole.LEADER
                 && !Boolean.TRUE.equals(s.latest().readOnly()));
         Optional<Sighting> readOnly = healthy.stream().filter(s -> s.readOnlySince() != null
                 && !s.readOnlySince().isAfter(windowStart)).min(Comparator.comparing(Sighting::readOnlySince));
         if (writable || readOnly.isEmpty()) {
             return Optional.empty();
+        }
+        Instant unfencedAt = snapshot.bookkeeping().unfencedAt();
+        if (unfencedAt != null && now.isBefore(unfencedAt.plus(snapshot.policy().observationMaxAge()))) {
+            return Optional.of(new Decision.Wait("leader " + leader + " was made writable again at " + unfencedAt
+                    + "; waiting for the agents to see it so"));
         }
         return Optional.of(new Decision.Unfence(leader, snapshot.epoch(), "leader " + leader + " answers but has "
                 + "taken no writes since " + readOnly.get().readOnlySince() + " (seen read-only by "

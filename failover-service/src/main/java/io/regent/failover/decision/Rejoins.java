@@ -48,6 +48,14 @@ final class Rejoins {
         if (Decider.withoutActions(snapshot) != null) {
             return new NoAction(Decider.withoutActions(snapshot));
         }
+        if (snapshot.bookkeeping().rejoining()) {
+            return new Wait("a rejoin of cluster " + cluster + " is running; one at a time");
+        }
+        Instant next = snapshot.bookkeeping().nextRejoinAt();
+        if (next != null && now.isBefore(next)) {
+            return new Wait("the last rejoin of cluster " + cluster + " ended a moment ago; the next may start at "
+                    + next);
+        }
         if (snapshot.runningOperation() != null) {
             return new Wait("operation " + snapshot.runningOperation() + " of cluster " + cluster
                     + " is still running; rejoins wait for it");

@@ -47,6 +47,14 @@ final class Staleness {
             for (Sighting s : snapshot.freshSightingsOf(node.name(), now)) {
                 NodeObserved o = s.latest();
                 if (o.reachable() && o.role() == NodeRole.LEADER && !Boolean.TRUE.equals(o.readOnly())) {
+                    Instant recently = now.minus(snapshot.policy().observationMaxAge());
+                    if (snapshot.bookkeeping().fencedAfter(node.name(), recently)
+                            && !o.observedAt().isAfter(snapshot.bookkeeping().fencedAt().get(node.name()))) {
+                        return Optional.of(new Decision.Wait("node " + node.name() + " was fenced at "
+                                + snapshot.bookkeeping().fencedAt().get(node.name()) + "; waiting for an agent to "
+                                + "see it read-only (seen writable by " + o.observerId() + " at " + o.observedAt()
+                                + ", before that)"));
+                    }
                     return Optional.of(new Fence(node.name(), snapshot.epoch(), "node " + node.name()
                             + " accepts writes as a leader (seen by " + o.observerId() + " at " + o.observedAt()
                             + (o.timeline() == null ? "" : ", timeline " + o.timeline()) + ") but the leader of epoch "

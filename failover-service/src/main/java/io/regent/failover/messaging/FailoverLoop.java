@@ -273,14 +273,6 @@ public class FailoverLoop {
             }
             return;
         }
-        Instant until = state.maintenanceUntil();
-        if (until != null && !now.isBefore(until) && state.tryBusy()) {
-            submit(state, () -> {
-                switchMaintenance(state, false, "maintenance window ended at " + until);
-                state.maintenanceUntil(null);
-            });
-            return;
-        }
         Deque<RegentEvent> commands = pending.get(id);
         if (commands != null && !commands.isEmpty()) {
             if (state.tryBusy()) {
@@ -298,7 +290,8 @@ public class FailoverLoop {
             if (changed) {
                 LOG.infof("cluster %s: %s: %s", id, decision.getClass().getSimpleName(), decision.reason());
             }
-            if (Decider.decideRejoin(snapshot, now) instanceof Decision.Rejoin rejoin && state.tryRejoin(now)) {
+            if (Decider.decideRejoin(snapshot, now) instanceof Decision.Rejoin rejoin) {
+                state.rejoinStarted();
                 workers.execute(() -> {
                     // after a success, let every agent probe the node again before judging it anew
                     Instant next = Instant.now().plus(config.observationMaxAge());
@@ -316,20 +309,25 @@ public class FailoverLoop {
                 submit(state, () -> executor.failover(state, failover, "system", now, UUID.randomUUID()));
             }
         } else if (decision instanceof Decision.Fence fence) {
-            if (!state.fencedSince(fence.node(), now.minus(config.observationMaxAge())) && state.tryBusy()) {
+            if (state.tryBusy()) {
                 submit(state, () -> executor.fence(state, fence));
             }
         } else if (decision instanceof Decision.Unfence unfence) {
             if (state.tryBusy()) {
-                if (state.tryUnfence(now, config.observationMaxAge())) {
-                    submit(state, () -> executor.unfence(state, unfence));
-                } else {
-                    state.idle();
-                }
+                state.unfenced(now);
+                submit(state, () -> executor.unfence(state, unfence));
             }
         } else if (decision instanceof Decision.Refuse refuse) {
-            if (state.firstRefusalAt(refuse.epoch()) && state.tryBusy()) {
+            if (state.tryBusy()) {
+                state.refused(refuse.epoch());
                 submit(state, () -> executor.refuse(state, refuse, OperationKind.FAILOVER, "system", UUID.randomUUID()));
+            }
+        } else if (decision instanceof Decision.EndMaintenance end) {
+            if (state.tryBusy()) {
+                submit(state, () -> {
+                    switchMaintenance(state, false, end.reason());
+                    state.maintenanceUntil(null);
+                });
             }
         }
     }

@@ -74,6 +74,26 @@ class DeciderTest {
                         withFollowers(Scenario.threeNodes().readOnlyLeader("a", "m1", 2_500).readOnlyLeader("a", "m1", 100))
                                 .maintenance(),
                         NoAction.class, null, "cluster orders is in maintenance"),
+                row("a maintenance window switched on by command ends by itself",
+                        leaderDead().maintenance().bookkeeping(new Bookkeeping(NOW.minusSeconds(1), -1,
+                                java.util.Map.of(), null, false, null)),
+                        Decision.EndMaintenance.class, null, "maintenance window ended at " + NOW.minusSeconds(1)),
+                row("a refusal is recorded once per epoch",
+                        leaderDead().policy(p -> policy(p, true, p.minFailoverInterval(), true))
+                                .bookkeeping(new Bookkeeping(null, 7, java.util.Map.of(), null, false, null)),
+                        NoAction.class, null, "the failover of epoch 7 was refused and recorded already: leader a down"),
+                row("a zombie fenced a moment ago, seen writable only before that: wait for the agents",
+                        withFollowers(new Scenario().node("d", NodeRole.LEADER, 100).node("a", NodeRole.LEADER, 100)
+                                .node("b", NodeRole.FOLLOWER, 100).node("c", NodeRole.FOLLOWER, 100).leader("a")
+                                .leaderUp("a", "m1", 100).leaderUp("a", "m2", 100).writableLeader("d", "m2", 300))
+                                .bookkeeping(new Bookkeeping(null, -1, java.util.Map.of("d", NOW.minusMillis(200)), null,
+                                        false, null)),
+                        Wait.class, null, "node d was fenced at " + NOW.minusMillis(200) + "; waiting for an agent"),
+                row("a leader made writable a moment ago, seen read-only before that: wait for the agents",
+                        withFollowers(Scenario.threeNodes().readOnlyLeader("a", "m1", 2_500).readOnlyLeader("a", "m1", 100))
+                                .bookkeeping(new Bookkeeping(null, -1, java.util.Map.of(), NOW.minusSeconds(1), false,
+                                        null)),
+                        Wait.class, null, "leader a was made writable again at " + NOW.minusSeconds(1)),
                 row("maintenance forbids acting even on a dead leader",
                         leaderDead().maintenance(),
                         NoAction.class, null, "cluster orders is in maintenance"),
@@ -411,6 +431,15 @@ class DeciderTest {
                 row("no rejoin on an engine without actions",
                         replacedLeader().nodeAgent("a", 400, false).engine(Engine.MONGODB),
                         NoAction.class, null, "cluster orders runs MONGODB: this version of Regent observes it"),
+                row("one rejoin at a time",
+                        replacedLeader().nodeAgent("a", 400, false).bookkeeping(new Bookkeeping(null, -1,
+                                java.util.Map.of(), null, true, null)),
+                        Wait.class, null, "a rejoin of cluster orders is running; one at a time"),
+                row("after a rejoin ended, the next waits",
+                        replacedLeader().nodeAgent("a", 400, false).bookkeeping(new Bookkeeping(null, -1,
+                                java.util.Map.of(), null, false, NOW.plusSeconds(20))),
+                        Wait.class, null, "the last rejoin of cluster orders ended a moment ago; the next may start at "
+                                + NOW.plusSeconds(20)),
                 row("MariaDB: a replaced leader that answers rejoins from the control plane, no agent needed",
                         replacedLeader().readOnlyLeader("a", "m1", 100).engine(Engine.MARIADB),
                         Decision.Rejoin.class, "a", "a was replaced as leader and needs a rejoin; it answers and "

@@ -40,6 +40,7 @@ final class Scenario {
             Duration.ofMinutes(5), Duration.ofSeconds(3));
     private Instant lastFailoverAt;
     private UUID runningOperation;
+    private Bookkeeping bookkeeping = Bookkeeping.NONE;
 
     /** Leader a, followers b and c, all priority 100, async, quorum 2, window 1.5 s. */
     static Scenario threeNodes() {
@@ -80,6 +81,12 @@ final class Scenario {
 
     Scenario lastFailover(Duration ago) {
         lastFailoverAt = NOW.minus(ago);
+        return this;
+    }
+
+    /** What this instance did lately (the gates against doing it twice). */
+    Scenario bookkeeping(Bookkeeping done) {
+        bookkeeping = done;
         return this;
     }
 
@@ -224,7 +231,7 @@ final class Scenario {
         }
         TopologyChanged topology = new TopologyChanged("orders", epoch, engine, leader, list, replication,
                 maintenance, NOW.minusSeconds(600), "test", null);
-        return new ClusterSnapshot(topology, policy, sightings, lastFailoverAt, runningOperation);
+        return new ClusterSnapshot(topology, policy, sightings, lastFailoverAt, runningOperation, bookkeeping);
     }
 
     static NodeObserved observation(String node, String agent, long agoMs, boolean reachable, ProbeError error,
