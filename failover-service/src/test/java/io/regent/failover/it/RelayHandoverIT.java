@@ -130,6 +130,66 @@ class RelayHandoverIT {
         }
     }
 
+    /**
+     * The relay's hold is bounded in time: the replica relaying the outbox is frozen (SIGSTOP) in the middle
+     * of a burst - its database session, and any session lock, stays alive. The other replica takes the
+     * relay over after the lease and publishes everything while the frozen one still sleeps; when it wakes
+     * with a batch in hand it is fenced in Kafka and publishes nothing, and no cluster's revisions go
+     * backwards on the topic.
+     */
+    @Test
+    void aFrozenRelayIsReplacedAfterItsLeaseAndFencedWhenItWakes() throws Exception {
+        List<String> clusters = new ArrayList<>();
+        for (int i = 0; i < CLUSTERS; i++) {
+            String id = "frozen-relay-" + i;
+            clusters.add(id);
+            plane.registryAdminCall("POST", "/api/v1/clusters", Map.of("id", id, "displayName", id, "engine",
+                    "POSTGRESQL", "nodes", List.of(
+                            Map.of("name", id + "-1", "host", "10.8.0." + i, "port", 5432, "role", "LEADER"),
+                            Map.of("name", id + "-2", "host", "10.8.0." + i, "port", 5433),
+                            Map.of("name", id + "-3", "host", "10.8.0." + i, "port", 5434))), 201);
+        }
+        QuarkusService relay = await().atMost(Duration.ofSeconds(30)).until(this::relayHolder, r -> r != null);
+        AtomicBoolean writing = new AtomicBoolean(true);
+        AtomicInteger applied = new AtomicInteger();
+        ExecutorService writers = Executors.newFixedThreadPool(CLUSTERS);
+        for (String cluster : clusters) {
+            writers.execute(() -> burst(cluster, writing, applied));
+        }
+        Testkit.sleep(1_500);
+        relay.process().freeze();
+        try {
+            Testkit.sleep(8_000); // past the lease, writes going on through the other replica
+            writing.set(false);
+            writers.shutdown();
+            assertThat(writers.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+            // everything is published while the former relay still sleeps
+            for (String cluster : clusters) {
+                TopologyChanged newest = topology(cluster, true);
+                await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                    List<TopologyChanged> events = plane.topologyEvents(cluster);
+                    assertThat(events.get(events.size() - 1).revision()).as("last record of %s, relay frozen", cluster)
+                            .isEqualTo(newest.revision());
+                });
+            }
+        } finally {
+            relay.process().thaw();
+        }
+        Testkit.sleep(5_000); // the woken relay tries to go on with what it held
+        for (String cluster : clusters) {
+            TopologyChanged newest = topology(cluster, true);
+            List<TopologyChanged> events = plane.topologyEvents(cluster);
+            assertThat(events.get(events.size() - 1).revision()).as("last record of %s after the thaw", cluster)
+                    .isEqualTo(newest.revision());
+            for (int i = 1; i < events.size(); i++) {
+                assertThat(events.get(i).revision()).as("%s goes back at record %d", cluster, i)
+                        .isGreaterThanOrEqualTo(events.get(i - 1).revision());
+            }
+        }
+        assertThat(relay.process().logTail(200)).as("the woken relay's own account")
+                .containsAnyOf("lost the relay lease", "fenced this one in Kafka");
+    }
+
     /** Changes the cluster as fast as the registry answers: role changes and, every fifth, a new leader. */
     private void burst(String cluster, AtomicBoolean writing, AtomicInteger applied) {
         int round = 0;
