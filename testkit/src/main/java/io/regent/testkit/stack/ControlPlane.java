@@ -330,8 +330,12 @@ public final class ControlPlane implements AutoCloseable {
                 "port", node.port(), "zone", "zone-" + node.name()), adminToken(), 201);
     }
 
+    /**
+     * The cluster's topology as the registry's database holds it: with several replicas, a replica's memory
+     * follows the topic and may be an outbox lag behind the commit a test just saw.
+     */
     public TopologyChanged topology(String cluster) {
-        return read(call("GET", "/api/v1/clusters/" + cluster + "/topology", null, serviceToken(), 200),
+        return read(call("GET", "/api/v1/clusters/" + cluster + "/topology?consistent=true", null, serviceToken(), 200),
                 TopologyChanged.class);
     }
 
