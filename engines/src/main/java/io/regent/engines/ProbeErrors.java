@@ -37,8 +37,25 @@ public final class ProbeErrors {
                 switch (sql.getSQLState()) {
                     case "28P01", "28000", "42501":
                         return ProbeErrorKind.AUTH;
+                    case "53300", "53000", "53200", "08004":
+                        // too many connections, out of resources, connection rejected by the server: it answered
+                        return sql.getErrorCode() == 1045 ? ProbeErrorKind.AUTH : ProbeErrorKind.BUSY;
+                    case "57014":
+                        return ProbeErrorKind.SLOW; // its own statement timeout cancelled the probe: it answered
                     case "57P01", "57P02", "57P03", "08P01":
                         return ProbeErrorKind.PROTOCOL; // shutting down, starting up, protocol violation
+                    default:
+                        break;
+                }
+            }
+            if (t instanceof SQLException sql) {
+                switch (sql.getErrorCode()) { // MariaDB, whose driver often leaves the SQL state general
+                    case 1045, 1044, 1142, 1227:
+                        return ProbeErrorKind.AUTH; // access denied
+                    case 1040, 1203, 1226:
+                        return ProbeErrorKind.BUSY; // too many connections, max_user_connections, resource limits
+                    case 1969, 3024:
+                        return ProbeErrorKind.SLOW; // max_statement_time exceeded: the server cancelled it
                     default:
                         break;
                 }

@@ -36,7 +36,13 @@ public final class ProbeSessions implements AutoCloseable {
     /** Opens a session whose connect, login and reads give up after {@code stalledAfter}. */
     @FunctionalInterface
     public interface Opener {
-        Connection open(NodeTarget node, Duration stalledAfter) throws SQLException;
+        /**
+         * @param stalledAfter     the connect and read timeouts of the session
+         * @param statementTimeout the server cancels a probe statement that runs longer (and so answers,
+         *                         {@code SLOW}, before the probe's deadline: a slow server is told from a
+         *                         frozen one, which does not answer at all)
+         */
+        Connection open(NodeTarget node, Duration stalledAfter, Duration statementTimeout) throws SQLException;
     }
 
     /** A probe's statements on a session. */
@@ -119,7 +125,7 @@ public final class ProbeSessions implements AutoCloseable {
                 // a broken kept session proves nothing: ask the server afresh
             }
         }
-        Connection fresh = connect(node, stalledAfter, deadlineNanos);
+        Connection fresh = connect(node, stalledAfter, statementTimeout(deadlineNanos - startNanos), deadlineNanos);
         try {
             return onIoThread(node, fresh, stalledAfter, deadlineNanos, work);
         } catch (ExecutionException e) {
@@ -152,11 +158,11 @@ public final class ProbeSessions implements AutoCloseable {
         }
     }
 
-    private Connection connect(NodeTarget node, Duration stalledAfter, long deadlineNanos)
+    private Connection connect(NodeTarget node, Duration stalledAfter, Duration statementTimeout, long deadlineNanos)
             throws SQLException, TimeoutException, InterruptedException {
         CompletableFuture<Connection> connecting = CompletableFuture.supplyAsync(() -> {
             try {
-                return opener.open(node, stalledAfter);
+                return opener.open(node, stalledAfter, statementTimeout);
             } catch (SQLException e) {
                 throw new CompletionException(e);
             }
@@ -224,6 +230,11 @@ public final class ProbeSessions implements AutoCloseable {
     }
 
     /** How long a session may stay silent before it is taken for dead: ten probe timeouts, at least 10 s. */
+    /** Three quarters of the probe's timeout, at least 100 ms: the server's answer arrives before the deadline. */
+    static Duration statementTimeout(long timeoutNanos) {
+        return Duration.ofMillis(Math.max(100, TimeUnit.NANOSECONDS.toMillis(timeoutNanos) * 3 / 4));
+    }
+
     static Duration stalledAfter(long timeoutNanos) {
         Duration tenTimeouts = Duration.ofNanos(timeoutNanos).multipliedBy(10);
         return tenTimeouts.compareTo(STALLED_MIN) > 0 ? tenTimeouts : STALLED_MIN;

@@ -211,8 +211,11 @@ public final class MariaDbAdapter implements EngineAdapter {
     }
 
     /** A session for {@link ProbeSessions}: one round trip for the probe's two statements. */
-    private static Connection open(NodeTarget node, Duration stalledAfter) throws SQLException {
+    private static Connection open(NodeTarget node, Duration stalledAfter, Duration statementTimeout)
+            throws SQLException {
         Properties props = new Properties();
+        // a slow server cancels the probe itself and says so (error 1969: SLOW, alive); a frozen one says nothing
+        props.setProperty("sessionVariables", "max_statement_time=" + statementTimeout.toMillis() / 1000.0);
         props.setProperty("user", node.username());
         props.setProperty("password", node.password() == null ? "" : node.password());
         props.setProperty("connectTimeout", Long.toString(stalledAfter.toMillis()));

@@ -226,8 +226,10 @@ public final class PostgresAdapter implements EngineAdapter {
      * not at the probe's deadline (see there why). No pgjdbc login timeout, which would start one
      * more thread per attempt: the connect and socket timeouts bound the login.
      */
-    private Connection open(NodeTarget node, Duration stalledAfter) throws SQLException {
+    private Connection open(NodeTarget node, Duration stalledAfter, Duration statementTimeout) throws SQLException {
         Properties props = new Properties();
+        // a slow server cancels the probe itself and says so (57014: SLOW, alive); a frozen one says nothing
+        props.setProperty("options", "-c statement_timeout=" + statementTimeout.toMillis());
         props.setProperty("user", node.username());
         props.setProperty("password", node.password() == null ? "" : node.password());
         props.setProperty("connectTimeout", Long.toString(stalledAfter.toSeconds()));

@@ -44,11 +44,18 @@ final class Detection {
         Instant windowStart = now.minus(window);
         List<Sighting> fresh = snapshot.freshSightingsOf(leader, now);
         List<Sighting> healthy = fresh.stream().filter(Sighting::reachable).toList();
-        List<Sighting> down = fresh.stream().filter(s -> !s.reachable()).toList();
+        List<Sighting> unhealthy = fresh.stream().filter(Sighting::unhealthy).toList();
+        List<Sighting> down = fresh.stream().filter(Sighting::down).toList();
         if (down.isEmpty()) {
-            if (healthy.isEmpty()) {
+            if (healthy.isEmpty() && unhealthy.isEmpty()) {
                 return new LeaderVerdict(new Wait("no fresh observation of leader " + leader + " yet; agents "
                         + Views.freshAgents(snapshot, now) + " report on other nodes"), null);
+            }
+            if (healthy.isEmpty()) {
+                return new LeaderVerdict(new NoAction("leader " + leader + " answers but is unhealthy ("
+                        + unhealthy.stream().map(s -> s.latest().error().kind() + " for " + s.agent()).sorted()
+                                .collect(Collectors.joining(", ")) + "): it is alive, which is no reason to fail "
+                        + "over"), null);
             }
             Optional<Decision> stranded = strandedReadOnly(snapshot, leader, healthy, windowStart, now);
             if (stranded.isPresent()) {
@@ -57,23 +64,30 @@ final class Detection {
             return new LeaderVerdict(new NoAction("leader " + leader + " is healthy (reached by "
                     + Views.agents(healthy) + ")"), null);
         }
-        // any success inside the window is a contrary sighting, from this agent or another
+        // any answer inside the window - a success, or an error the server reported itself - is life
         Optional<Sighting> seenAlive = snapshot.sightingsOf(leader).stream()
-                .filter(s -> s.lastHealthy() != null && s.lastHealthy().observedAt().isAfter(windowStart))
-                .max(Comparator.comparing(s -> s.lastHealthy().observedAt()));
+                .filter(s -> s.lastAnswered() != null && s.lastAnswered().observedAt().isAfter(windowStart))
+                .max(Comparator.comparing(s -> s.lastAnswered().observedAt()));
         if (seenAlive.isPresent()) {
+            NodeObserved answer = seenAlive.get().lastAnswered();
             return new LeaderVerdict(new Wait("leader " + leader + " unreachable for " + Views.agents(down)
-                    + " but " + seenAlive.get().agent() + " reached it at " + seenAlive.get().lastHealthy().observedAt()
+                    + " but " + seenAlive.get().agent() + (answer.reachable() ? " reached it at "
+                            : " had an answer from it (" + answer.error().kind() + ") at ") + answer.observedAt()
                     + ", inside the " + Views.seconds(window) + " detection window"), null);
         }
-        List<Sighting> downForWindow = down.stream().filter(s -> !s.downSince().isAfter(windowStart)).toList();
+        List<Sighting> downForWindow = down.stream()
+                .filter(s -> s.failedProbes() >= MIN_FAILED_PROBES && !s.downSince().isAfter(now.minus(windowOf(s, window))))
+                .toList();
         if (downForWindow.size() < policy.observerQuorum()) {
-            String progress = down.stream().map(s -> s.agent() + " for "
-                    + Duration.between(s.downSince(), now).toMillis() + " ms").sorted()
+            String progress = down.stream().map(s -> s.agent() + " for " + Duration.between(s.downSince(), now)
+                    .toMillis() + " ms (" + s.failedProbes() + (s.failedProbes() == 1 ? " probe" : " probes")
+                    + (s.weak() ? ", timeouts: needs " + Views.seconds(windowOf(s, window)) : "") + ")").sorted()
                     .collect(Collectors.joining(", "));
             return new LeaderVerdict(new Wait("leader " + leader + " unreachable (" + progress + "); "
                     + downForWindow.size() + " of the " + policy.observerQuorum() + " agents required have seen it "
-                    + "down for the whole " + Views.seconds(window) + " detection window"), null);
+                    + "down for the whole detection window (" + Views.seconds(window) + ", " + Views.seconds(window
+                            .multipliedBy(WEAK_FACTOR)) + " when it only timed out) and at least " + MIN_FAILED_PROBES
+                    + " probes"), null);
         }
         Optional<NodeObserved> witness = followerWitness(snapshot, leader, windowStart, now);
         String stream = EngineCapabilities.of(snapshot.topology().engine()).stream();
@@ -85,9 +99,21 @@ final class Detection {
         }
         String errors = downForWindow.stream().map(s -> s.latest().error() == null ? "?"
                 : s.latest().error().kind().name()).distinct().sorted().collect(Collectors.joining("/"));
+        Duration longest = downForWindow.stream().map(s -> windowOf(s, window)).max(Duration::compareTo)
+                .orElse(window);
         return new LeaderVerdict(null, "leader " + leader + " down: unreachable (" + errors + ") for "
-                + Views.agents(downForWindow) + " for at least " + Views.seconds(window) + ", no agent reached it and no "
+                + Views.agents(downForWindow) + " for at least " + Views.seconds(longest) + ", no agent reached it and no "
                 + "follower received " + stream + " from it since " + windowStart);
+    }
+
+    /** A run of failed probes counts only with at least this many: one lost probe is no evidence. */
+    static final int MIN_FAILED_PROBES = 2;
+    /** A run that holds timeouts (no answer at all: a slow or cut-off server looks the same) needs this many windows. */
+    static final int WEAK_FACTOR = 2;
+
+    /** The detection window for this agent's run: twice as long when it only timed out (weak evidence). */
+    private static Duration windowOf(Sighting sighting, Duration window) {
+        return sighting.weak() ? window.multipliedBy(WEAK_FACTOR) : window;
     }
 
     /**

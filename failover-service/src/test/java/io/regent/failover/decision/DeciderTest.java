@@ -1,6 +1,9 @@
 package io.regent.failover.decision;
 
+import static io.regent.events.ProbeErrorKind.AUTH;
+import static io.regent.events.ProbeErrorKind.BUSY;
 import static io.regent.events.ProbeErrorKind.REFUSED;
+import static io.regent.events.ProbeErrorKind.SLOW;
 import static io.regent.events.ProbeErrorKind.TIMEOUT;
 import static io.regent.failover.decision.Scenario.LEADER_LSN;
 import static io.regent.failover.decision.Scenario.NOW;
@@ -158,10 +161,32 @@ class DeciderTest {
                 row("kill -9: quorum down for the window, followers level, name decides",
                         leaderDead(),
                         Failover.class, "b", "leader a down: unreachable (REFUSED) for [m1, m2, m3] for at least 1.5 s"),
-                row("a frozen leader is reported as TIMEOUT",
+                row("timeouts are weak evidence: a leader that only timed out needs twice the window",
                         withFollowers(Scenario.threeNodes().leaderDown("a", "m1", 2_800, 2_000, 200, TIMEOUT)
                                 .leaderDown("a", "m2", 2_800, 1_800, 100, TIMEOUT)),
-                        Failover.class, "b", "unreachable (TIMEOUT) for [m1, m2]"),
+                        Wait.class, null, "m1 for 2000 ms (3 probes, timeouts: needs 3 s), m2 for 1800 ms (2 probes, "
+                                + "timeouts: needs 3 s)"),
+                row("a frozen leader that timed out for twice the window is down",
+                        withFollowers(Scenario.threeNodes().leaderDown("a", "m1", 4_000, 3_200, 200, TIMEOUT)
+                                .leaderDown("a", "m2", 4_000, 3_100, 100, TIMEOUT)),
+                        Failover.class, "b", "unreachable (TIMEOUT) for [m1, m2] for at least 3 s"),
+                row("one failed probe per agent is not a failure, however long ago it began",
+                        withFollowers(Scenario.threeNodes().leaderDown("a", "m1", 4_000, 2_000, 2_000, REFUSED)
+                                .leaderDown("a", "m2", 4_000, 1_900, 1_900, REFUSED)),
+                        Wait.class, null, "m1 for 2000 ms (1 probe), m2 for 1900 ms (1 probe)"),
+                row("AUTH is an answer: a leader that rejects Regent's role is alive",
+                        withFollowers(Scenario.threeNodes().answeredWith("a", "m1", 200, AUTH)
+                                .answeredWith("a", "m2", 300, AUTH).answeredWith("a", "m3", 400, AUTH)),
+                        NoAction.class, null, "leader a answers but is unhealthy (AUTH for m1, AUTH for m2, AUTH for m3)"
+                                + ": it is alive, which is no reason to fail over"),
+                row("too many connections is an answer: a busy leader is alive",
+                        withFollowers(Scenario.threeNodes().answeredWith("a", "m1", 200, BUSY)
+                                .answeredWith("a", "m2", 300, SLOW)),
+                        NoAction.class, null, "leader a answers but is unhealthy (BUSY for m1, SLOW for m2)"),
+                row("an answer inside the window, even an AUTH error, outweighs refusals",
+                        withFollowers(Scenario.threeNodes().leaderDown("a", "m1", -1, 2_000, 100, REFUSED)
+                                .leaderDown("a", "m2", -1, 2_000, 100, REFUSED).answeredWith("a", "m3", 600, AUTH)),
+                        Wait.class, null, "but m3 had an answer from it (AUTH) at"),
                 row("one blinded agent never causes a failover",
                         withFollowers(Scenario.threeNodes().leaderDown("a", "m1", 9_000, 8_000, 100, TIMEOUT)
                                 .leaderUp("a", "m2", 300).leaderUp("a", "m3", 500)),

@@ -128,6 +128,11 @@ final class Scenario {
         return this;
     }
 
+    /** {@code agent}'s probe of {@code node} failed with an error the server itself reported ({@code kind}). */
+    Scenario answeredWith(String node, String agent, long agoMs, ProbeErrorKind kind) {
+        return observe(down(node, agent, agoMs, kind));
+    }
+
     Scenario unreachable(String node, String agent, long agoMs) {
         return observe(down(node, agent, agoMs, ProbeErrorKind.REFUSED));
     }
