@@ -164,7 +164,7 @@ class DeciderTest {
                 row("timeouts are weak evidence: a leader that only timed out needs twice the window",
                         withFollowers(Scenario.threeNodes().leaderDown("a", "m1", 2_800, 2_000, 200, TIMEOUT)
                                 .leaderDown("a", "m2", 2_800, 1_800, 100, TIMEOUT)),
-                        Wait.class, null, "m1 for 2000 ms (3 probes, timeouts: needs 3 s), m2 for 1800 ms (2 probes, "
+                        Wait.class, null, "m1 for 2000 ms (3 probes, timeouts: needs 3 s), m2 for 1800 ms (3 probes, "
                                 + "timeouts: needs 3 s)"),
                 row("a frozen leader that timed out for twice the window is down",
                         withFollowers(Scenario.threeNodes().leaderDown("a", "m1", 4_000, 3_200, 200, TIMEOUT)
@@ -193,11 +193,12 @@ class DeciderTest {
                         Wait.class, null, "but m2 reached it at"),
                 row("below quorum: one agent down, the others silent about the leader",
                         withFollowers(Scenario.threeNodes().leaderDown("a", "m1", 3_000, 2_500, 100, REFUSED)),
-                        Wait.class, null, "1 of the 2 agents required have seen it down for the whole 1.5 s"),
+                        Wait.class, null, "1 of the 2 agents required have seen it down for the whole detection window (1.5 s, 3 s when it "
+                                + "only timed out) and at least 2 probes"),
                 row("down for less than the window (agents that never reached it)",
                         withFollowers(Scenario.threeNodes().leaderDown("a", "m1", -1, 1_000, 100, REFUSED)
                                 .leaderDown("a", "m2", -1, 900, 50, REFUSED)),
-                        Wait.class, null, "m1 for 1000 ms, m2 for 900 ms"),
+                        Wait.class, null, "m1 for 1000 ms (2 probes), m2 for 900 ms (2 probes)"),
                 row("a successful probe inside the window is a contrary sighting",
                         withFollowers(Scenario.threeNodes().leaderDown("a", "m1", 2_500, 2_000, 100, REFUSED)
                                 .leaderDown("a", "m2", 2_500, 2_000, 100, REFUSED)
