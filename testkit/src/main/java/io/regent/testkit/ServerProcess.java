@@ -134,6 +134,7 @@ public final class ServerProcess {
 
     private void reapLeftovers() {
         Testkit.killEverythingUnder(workingDirectory);
+        SkewedClock.removeSharedMemoryOf(process.pid());
         Testkit.get().unregisterPid(process.pid());
     }
 

@@ -165,12 +165,23 @@ final class LocalPostgresNode implements PostgresNode {
 
     @Override
     public synchronized void start() {
+        start(Map.of());
+    }
+
+    @Override
+    public synchronized void start(Map<String, String> environment) {
         if (isRunning()) {
             throw new IllegalStateException(name + " is already running");
         }
-        process = ServerProcess.start("PostgreSQL " + name,
-                osUser.wrap(List.of(binaries.path("postgres"), "-D", dataDirectory().toString())),
-                nodeDirectory, logFile(), Map.of());
+        // the environment is set after the switch to the OS user: a preloaded library (libfaketime) must
+        // start in the server, not in the root-owned wrappers whose resources the server could not open
+        List<String> command = new java.util.ArrayList<>();
+        if (!environment.isEmpty()) {
+            command.add("env");
+            environment.forEach((key, value) -> command.add(key + "=" + value));
+        }
+        command.addAll(List.of(binaries.path("postgres"), "-D", dataDirectory().toString()));
+        process = ServerProcess.start("PostgreSQL " + name, osUser.wrap(command), nodeDirectory, logFile(), Map.of());
         awaitAcceptingConnections();
     }
 

@@ -64,6 +64,12 @@ public interface PostgresNode {
     /** Starts the server again with the same data and port, and waits until it accepts connections. */
     void start();
 
+    /**
+     * As {@link #start()}, with extra environment variables for the server's processes (e.g. {@link
+     * io.regent.testkit.SkewedClock#ahead} to set its clock wrong); a later {@link #start()} has none.
+     */
+    void start(Map<String, String> environment);
+
     boolean isRunning();
 
     /** PID of the postmaster. */

@@ -213,9 +213,15 @@ public final class ControlPlane implements AutoCloseable {
 
     /** A monitor agent that loads the registry over REST with the service token, then follows the topic. */
     public QuarkusService startAgent(String id, String zone) {
+        return startAgent(id, zone, Map.of());
+    }
+
+    /** The same with extra environment variables (e.g. {@link io.regent.testkit.SkewedClock#ahead}). */
+    public QuarkusService startAgent(String id, String zone, Map<String, String> environment) {
+        Map<String, String> env = new java.util.HashMap<>(environment);
+        env.put("REGENT_NODE_PASSWORD", CONTROL_ROLE.password());
         QuarkusService agent = QuarkusService.start(id, jar("monitor"), ServiceSettings.agent(id, zone,
-                kafka.bootstrapServers(), registryUrl(), CONTROL_ROLE.user()),
-                identity("regent-monitor", Map.of("REGENT_NODE_PASSWORD", CONTROL_ROLE.password())), READY);
+                kafka.bootstrapServers(), registryUrl(), CONTROL_ROLE.user()), identity("regent-monitor", env), READY);
         agents.add(agent);
         return agent;
     }
