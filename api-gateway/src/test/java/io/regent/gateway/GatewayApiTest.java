@@ -209,6 +209,12 @@ class GatewayApiTest {
         assertThat(given().get("/route/route/route-1/follower").statusCode()).isEqualTo(503);
         assertThat(given().get("/route/route/route-2/follower?max-lag-bytes=-5").statusCode()).isEqualTo(400);
         assertThat(given().get("/route/nope/route-1/leader").statusCode()).isEqualTo(503);
+        // a follower still streaming from another node (not re-pointed) serves nobody's reads
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(300)).untilAsserted(() -> {
+            publish("route", follower("route", "route-3", 1_000_000L, 5442));
+            assertThat(given().get("/route/route/route-3/follower").then().statusCode(503).extract().asString())
+                    .contains("route-3 replicates from 127.0.0.1:5442, not from leader route-1 (127.0.0.1:5441)");
+        });
 
         // the dashboard's view of what each agent sees: one row per node and agent, with lag and positions
         Response seen = given().auth().oauth2(TOKENS.get("viewer")).get("/api/v1/clusters/route/observations");
@@ -247,8 +253,13 @@ class GatewayApiTest {
     }
 
     private static NodeObserved follower(String cluster, String node, long replayed) {
-        WalReceiverState wal = new WalReceiverState("streaming", "127.0.0.1", 5441, 2L, replayed, Instant.now(),
-                Instant.now(), null);
+        return follower(cluster, node, replayed, 5441);
+    }
+
+    /** A follower whose WAL receiver streams from the node at {@code senderPort}. */
+    private static NodeObserved follower(String cluster, String node, long replayed, int senderPort) {
+        WalReceiverState wal = new WalReceiverState("streaming", "127.0.0.1", senderPort, 2L, replayed, Instant.now(),
+                Instant.now(), null, 0L);
         return new NodeObserved(cluster, node, "agent-t", "zone-t", Instant.now(), 2L, Engine.POSTGRESQL, true, null,
                 NodeRole.FOLLOWER, true, 2L, null, replayed, replayed, 0L, 0L, wal, List.of(), null, "15", null, null, null, null);
     }

@@ -19,7 +19,7 @@ final class EventSamples {
                         Engine.POSTGRESQL, true, new ProbeError(ProbeErrorKind.TIMEOUT, "statement timeout"),
                         NodeRole.FOLLOWER, true, 3L, 50_331_744L, 50_331_700L, 50_331_600L, 100L, 15L,
                         new WalReceiverState("streaming", "127.0.0.1", 5433, 3L, 50_331_744L, T0.minusMillis(40),
-                                T0.minusMillis(40), "orders_2"),
+                                T0.minusMillis(40), "orders_2", 40L),
                         List.of(new ReplicaState("orders-3", "127.0.0.1", "streaming", "quorum", 1, 10L, 9L, 8L, 7L,
                                 3L, 1L, 2L, 3L, T0)),
                         "ANY 1 (orders-2, orders-3)", "15.18", "0-1-42,0-2-57", "0-1-42,0-2-60",

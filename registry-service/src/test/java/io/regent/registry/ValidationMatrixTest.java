@@ -66,6 +66,15 @@ class ValidationMatrixTest {
                         "{\"id\":\"s\",\"displayName\":\"x\",\"engine\":\"POSTGRESQL\","
                                 + "\"replication\":{\"mode\":\"SYNC_ANY\",\"syncCount\":0}}", 400,
                         "replication.syncCountConsistent", "SYNC_ANY needs syncCount >= 1"),
+                new Case("synchronous ANY 2 with one standby: the leader could never acknowledge", Api.ADMIN, "POST",
+                        C, "{\"id\":\"k\",\"displayName\":\"x\",\"engine\":\"POSTGRESQL\","
+                                + "\"replication\":{\"mode\":\"SYNC_ANY\",\"syncCount\":2},\"nodes\":[" + okNode + ","
+                                + okNode.replace("\"n\"", "\"m\"").replace("5432", "5433") + "]}", 422,
+                        "replication.syncCount", "synchronous ANY 2 needs at least 2 standbys, but cluster 'k' would "
+                                + "have 1"),
+                new Case("raising k above the standbys", Api.ADMIN, "PUT", C + "/" + V,
+                        "{\"displayName\":\"x\",\"replication\":{\"mode\":\"SYNC_ANY\",\"syncCount\":9}}", 422, "replication.syncCount",
+                        "synchronous ANY 9 needs at least 9 standbys"),
                 new Case("port out of range", Api.ADMIN, "POST", C,
                         "{\"id\":\"p\",\"displayName\":\"x\",\"engine\":\"POSTGRESQL\",\"nodes\":[{\"name\":\"a\","
                                 + "\"host\":\"h\",\"port\":70000}]}", 400, "nodes[0].port", "less than or equal"),

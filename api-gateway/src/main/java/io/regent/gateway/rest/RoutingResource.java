@@ -3,6 +3,8 @@ package io.regent.gateway.rest;
 import io.regent.events.NodeObserved;
 import io.regent.events.NodeRole;
 import io.regent.events.TopologyChanged;
+import io.regent.events.TopologyNode;
+import io.regent.events.WalReceiverState;
 import io.regent.gateway.config.GatewayConfig;
 import io.regent.gateway.health.NodeHealthView;
 import io.regent.gateway.topology.TopologyView;
@@ -93,11 +95,39 @@ public class RoutingResource {
                 || !"streaming".equals(follower.walReceiver().status())) {
             return no(node + " is not streaming from a leader");
         }
+        String upstream = notFromTheLeader(cluster, topology.get(), follower.walReceiver(), now);
+        if (upstream != null) {
+            return no(node + " " + upstream);
+        }
         long lag = lag(cluster, topology.get().leader(), follower, now);
         if (lag > limit) {
             return no(node + " is " + lag + " bytes behind (limit " + limit + ")");
         }
         return Response.ok("follower " + node + " of " + cluster + ", " + lag + " bytes behind\n").build();
+    }
+
+    /**
+     * Why a follower's stream does not come from the current leader (another address: not re-pointed after
+     * a failover; another timeline), or null when it does or the observations do not tell. Reading from a
+     * follower of an older leader would serve data the current leader has moved past.
+     */
+    private String notFromTheLeader(String cluster, TopologyChanged topology, WalReceiverState receiver, Instant now) {
+        Optional<TopologyNode> leader = topology.nodes().stream().filter(n -> n.name().equals(topology.leader()))
+                .findFirst();
+        if (leader.isEmpty() || receiver.senderHost() == null || receiver.senderPort() == null) {
+            return null;
+        }
+        if (!receiver.senderHost().equalsIgnoreCase(leader.get().host()) || receiver.senderPort() != leader.get().port()) {
+            return "replicates from " + receiver.senderHost() + ":" + receiver.senderPort() + ", not from leader "
+                    + topology.leader() + " (" + leader.get().host() + ":" + leader.get().port() + ")";
+        }
+        Optional<NodeObserved> leaderSeen = health.fresh(cluster, topology.leader(), now);
+        Long timeline = leaderSeen.map(NodeObserved::timeline).orElse(null);
+        if (timeline != null && receiver.receivedTimeline() != null && !timeline.equals(receiver.receivedTimeline())) {
+            return "receives timeline " + receiver.receivedTimeline() + " but leader " + topology.leader()
+                    + " is on timeline " + timeline;
+        }
+        return null;
     }
 
     /** Behind the leader's newest position when an agent saw it recently, else what the follower has yet to replay. */

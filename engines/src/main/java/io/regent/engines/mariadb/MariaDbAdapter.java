@@ -189,7 +189,9 @@ public final class MariaDbAdapter implements EngineAdapter {
         Long lagMillis = received == replayed ? Long.valueOf(0)
                 : replica.secondsBehind() == null ? null : replica.secondsBehind() * 1000;
         WalReceiverState receiver = new WalReceiverState(replica.status(), replica.host(), replica.port(), null,
-                received, replica.lastHeard(), null, replica.connectionName());
+                received, replica.lastHeard(), null, replica.connectionName(),
+                // both instants on this agent's clock: the age is a duration on one clock
+                replica.lastHeard() == null ? null : Math.max(0, Duration.between(replica.lastHeard(), started).toMillis()));
         return new NodeObserved(node.clusterId(), node.name(), observer.id(), observer.zone(), started,
                 ProbeSessions.elapsedMillis(startNanos), engine(), true, null, NodeRole.FOLLOWER, true, null, null, received,
                 replayed, received - replayed, lagMillis, receiver, List.of(), null, version, executed,

@@ -52,7 +52,8 @@ public final class PostgresAdapter implements EngineAdapter {
 
     private static final String RECEIVER_SQL = """
             SELECT status, sender_host, sender_port, received_tli, latest_end_lsn - '0/0'::pg_lsn,
-                   last_msg_receipt_time, latest_end_time, slot_name
+                   last_msg_receipt_time, latest_end_time, slot_name,
+                   greatest(0, (extract(epoch FROM clock_timestamp() - last_msg_receipt_time) * 1000)::bigint)
             FROM pg_stat_wal_receiver""";
 
     /**
@@ -156,7 +157,7 @@ public final class PostgresAdapter implements EngineAdapter {
                 if (rs.next()) {
                     receiver = new WalReceiverState(rs.getString(1), rs.getString(2), intOrNull(rs, 3),
                             longOrNull(rs, 4), longOrNull(rs, 5), instant(rs.getTimestamp(6)),
-                            instant(rs.getTimestamp(7)), rs.getString(8));
+                            instant(rs.getTimestamp(7)), rs.getString(8), longOrNull(rs, 9));
                 }
             }
             List<SenderRow> senders = new ArrayList<>();

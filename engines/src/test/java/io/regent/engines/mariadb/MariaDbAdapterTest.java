@@ -167,6 +167,8 @@ class MariaDbAdapterTest {
                 heard = adapter.probe(target(follower), TIMEOUT).walReceiver().lastMessageReceivedAt();
             }
             assertThat(heard).as("nothing read from a frozen leader").isBefore(frozenAt.plusMillis(400));
+            assertThat(adapter.probe(target(follower), TIMEOUT).walReceiver().lastMessageAgeMillis())
+                    .as("the age grows while the leader is frozen").isGreaterThanOrEqualTo(2_500L);
         } finally {
             leader.thaw();
         }

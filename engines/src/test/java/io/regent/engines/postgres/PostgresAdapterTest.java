@@ -72,6 +72,8 @@ class PostgresAdapterTest {
                     assertThat(f.walReceiver().status()).isEqualTo("streaming");
                     assertThat(f.walReceiver().senderPort()).isEqualTo(leader.port());
                     assertThat(f.walReceiver().lastMessageReceivedAt()).isNotNull();
+                    // measured on the follower's own clock: an idle leader still sends keepalives (10 s default)
+                    assertThat(f.walReceiver().lastMessageAgeMillis()).isBetween(0L, 11_000L);
                     assertThat(f.replicas()).isEmpty();
                 });
             }

@@ -49,10 +49,11 @@ public final class ClusterState {
         return clusterId;
     }
 
-    public synchronized void record(NodeObserved observed) {
+    /** An agent's observation, received by this instance at {@code receivedAt} (its own clock). */
+    public synchronized void record(NodeObserved observed, Instant receivedAt) {
         Map<String, Sighting> byAgent = sightings.getOrDefault(observed.node(), Map.of());
         Sighting previous = byAgent.get(observed.observerId());
-        Sighting next = previous == null ? Sighting.first(observed) : previous.then(observed);
+        Sighting next = previous == null ? Sighting.first(observed, receivedAt) : previous.then(observed, receivedAt);
         if (next != previous) {
             Map<String, Sighting> copy = new HashMap<>(byAgent);
             copy.put(observed.observerId(), next);

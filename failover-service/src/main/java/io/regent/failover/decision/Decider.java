@@ -111,7 +111,7 @@ public final class Decider {
                     + " apart (anti-flapping); the next is allowed at "
                     + last.plus(snapshot.policy().minFailoverInterval()));
         }
-        Decision elected = Election.elect(snapshot, leader, null, now, verdict.evidence(), false);
+        Decision elected = Election.elect(snapshot, leader, null, now, verdict.evidence(), false, true);
         if (elected instanceof Refuse refused && snapshot.bookkeeping().refusedAtEpoch() == snapshot.epoch()) {
             return new NoAction("the failover of epoch " + snapshot.epoch() + " was refused and recorded already: "
                     + refused.reason());
@@ -150,7 +150,20 @@ public final class Decider {
         }
         String why = "failover requested by " + request.requestedBy()
                 + (request.reason() == null || request.reason().isBlank() ? "" : " (" + request.reason() + ")");
-        return Election.elect(snapshot, leader, request.candidate(), now, why, false);
+        Optional<NodeObserved> leaderView = leader == null ? Optional.empty()
+                : Views.freshestReachable(snapshot, leader, now);
+        if (leaderView.isPresent() && leaderView.get().role() == NodeRole.LEADER) {
+            // a live leader could acknowledge writes between a fence and a promotion chosen without catch-up
+            Decision elected = Election.elect(snapshot, leader, request.candidate(), now, why + "; leader " + leader
+                    + " answers, so it hands over with the switchover's write barrier and catch-up", true);
+            return elected instanceof Failover f
+                    ? new Switchover(leader, f.candidate(), epoch, f.reason().replace("; promoting ", "; handing over to "))
+                    : elected;
+        }
+        Decision elected = Election.elect(snapshot, leader, request.candidate(), now, why, false);
+        return elected instanceof Wait wait
+                ? new Refuse(leader, epoch, wait.reason() + "; request again in a moment")
+                : elected;
     }
 
     /**

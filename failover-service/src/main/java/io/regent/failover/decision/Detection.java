@@ -66,20 +66,21 @@ final class Detection {
         }
         // any answer inside the window - a success, or an error the server reported itself - is life
         Optional<Sighting> seenAlive = snapshot.sightingsOf(leader).stream()
-                .filter(s -> s.lastAnswered() != null && s.lastAnswered().observedAt().isAfter(windowStart))
-                .max(Comparator.comparing(s -> s.lastAnswered().observedAt()));
+                .filter(s -> s.lastAnswered() != null && s.localLastAnswered().isAfter(windowStart))
+                .max(Comparator.comparing(Sighting::localLastAnswered));
         if (seenAlive.isPresent()) {
             NodeObserved answer = seenAlive.get().lastAnswered();
             return new LeaderVerdict(new Wait("leader " + leader + " unreachable for " + Views.agents(down)
-                    + " but " + seenAlive.get().agent() + (answer.reachable() ? " reached it at "
-                            : " had an answer from it (" + answer.error().kind() + ") at ") + answer.observedAt()
-                    + ", inside the " + Views.seconds(window) + " detection window"), null);
+                    + " but " + seenAlive.get().agent() + (answer.reachable() ? " reached it "
+                            : " had an answer from it (" + answer.error().kind() + ") ")
+                    + Duration.between(seenAlive.get().localLastAnswered(), now).toMillis() + " ms ago, inside the " + Views.seconds(window) + " detection window"), null);
         }
         List<Sighting> downForWindow = down.stream()
-                .filter(s -> s.failedProbes() >= MIN_FAILED_PROBES && !s.downSince().isAfter(now.minus(windowOf(s, window))))
+                .filter(s -> s.failedProbes() >= MIN_FAILED_PROBES
+                        && !s.localDownSince().isAfter(now.minus(windowOf(s, window))))
                 .toList();
         if (downForWindow.size() < policy.observerQuorum()) {
-            String progress = down.stream().map(s -> s.agent() + " for " + Duration.between(s.downSince(), now)
+            String progress = down.stream().map(s -> s.agent() + " for " + Duration.between(s.localDownSince(), now)
                     .toMillis() + " ms (" + s.failedProbes() + (s.failedProbes() == 1 ? " probe" : " probes")
                     + (s.weak() ? ", timeouts: needs " + Views.seconds(windowOf(s, window)) : "") + ")").sorted()
                     .collect(Collectors.joining(", "));
@@ -89,12 +90,12 @@ final class Detection {
                             .multipliedBy(WEAK_FACTOR)) + " when it only timed out) and at least " + MIN_FAILED_PROBES
                     + " probes"), null);
         }
-        Optional<NodeObserved> witness = followerWitness(snapshot, leader, windowStart, now);
+        Optional<Heard> witness = followerWitness(snapshot, leader, windowStart, now);
         String stream = EngineCapabilities.of(snapshot.topology().engine()).stream();
         if (witness.isPresent()) {
             return new LeaderVerdict(new Wait("leader " + leader + " unreachable for " + Views.agents(downForWindow)
-                    + " but follower " + witness.get().node() + " received " + stream + " from it at "
-                    + witness.get().walReceiver().lastMessageReceivedAt() + ", inside the " + Views.seconds(window)
+                    + " but follower " + witness.get().follower() + " received " + stream + " from it "
+                    + Duration.between(witness.get().at(), now).toMillis() + " ms ago, inside the " + Views.seconds(window)
                     + " detection window: it is alive, the agents are cut off"), null);
         }
         String errors = downForWindow.stream().map(s -> s.latest().error() == null ? "?"
@@ -128,7 +129,7 @@ final class Detection {
         boolean writable = healthy.stream().anyMatch(s -> s.latest().role() == NodeRole.LEADER
                 && !Boolean.TRUE.equals(s.latest().readOnly()));
         Optional<Sighting> readOnly = healthy.stream().filter(s -> s.readOnlySince() != null
-                && !s.readOnlySince().isAfter(windowStart)).min(Comparator.comparing(Sighting::readOnlySince));
+                && !s.localReadOnlySince().isAfter(windowStart)).min(Comparator.comparing(Sighting::localReadOnlySince));
         if (writable || readOnly.isEmpty()) {
             return Optional.empty();
         }
@@ -138,27 +139,40 @@ final class Detection {
                     + "; waiting for the agents to see it so"));
         }
         return Optional.of(new Decision.Unfence(leader, snapshot.epoch(), "leader " + leader + " answers but has "
-                + "taken no writes since " + readOnly.get().readOnlySince() + " (seen read-only by "
+                + "taken no writes for " + Duration.between(readOnly.get().localReadOnlySince(), now).toMillis() + " ms (seen read-only by "
                 + Views.agents(healthy) + ") and no operation runs: a failed step left it fenced; making it writable again "
                 + "(epoch " + snapshot.epoch() + ")"));
     }
 
-    /** A follower still hearing from the leader proves it alive, whatever the agents say. */
-    static Optional<NodeObserved> followerWitness(ClusterSnapshot snapshot, String leader,
-            Instant windowStart, Instant now) {
-        List<NodeObserved> witnesses = new ArrayList<>();
+    /** A follower that heard from the leader {@code at} (this instance's clock). */
+    record Heard(String follower, Instant at) {
+    }
+
+    /**
+     * A follower still hearing from the leader proves it alive, whatever the agents say. When it last
+     * heard is its age as measured at the probe, on one clock ({@code lastMessageAgeMillis}), placed on
+     * this instance's clock by the observation's receipt - never the follower's own timestamp, whose clock
+     * may be behind. A follower streaming from another node, or on another timeline than the leader's, is
+     * no witness for it.
+     */
+    static Optional<Heard> followerWitness(ClusterSnapshot snapshot, String leader, Instant windowStart, Instant now) {
+        List<Heard> witnesses = new ArrayList<>();
         for (TopologyNode node : snapshot.topology().nodes()) {
             if (node.name().equals(leader)) {
                 continue;
             }
             for (Sighting s : snapshot.freshSightingsOf(node.name(), now)) {
                 NodeObserved o = s.latest();
-                if (o.reachable() && o.walReceiver() != null && o.walReceiver().lastMessageReceivedAt() != null
-                        && o.walReceiver().lastMessageReceivedAt().isAfter(windowStart)) {
-                    witnesses.add(o);
+                if (!o.reachable() || o.walReceiver() == null || o.walReceiver().lastMessageAgeMillis() == null
+                        || Upstream.mismatch(snapshot, leader, o) != null) {
+                    continue;
+                }
+                Instant heard = s.receivedAt().minusMillis(o.walReceiver().lastMessageAgeMillis());
+                if (heard.isAfter(windowStart)) {
+                    witnesses.add(new Heard(o.node(), heard));
                 }
             }
         }
-        return witnesses.stream().max(Comparator.comparing(o -> o.walReceiver().lastMessageReceivedAt()));
+        return witnesses.stream().max(Comparator.comparing(Heard::at));
     }
 }

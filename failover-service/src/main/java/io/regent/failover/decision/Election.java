@@ -60,6 +60,12 @@ public final class Election {
     /** @param planned a switchover: the target catches up before promotion, so the RPO-zero arithmetic does not apply */
     static Decision elect(ClusterSnapshot snapshot, String leader, String requested, Instant now,
             String evidence, boolean planned) {
+        return elect(snapshot, leader, requested, now, evidence, planned, false);
+    }
+
+    /** @param automatic no person asked: a leader seen waiting for less than the registry says is left to one */
+    static Decision elect(ClusterSnapshot snapshot, String leader, String requested, Instant now,
+            String evidence, boolean planned, boolean automatic) {
         long epoch = snapshot.epoch();
         Engine engine = snapshot.topology().engine();
         String unit = EngineCapabilities.of(engine).positionUnit();
@@ -68,12 +74,21 @@ public final class Election {
         List<Candidate> candidates = new ArrayList<>();
         List<String> excluded = new ArrayList<>();
         List<NodeObserved> reachableFollowers = new ArrayList<>();
+        // a position measured before the leader's last answer may miss what it acknowledged after it
+        Instant leaderAlive = planned ? null : Views.lastAnswered(snapshot, leader);
+        List<String> older = new ArrayList<>();
         for (TopologyNode node : snapshot.topology().nodes()) {
             if (node.name().equals(leader)) {
                 continue;
             }
-            Optional<NodeObserved> view = Views.freshestReachable(snapshot, node.name(), now);
-            if (view.isPresent() && view.get().role() == NodeRole.FOLLOWER && node.role() == NodeRole.FOLLOWER) {
+            Optional<Sighting> seen = Views.freshestReachableSighting(snapshot, node.name(), now);
+            Optional<NodeObserved> view = seen.map(Sighting::latest);
+            if (view.isPresent() && view.get().role() == NodeRole.FOLLOWER && leaderAlive != null
+                    && !seen.get().receivedAt().isAfter(leaderAlive)) {
+                older.add(node.name() + " (its newest position arrived " + Duration.between(seen.get().receivedAt(),
+                        now).toMillis() + " ms ago)");
+            }
+            if (view.isPresent() && view.get().role() == NodeRole.FOLLOWER) { // whatever its registry role
                 reachableFollowers.add(view.get());
             }
             String exclusion = exclusion(snapshot, node, view, leaderLsn, leaderLastSeen, leader, now);
@@ -85,9 +100,15 @@ public final class Election {
             candidates.add(new Candidate(node, view.get(), lag));
         }
         candidates.sort(CANDIDATE_ORDER);
+        if (!older.isEmpty()) {
+            return new Wait(evidence + "; but leader " + leader + " last answered " + Duration.between(leaderAlive, now)
+                    .toMillis() + " ms ago, after the newest positions of " + String.join(", ", older) + ": waiting "
+                    + "for probes that postdate it, so no commit acknowledged in between goes unseen");
+        }
         String exclusions = excluded.isEmpty() ? "" : "; excluded " + String.join(", ", excluded);
 
-        Optional<String> rpo = planned ? Optional.empty() : RpoRule.rpoZeroViolation(snapshot, reachableFollowers);
+        Optional<String> rpo = planned ? Optional.empty()
+                : RpoRule.rpoZeroViolation(snapshot, leader, reachableFollowers, automatic);
         if (rpo.isPresent()) {
             return new Refuse(leader, epoch, evidence + "; refusing to fail over: " + rpo.get() + exclusions);
         }
@@ -121,7 +142,7 @@ public final class Election {
             }
             chosen = holdingAll.get();
         }
-        if (!planned && snapshot.topology().replication().mode() == ReplicationMode.SYNC_ANY) {
+        if (!planned && RpoRule.synchronous(snapshot, leader)) {
             Map<String, List<String>> missing = lacks(engine, chosen.view(), reachableFollowers);
             if (!missing.isEmpty()) {
                 return new Refuse(leader, epoch, evidence + "; synchronous cluster: " + chosen.node().name()
@@ -166,6 +187,10 @@ public final class Election {
         }
         if (node.role() != NodeRole.FOLLOWER) {
             return "registry role " + node.role();
+        }
+        String upstream = Upstream.mismatch(snapshot, leader, Upstream.lastStreaming(snapshot, node.name(), now));
+        if (upstream != null) {
+            return upstream;
         }
         long unreachableBy = snapshot.freshSightingsOf(node.name(), now).stream().filter(s -> !s.reachable())
                 .count();

@@ -31,7 +31,7 @@ public final class Planner {
         List<Plan.Step> steps = new ArrayList<>();
         if (from != null) {
             boolean reachable = snapshot.freshSightingsOf(from, now).stream()
-                    .max(Comparator.comparing(Sighting::observedAt)).map(Sighting::reachable).orElse(false);
+                    .max(Comparator.comparing(Sighting::receivedAt)).map(Sighting::reachable).orElse(false);
             boolean system = SYSTEM.equals(initiator);
             String why = !reachable ? from + " is unreachable: it is fenced when it is seen again"
                     : system ? "a quorum declared " + from + " down, so a failed fence does not stop the failover "

@@ -67,8 +67,19 @@ final class Rejoins {
                 .filter(n -> n.role() == NodeRole.FOLLOWER && !n.name().equals(leader))
                 .map(TopologyNode::name).filter(n -> downFor(snapshot, n, now, snapshot.policy().followerRepairAfter()))
                 .sorted().toList();
+        Map<String, String> astray = new TreeMap<>();
+        boolean remote = EngineCapabilities.of(snapshot.topology().engine()).rejoinsRemotely();
+        for (TopologyNode n : snapshot.topology().nodes()) {
+            if (!remote && n.role() == NodeRole.FOLLOWER && !n.name().equals(leader) && !down.contains(n.name())) {
+                String why = astray(snapshot, leader, n.name(), now);
+                if (why != null) {
+                    astray.put(n.name(), why);
+                }
+            }
+        }
         List<String> waiting = new ArrayList<>(replaced);
         waiting.addAll(down);
+        waiting.addAll(astray.keySet());
         if (waiting.isEmpty()) {
             return new NoAction("no node of cluster " + cluster + " needs a rejoin");
         }
@@ -85,7 +96,6 @@ final class Rejoins {
             return new Wait(waiting + " need a rejoin, but leader " + leader + " is not seen as a healthy writable "
                     + "leader in the last " + Views.seconds(snapshot.policy().observationMaxAge()) + "; a rewind needs it");
         }
-        boolean remote = EngineCapabilities.of(snapshot.topology().engine()).rejoinsRemotely();
         for (String node : waiting) {
             if (remote) { // over SQL from here; no node agent acts on such an engine's nodes
                 if (replaced.contains(node) && Views.freshestReachable(snapshot, node, now).isPresent()) {
@@ -107,6 +117,10 @@ final class Rejoins {
                         + " was replaced as leader and needs a rejoin; " + agent + ": rewind it into a follower of "
                         + leader);
             }
+            if (astray.containsKey(node)) {
+                return new Decision.Rejoin(node, OperationKind.REJOIN, endpoint.get(), snapshot.epoch(), node + " "
+                        + astray.get(node) + "; " + agent + ": rewind it into a follower of " + leader);
+            }
             boolean neverSeenRunning = snapshot.sightingsOf(node).stream().allMatch(s -> s.lastHealthy() == null);
             if (neverSeenRunning) {
                 return new Decision.Rejoin(node, OperationKind.BOOTSTRAP, endpoint.get(), snapshot.epoch(), node
@@ -127,10 +141,35 @@ final class Rejoins {
                 + Views.seconds(snapshot.policy().observationMaxAge()) + "; they stay as they are until one does");
     }
 
+    /**
+     * Why a registry follower is not a follower of the leader - every agent that reaches it has seen it, for
+     * at least {@code followerRepairAfter}, streaming from another node, on another timeline, or from no
+     * one: a re-point that failed and was never retried - or null when it follows the leader, or the agents
+     * cannot tell.
+     */
+    static String astray(ClusterSnapshot snapshot, String leader, String node, Instant now) {
+        List<Sighting> seen = snapshot.freshSightingsOf(node, now).stream().filter(Sighting::reachable)
+                .filter(s -> s.upstreamSince() != null).toList();
+        if (leader == null || seen.isEmpty()) {
+            return null;
+        }
+        Instant since = now.minus(snapshot.policy().followerRepairAfter());
+        String why = null;
+        for (Sighting s : seen) {
+            boolean connected = !Sighting.upstream(s.latest()).isEmpty();
+            String mismatch = connected ? Upstream.mismatch(snapshot, leader, s.latest()) : "streams from no one";
+            if (mismatch == null || s.local(s.upstreamSince()).isAfter(since)) {
+                return null;
+            }
+            why = mismatch;
+        }
+        return why + ", for at least " + Views.seconds(snapshot.policy().followerRepairAfter());
+    }
+
     /** Every fresh sighting of {@code node} has failed to reach it, each for at least {@code atLeast}. */
     static boolean downFor(ClusterSnapshot snapshot, String node, Instant now, Duration atLeast) {
         List<Sighting> fresh = snapshot.freshSightingsOf(node, now);
         return !fresh.isEmpty() && fresh.stream().allMatch(s -> !s.reachable() && s.downSince() != null
-                && !s.downSince().isAfter(now.minus(atLeast)));
+                && !s.localDownSince().isAfter(now.minus(atLeast)));
     }
 }

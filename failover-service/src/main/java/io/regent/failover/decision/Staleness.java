@@ -49,7 +49,8 @@ final class Staleness {
                 if (o.reachable() && o.role() == NodeRole.LEADER && !Boolean.TRUE.equals(o.readOnly())) {
                     Instant recently = now.minus(snapshot.policy().observationMaxAge());
                     if (snapshot.bookkeeping().fencedAfter(node.name(), recently)
-                            && !o.observedAt().isAfter(snapshot.bookkeeping().fencedAt().get(node.name()))) {
+                            && !s.local(o.observedAt()).minusMillis(o.probeMillis() == null ? 0 : o.probeMillis())
+                                    .isAfter(snapshot.bookkeeping().fencedAt().get(node.name()))) {
                         return Optional.of(new Decision.Wait("node " + node.name() + " was fenced at "
                                 + snapshot.bookkeeping().fencedAt().get(node.name()) + "; waiting for an agent to "
                                 + "see it read-only (seen writable by " + o.observerId() + " at " + o.observedAt()

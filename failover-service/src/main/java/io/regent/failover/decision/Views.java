@@ -35,14 +35,25 @@ final class Views {
     }
 
     static Optional<NodeObserved> freshestReachable(ClusterSnapshot snapshot, String node, Instant now) {
-        return snapshot.freshSightingsOf(node, now).stream().filter(Sighting::reachable).map(Sighting::latest)
-                .max(Comparator.comparing(NodeObserved::observedAt));
+        return freshestReachableSighting(snapshot, node, now).map(Sighting::latest);
+    }
+
+    /** The sighting of {@code node} whose latest probe succeeded and arrived last (this instance's clock). */
+    static Optional<Sighting> freshestReachableSighting(ClusterSnapshot snapshot, String node, Instant now) {
+        return snapshot.freshSightingsOf(node, now).stream().filter(Sighting::reachable)
+                .max(Comparator.comparing(Sighting::receivedAt));
     }
 
     /** The leader's newest successful probe, by any agent; null when none is remembered. */
     static NodeObserved lastHealthyView(ClusterSnapshot snapshot, String leader) {
-        return snapshot.sightingsOf(leader).stream().map(Sighting::lastHealthy).filter(Objects::nonNull)
-                .max(Comparator.comparing(NodeObserved::observedAt)).orElse(null);
+        return snapshot.sightingsOf(leader).stream().filter(s -> s.lastHealthy() != null)
+                .max(Comparator.comparing(Sighting::localLastHealthy)).map(Sighting::lastHealthy).orElse(null);
+    }
+
+    /** When any agent last had an answer from {@code node}, on this instance's clock; null when none did. */
+    static Instant lastAnswered(ClusterSnapshot snapshot, String node) {
+        return snapshot.sightingsOf(node).stream().map(Sighting::localLastAnswered).filter(Objects::nonNull)
+                .max(Comparator.naturalOrder()).orElse(null);
     }
 
     /** The leader's WAL position as last seen by any agent, healthy or not now. */

@@ -2,6 +2,7 @@ package io.regent.failover.messaging;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.regent.events.EventEnvelope;
@@ -45,6 +46,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -197,7 +199,13 @@ public class FailoverLoop {
                         continue;
                     }
                     if (event instanceof NodeObserved observed) {
-                        stateOf(observed.clusterId()).record(observed);
+                        Long replayEnd = replayEnds.get(record.partition());
+                        boolean replayed = replayEnd != null && record.offset() < replayEnd;
+                        Instant receivedAt = receivedAt(observed, Instant.now(), replayed);
+                        stateOf(observed.clusterId()).record(observed, receivedAt);
+                        if (!replayed) {
+                            clockOffset(observed, receivedAt);
+                        }
                     } else if (event instanceof FailoverRequested || event instanceof SwitchoverRequested
                             || event instanceof MaintenanceChanged) {
                         pending.computeIfAbsent(record.key(), k -> new ArrayDeque<>()).add(event);
@@ -332,6 +340,46 @@ public class FailoverLoop {
         }
     }
 
+    /**
+     * How far each agent's clock runs ahead of this instance's (negative: behind), as the newest probe's end
+     * by its clock against its receipt here; Kafka's delivery makes it read a little low. The decisions do
+     * not depend on it (they use durations measured on one clock), but a clock this far off is worth an
+     * operator's look: {@code regent_observer_clock_offset_seconds}, and a warning past {@link #SKEW_WARNING}.
+     */
+    private void clockOffset(NodeObserved observed, Instant receivedAt) {
+        long probe = observed.probeMillis() == null ? 0 : observed.probeMillis();
+        long offset = Duration.between(receivedAt, observed.observedAt().plusMillis(probe)).toMillis();
+        AtomicLong gauge = clockOffsets.computeIfAbsent(observed.observerId(), agent -> {
+            AtomicLong value = new AtomicLong();
+            metrics.gauge("regent_observer_clock_offset_seconds", Tags.of("observer", agent), value,
+                    v -> v.get() / 1000.0);
+            return value;
+        });
+        long previous = gauge.getAndSet(offset);
+        if (Math.abs(offset) > SKEW_WARNING.toMillis() && Math.abs(previous) <= SKEW_WARNING.toMillis()) {
+            LOG.warnf("agent %s: its clock is %d ms %s this instance's (the offset of its probes' timestamps to their "
+                    + "receipt); decisions use durations measured on one clock, but check its time synchronisation",
+                    observed.observerId(), Math.abs(offset), offset > 0 ? "ahead of" : "behind");
+        }
+    }
+
+    /**
+     * When an observation counts as received, on this instance's clock: now - except for the history
+     * replayed on taking a cluster over, which arrived long after it was made: its own timestamp then,
+     * never later than now (the only place an agent's clock is trusted, and only for the replay).
+     */
+    static Instant receivedAt(NodeObserved observed, Instant now, boolean replayed) {
+        return replayed && observed.observedAt().isBefore(now) ? observed.observedAt() : now;
+    }
+
+    /** Per node-health partition, the end of the history replayed when it was assigned. */
+    private final Map<Integer, Long> replayEnds = new ConcurrentHashMap<>();
+
+    /** An agent's clock this far from this instance's is logged (once, when it gets there). */
+    static final Duration SKEW_WARNING = Duration.ofMillis(500);
+
+    private final Map<String, AtomicLong> clockOffsets = new ConcurrentHashMap<>();
+
     private void command(ClusterState state, RegentEvent command, Instant now) {
         if (command instanceof FailoverRequested request) {
             Decision decision = Decider.decideRequested(state.snapshot(), request, now);
@@ -339,6 +387,8 @@ public class FailoverLoop {
                     request.requestId(), decision.reason());
             if (decision instanceof Decision.Failover failover) {
                 executor.failover(state, failover, request.requestedBy(), now, request.requestId());
+            } else if (decision instanceof Decision.Switchover handOver) { // the leader is alive: nothing is lost
+                executor.switchover(state, handOver, request.requestedBy(), request.requestId());
             } else if (decision instanceof Decision.Refuse refuse) {
                 executor.refuse(state, refuse, OperationKind.FAILOVER, request.requestedBy(), request.requestId());
             }
@@ -456,6 +506,8 @@ public class FailoverLoop {
                         consumer.seekToEnd(List.of(partition));
                     }
                 });
+                consumer.endOffsets(replayFrom.keySet(), Duration.ofSeconds(10))
+                        .forEach((partition, end) -> replayEnds.put(partition.partition(), end));
                 LOG.infof("owning node-health partitions %s (replaying the last %s)", ownedPartitions,
                         config.healthReplay());
             }

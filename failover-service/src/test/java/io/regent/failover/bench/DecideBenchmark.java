@@ -47,7 +47,7 @@ class DecideBenchmark {
             long started = System.nanoTime();
             long decided = 0;
             for (NodeObserved observed : stream) {
-                state.record(observed);
+                state.record(observed, observed.observedAt());
                 Decision decision = Decider.decide(state.snapshot(), observed.observedAt());
                 if (decision instanceof Decision.Failover) {
                     decided++;
@@ -105,7 +105,8 @@ class DecideBenchmark {
                         Instant heard = leaderDown ? START.plusMillis(1000L * (i - i % 60 + 54)) : observedAt;
                         stream.add(new NodeObserved("bench", node, agent, "z", observedAt, 1L, Engine.POSTGRESQL, true,
                                 null, NodeRole.FOLLOWER, true, 1L, null, 1000L * i, 1000L * i, 0L, 0L,
-                                new WalReceiverState("streaming", "127.0.0.1", 5432, 1L, 1000L * i, heard, heard, null),
+                                new WalReceiverState("streaming", "127.0.0.1", 5432, 1L, 1000L * i, heard, heard, null,
+                                        java.time.Duration.between(heard, observedAt).toMillis()),
                                 List.of(), null, "15", null, null, null, null));
                     }
                 }

@@ -59,8 +59,8 @@ class DeciderTest {
                 row("a leader left read-only with no operation running is made writable again",
                         withFollowers(Scenario.threeNodes().readOnlyLeader("a", "m1", 2_500).readOnlyLeader("a", "m1", 100)
                                 .readOnlyLeader("a", "m2", 200)),
-                        Decision.Unfence.class, "a", "leader a answers but has taken no writes since "
-                                + NOW.minusMillis(2_500) + " (seen read-only by [m1, m2]) and no operation runs"),
+                        Decision.Unfence.class, "a", "leader a answers but has taken no writes for 2500 ms (seen "
+                                + "read-only by [m1, m2]) and no operation runs"),
                 row("read-only for less than the window: it may be a promotion about to be opened",
                         withFollowers(Scenario.threeNodes().readOnlyLeader("a", "m1", 1_000).readOnlyLeader("a", "m1", 100)),
                         NoAction.class, null, "leader a is healthy (reached by [m1])"),
@@ -186,11 +186,11 @@ class DeciderTest {
                 row("an answer inside the window, even an AUTH error, outweighs refusals",
                         withFollowers(Scenario.threeNodes().leaderDown("a", "m1", -1, 2_000, 100, REFUSED)
                                 .leaderDown("a", "m2", -1, 2_000, 100, REFUSED).answeredWith("a", "m3", 600, AUTH)),
-                        Wait.class, null, "but m3 had an answer from it (AUTH) at"),
+                        Wait.class, null, "but m3 had an answer from it (AUTH) 600 ms ago"),
                 row("one blinded agent never causes a failover",
                         withFollowers(Scenario.threeNodes().leaderDown("a", "m1", 9_000, 8_000, 100, TIMEOUT)
                                 .leaderUp("a", "m2", 300).leaderUp("a", "m3", 500)),
-                        Wait.class, null, "but m2 reached it at"),
+                        Wait.class, null, "but m2 reached it 300 ms ago"),
                 row("below quorum: one agent down, the others silent about the leader",
                         withFollowers(Scenario.threeNodes().leaderDown("a", "m1", 3_000, 2_500, 100, REFUSED)),
                         Wait.class, null, "1 of the 2 agents required have seen it down for the whole detection window (1.5 s, 3 s when it "
@@ -203,26 +203,95 @@ class DeciderTest {
                         withFollowers(Scenario.threeNodes().leaderDown("a", "m1", 2_500, 2_000, 100, REFUSED)
                                 .leaderDown("a", "m2", 2_500, 2_000, 100, REFUSED)
                                 .leaderDown("a", "m3", 1_000, 900, 100, REFUSED)),
-                        Wait.class, null, "but m3 reached it at " + NOW.minusMillis(1_000)),
+                        Wait.class, null, "but m3 reached it 1000 ms ago"),
                 row("follower witness: a follower heard the leader 500 ms ago",
                         Scenario.threeNodes().leaderDown("a", "m1", 2_300, 2_000, 100, REFUSED)
                                 .leaderDown("a", "m2", 2_300, 2_000, 100, REFUSED)
                                 .followerHearing("b", "m1", 100, LEADER_LSN, LEADER_LSN, 500)
                                 .follower("c", "m1", 100, LEADER_LSN, LEADER_LSN),
-                        Wait.class, null, "follower b received WAL from it at " + NOW.minusMillis(500)),
+                        Wait.class, null, "follower b received WAL from it 500 ms ago"),
                 row("follower witness, MariaDB: a follower read from the leader 500 ms ago",
                         Scenario.threeNodes().engine(Engine.MARIADB).leaderDown("a", "m1", 2_300, 2_000, 100, REFUSED)
                                 .leaderDown("a", "m2", 2_300, 2_000, 100, REFUSED)
                                 .followerHearing("b", "m1", 100, LEADER_LSN, LEADER_LSN, 500)
                                 .follower("c", "m1", 100, LEADER_LSN, LEADER_LSN),
-                        Wait.class, null, "follower b received binlog events from it at " + NOW.minusMillis(500)
-                                + ", inside the 1.5 s detection window: it is alive, the agents are cut off"),
+                        Wait.class, null, "follower b received binlog events from it 500 ms ago, inside the 1.5 s "
+                                + "detection window: it is alive, the agents are cut off"),
                 row("a follower that last heard the leader before the window is no witness",
                         Scenario.threeNodes().leaderDown("a", "m1", 2_300, 2_000, 100, REFUSED)
                                 .leaderDown("a", "m2", 2_300, 2_000, 100, REFUSED)
                                 .followerHearing("b", "m1", 100, LEADER_LSN, LEADER_LSN, 2_100)
                                 .follower("c", "m1", 100, LEADER_LSN, LEADER_LSN),
                         Failover.class, "b", "promoting b as the best candidate"),
+                row("clocks: two agents 2 s behind and one 2 s ahead see a dead leader as it is",
+                        withFollowers(Scenario.threeNodes().agentClock("m1", -2_000).agentClock("m2", -2_000)
+                                .agentClock("m3", 2_000).leaderDown("a", "m1", 2_300, 2_000, 100, REFUSED)
+                                .leaderDown("a", "m2", 2_500, 2_200, 200, REFUSED)
+                                .leaderDown("a", "m3", 2_100, 1_900, 300, REFUSED)),
+                        Failover.class, "b", "leader a down: unreachable (REFUSED) for [m1, m2, m3] for at least 1.5 s"),
+                row("clocks: agents 1.5 s behind - two failed probes 600 ms apart are 600 ms of trouble, not 2.1 s",
+                        withFollowers(Scenario.threeNodes().agentClock("m1", -1_500).agentClock("m2", -1_500)
+                                .leaderDown("a", "m1", -1, 700, 100, REFUSED)
+                                .leaderDown("a", "m2", -1, 700, 100, REFUSED)),
+                        Wait.class, null, "leader a unreachable (m1 for 700 ms (2 probes), m2 for 700 ms (2 probes))"),
+                row("clocks: an agent 5 s behind still brings fresh news - its probes arrived just now",
+                        withFollowers(Scenario.threeNodes().agentClock("m1", -5_000).agentClock("m2", 4_000)
+                                .leaderUp("a", "m1", 200).leaderUp("a", "m2", 300)),
+                        NoAction.class, null, "leader a is healthy (reached by [m1, m2])"),
+                row("clocks: a follower 3 s behind still witnesses that it heard the leader 500 ms ago",
+                        Scenario.threeNodes().serverClock("b", -3_000)
+                                .leaderDown("a", "m1", 2_300, 2_000, 100, REFUSED)
+                                .leaderDown("a", "m2", 2_300, 2_000, 100, REFUSED)
+                                .followerHearing("b", "m1", 100, LEADER_LSN, LEADER_LSN, 500)
+                                .follower("c", "m1", 100, LEADER_LSN, LEADER_LSN),
+                        Wait.class, null, "follower b received WAL from it 500 ms ago"),
+                row("followers' positions older than the leader's last answer: wait for newer ones",
+                        Scenario.threeNodes().leaderDown("a", "m1", 2_300, 2_000, 100, REFUSED)
+                                .leaderDown("a", "m2", 2_300, 2_000, 100, REFUSED)
+                                .follower("b", "m1", 2_600, LEADER_LSN, LEADER_LSN)
+                                .follower("c", "m1", 2_500, LEADER_LSN, LEADER_LSN),
+                        Wait.class, null, "but leader a last answered 2300 ms ago, after the newest positions of b (its "
+                                + "newest position arrived 2600 ms ago), c (its newest position arrived 2500 ms ago)"),
+                row("a follower streaming from another node is no candidate and no witness",
+                        deadLeader().followerStreaming("c", "m1", 100, LEADER_LSN, LEADER_LSN, 300, "b", 1L)
+                                .follower("b", "m1", 100, LEADER_LSN - 10, LEADER_LSN - 10),
+                        Failover.class, "b", "excluded c: replicates from 127.0.0.1:5401, not from leader a "
+                                + "(127.0.0.1:5400) - not re-pointed"),
+                row("a follower on another timeline than the leader's is no candidate",
+                        deadLeader().followerStreaming("c", "m1", 100, LEADER_LSN, LEADER_LSN, 60_000, "a", 2L)
+                                .follower("b", "m1", 100, LEADER_LSN - 10, LEADER_LSN - 10),
+                        Failover.class, "b", "excluded c: receives timeline 2 but leader a is on timeline 1"),
+                row("the leader seen asynchronous while the registry says ANY 1: no automatic failover",
+                        withFollowers(Scenario.threeNodes().synchronousAny(1).leaderWaitsFor("")
+                                .leaderDown("a", "m1", 2_300, 2_000, 100, REFUSED)
+                                .leaderDown("a", "m2", 2_300, 2_000, 100, REFUSED)),
+                        Refuse.class, null, "the registry says synchronous ANY 1 but leader a was last seen with "
+                                + "synchronous_standby_names '' (asynchronous): acknowledged commits may be on fewer "
+                                + "standbys than the registry promises, so no automatic failover until they agree"),
+                row("the leader's own list counts: ANY 1 of b, c and d needs all three reachable",
+                        withFollowers(Scenario.threeNodes().synchronousAny(1).leaderWaitsFor("ANY 1 (b, c, d)")
+                                .leaderDown("a", "m1", 2_300, 2_000, 100, REFUSED)
+                                .leaderDown("a", "m2", 2_300, 2_000, 100, REFUSED)),
+                        Refuse.class, null, "leader a was last seen waiting for ANY 1 of 3 standbys [b, c, d] "
+                                + "(synchronous_standby_names 'ANY 1 (b, c, d)'): 3 of them must be reachable to be sure "
+                                + "one holds every acknowledged commit, but only 2 [b, c] are"),
+                row("a standby waiting to rejoin can acknowledge commits: it counts, whatever its registry role",
+                        new Scenario().node("d", NodeRole.LEADER, 100).node("a", NodeRole.LEADER, 100)
+                                .node("b", NodeRole.FOLLOWER, 100).leader("a").synchronousAny(1)
+                                .leaderWaitsFor("ANY 1 (b, d)")
+                                .leaderDown("a", "m1", 2_300, 2_000, 100, REFUSED)
+                                .leaderDown("a", "m2", 2_300, 2_000, 100, REFUSED)
+                                .follower("b", "m1", 100, LEADER_LSN - 10, LEADER_LSN - 10)
+                                .follower("d", "m1", 100, LEADER_LSN, LEADER_LSN),
+                        Refuse.class, null, "synchronous cluster: b lacks WAL up to 50000000 (on d), which reachable "
+                                + "followers hold"),
+                row("the leader seen waiting for ANY 1 of its two followers, both reachable: the most advanced",
+                        Scenario.threeNodes().synchronousAny(1).leaderWaitsFor("ANY 1 (\"b\", \"c\")")
+                                .leaderDown("a", "m1", 2_300, 2_000, 100, REFUSED)
+                                .leaderDown("a", "m2", 2_300, 2_000, 100, REFUSED)
+                                .follower("b", "m1", 100, LEADER_LSN - 5, LEADER_LSN - 5)
+                                .follower("c", "m1", 100, LEADER_LSN, LEADER_LSN),
+                        Failover.class, "c", "promoting c as the best candidate"),
                 row("automatic failover switched off",
                         leaderDead().policy(p -> policy(p, false, p.minFailoverInterval(), p.rpoZeroRequired())),
                         NoAction.class, null, "but automatic failover is off for cluster orders"),
@@ -347,9 +416,24 @@ class DeciderTest {
                 row("a stale expected epoch is refused",
                         withFollowers(Scenario.threeNodes().leaderUp("a", "m1", 100)), request(6L, null),
                         Refuse.class, null, "requested for epoch 6 but cluster orders is at epoch 7 (leader a)"),
-                row("a chosen follower is promoted even while the leader answers",
+                row("a live leader hands over to the chosen follower with the switchover's barrier: nothing is lost",
                         withFollowers(Scenario.threeNodes().leaderUp("a", "m1", 100)), request(7L, "c"),
-                        Failover.class, "c", "failover requested by alice (drill); promoting c as requested"),
+                        Decision.Switchover.class, "c", "failover requested by alice (drill); leader a answers, so it "
+                                + "hands over with the switchover's write barrier and catch-up; handing over to c as "
+                                + "requested"),
+                row("followers' positions older than the leader's last answer: refused, with when to ask again",
+                        Scenario.threeNodes().leaderDown("a", "m1", 2_300, 2_000, 100, REFUSED)
+                                .follower("b", "m1", 2_600, LEADER_LSN, LEADER_LSN)
+                                .follower("c", "m1", 2_500, LEADER_LSN, LEADER_LSN), request(7L, null),
+                        Refuse.class, null, "leader a last answered 2300 ms ago, after the newest positions of b (its "
+                                + "newest position arrived 2600 ms ago), c (its newest position arrived 2500 ms ago): "
+                                + "waiting for probes that postdate it, so no commit acknowledged in between goes unseen; "
+                                + "request again in a moment"),
+                row("a person's request reckons with what the leader was seen waiting for, not the registry",
+                        withFollowers(Scenario.threeNodes().synchronousAny(1).leaderWaitsFor("")
+                                .leaderDown("a", "m1", 2_300, 2_000, 100, REFUSED)
+                                .leaderDown("a", "m2", 2_300, 2_000, 100, REFUSED)), request(7L, null),
+                        Failover.class, "b", "promoting b as the best candidate"),
                 row("no candidate named: the best one",
                         deadLeader().follower("b", "m1", 100, LEADER_LSN - 5, LEADER_LSN - 5)
                                 .follower("c", "m1", 100, LEADER_LSN, LEADER_LSN), request(null, null),
@@ -449,6 +533,21 @@ class DeciderTest {
     static Stream<Arguments> rejoins() {
         return Stream.of(
                 row("nothing to heal", withFollowers(Scenario.threeNodes().leaderUp("a", "m1", 200)),
+                        NoAction.class, null, "no node of cluster orders needs a rejoin"),
+                row("a follower streaming from another node for 12 s (its re-point failed): rewound onto the leader",
+                        Scenario.threeNodes().leaderUp("a", "m1", 200).nodeAgentSeesFollower("c", "b", 12_300),
+                        Decision.Rejoin.class, "c", "c replicates from 127.0.0.1:5401, not from leader a "
+                                + "(127.0.0.1:5400) - not re-pointed, for at least 10 s; its agent "
+                                + "(http://127.0.0.1:8790) is up and leader a is healthy: rewind it into a follower of a"),
+                row("a follower streaming from no one for 12 s: rewound onto the leader",
+                        Scenario.threeNodes().leaderUp("a", "m1", 200).nodeAgentSeesFollower("c", null, 12_300),
+                        Decision.Rejoin.class, "c", "c streams from no one, for at least 10 s; its agent"),
+                row("a follower re-pointed 3 s ago, not connected yet: given time",
+                        Scenario.threeNodes().leaderUp("a", "m1", 200).nodeAgentSeesFollower("c", "b", 12_300)
+                                .nodeAgentSeesFollower("c", null, 3_000),
+                        NoAction.class, null, "no node of cluster orders needs a rejoin"),
+                row("a follower streaming from the leader is left alone",
+                        Scenario.threeNodes().leaderUp("a", "m1", 200).nodeAgentSeesFollower("c", "a", 12_300),
                         NoAction.class, null, "no node of cluster orders needs a rejoin"),
                 row("the replaced leader's agent is up and the leader healthy: rejoin it",
                         replacedLeader().nodeAgent("a", 400, false),

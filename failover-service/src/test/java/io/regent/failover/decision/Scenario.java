@@ -41,6 +41,12 @@ final class Scenario {
     private Instant lastFailoverAt;
     private UUID runningOperation;
     private Bookkeeping bookkeeping = Bookkeeping.NONE;
+    /** The leader's synchronous_standby_names as its probes report it; null: not reported. */
+    private String leaderSyncNames;
+    /** agent → how far its clock runs ahead of this instance's, in ms (negative: behind). */
+    private final Map<String, Long> agentClockAhead = new HashMap<>();
+    /** node → how far its server's clock runs ahead of this instance's, in ms. */
+    private final Map<String, Long> serverClockAhead = new HashMap<>();
 
     /** Leader a, followers b and c, all priority 100, async, quorum 2, window 1.5 s. */
     static Scenario threeNodes() {
@@ -90,6 +96,21 @@ final class Scenario {
         return this;
     }
 
+    /**
+     * From here on, {@code agent}'s clock runs {@code aheadMs} ahead of this instance's (negative: behind):
+     * its observations carry instants of its clock; this instance receives them when they are made.
+     */
+    Scenario agentClock(String agent, long aheadMs) {
+        agentClockAhead.put(agent, aheadMs);
+        return this;
+    }
+
+    /** From here on, {@code node}'s server clock runs {@code aheadMs} ahead of this instance's. */
+    Scenario serverClock(String node, long aheadMs) {
+        serverClockAhead.put(node, aheadMs);
+        return this;
+    }
+
     Scenario running(UUID operation) {
         runningOperation = operation;
         return this;
@@ -97,8 +118,19 @@ final class Scenario {
 
     /** {@code agent} reached the leader {@code agoMs} ago at {@link #LEADER_LSN}. */
     Scenario leaderUp(String node, String agent, long agoMs) {
-        return observe(observation(node, agent, agoMs, true, null, NodeRole.LEADER, false, LEADER_LSN, null, null,
-                null));
+        NodeObserved o = observation(node, agent, agoMs, true, null, NodeRole.LEADER, false, LEADER_LSN, null, null,
+                null);
+        return observe(leaderSyncNames == null ? o : new NodeObserved(o.clusterId(), o.node(), o.observerId(),
+                o.observerZone(), o.observedAt(), o.probeMillis(), o.engine(), o.reachable(), o.error(), o.role(),
+                o.readOnly(), o.timeline(), o.currentLsn(), o.receivedLsn(), o.replayedLsn(), o.lagBytes(),
+                o.lagMillis(), o.walReceiver(), o.replicas(), leaderSyncNames, o.serverVersion(), o.executedGtids(),
+                o.receivedGtids(), o.semiSync(), o.agentEndpoint()));
+    }
+
+    /** From here on, probes of a healthy leader report this synchronous_standby_names. */
+    Scenario leaderWaitsFor(String synchronousStandbyNames) {
+        leaderSyncNames = synchronousStandbyNames;
+        return this;
     }
 
     /** {@code agent} reached {@code node}, which says it is a writable leader. */
@@ -149,8 +181,19 @@ final class Scenario {
 
     /** As {@link #follower}, with the WAL receiver's last message from the leader {@code walAgoMs} ago. */
     Scenario followerHearing(String node, String agent, long agoMs, long received, long replayed, long walAgoMs) {
-        WalReceiverState wal = new WalReceiverState("streaming", "127.0.0.1", 5400, 1L, received,
-                NOW.minusMillis(walAgoMs), NOW.minusMillis(walAgoMs), null);
+        return followerStreaming(node, agent, agoMs, received, replayed, walAgoMs, leader, 1L);
+    }
+
+    /**
+     * As {@link #followerHearing}, its receiver connected to {@code sender} on {@code timeline}. The age of the
+     * last message is measured on the follower's clock; the instant it reports is on that clock too.
+     */
+    Scenario followerStreaming(String node, String agent, long agoMs, long received, long replayed, long walAgoMs,
+            String sender, long timeline) {
+        Instant heard = NOW.minusMillis(walAgoMs).plusMillis(serverClockAhead.getOrDefault(node, 0L));
+        TopologyNode from = nodes.get(sender != null ? sender : nodes.keySet().iterator().next());
+        WalReceiverState wal = new WalReceiverState("streaming", from.host(), from.port(), timeline, received,
+                heard, heard, null, Math.max(0, walAgoMs - agoMs));
         return observe(observation(node, agent, agoMs, true, null, NodeRole.FOLLOWER, true, null, received, replayed,
                 wal));
     }
@@ -179,6 +222,31 @@ final class Scenario {
             observe(down(node, agent, ago, ProbeErrorKind.REFUSED).withAgentEndpoint(endpoint));
         }
         return observe(down(node, agent, 300, ProbeErrorKind.REFUSED).withAgentEndpoint(endpoint));
+    }
+
+    /**
+     * The agent next to follower {@code node} has reached it every second since {@code sinceAgoMs} (the latest
+     * 300 ms ago), its receiver connected to {@code sender} - or to no one when {@code sender} is null.
+     */
+    Scenario nodeAgentSeesFollower(String node, String sender, long sinceAgoMs) {
+        String agent = "node-" + node;
+        String endpoint = "http://127.0.0.1:87" + node.charAt(0) % 10 + "0";
+        List<Long> agos = new ArrayList<>();
+        for (long ago = sinceAgoMs; ago > 300; ago -= 1000) {
+            agos.add(ago);
+        }
+        agos.add(300L);
+        for (long ago : agos) {
+            WalReceiverState wal = null;
+            if (sender != null) {
+                TopologyNode from = nodes.get(sender);
+                wal = new WalReceiverState("streaming", from.host(), from.port(), 1L, LEADER_LSN, NOW.minusMillis(ago),
+                        NOW.minusMillis(ago), null, 0L);
+            }
+            observe(observation(node, agent, ago, true, null, NodeRole.FOLLOWER, true, null, LEADER_LSN, LEADER_LSN,
+                    wal).withAgentEndpoint(endpoint));
+        }
+        return this;
     }
 
     /**
@@ -220,10 +288,28 @@ final class Scenario {
                 o.replicas(), null, "10.11.19-MariaDB", executed, received, null, null);
     }
 
+    /**
+     * {@code observed} as this instance receives it: instants of the agent's clock (shifted by {@link
+     * #agentClock}), received when it was made (on this instance's clock).
+     */
     Scenario observe(NodeObserved observed) {
-        sightings.computeIfAbsent(observed.node(), n -> new HashMap<>()).merge(observed.observerId(),
-                Sighting.first(observed), (old, fresh) -> old.then(observed));
+        long ahead = agentClockAhead.getOrDefault(observed.observerId(), 0L);
+        Instant receivedAt = observed.observedAt();
+        NodeObserved stamped = shifted(observed, ahead);
+        sightings.computeIfAbsent(stamped.node(), n -> new HashMap<>()).merge(stamped.observerId(),
+                Sighting.first(stamped, receivedAt), (old, fresh) -> old.then(stamped, receivedAt));
         return this;
+    }
+
+    private static NodeObserved shifted(NodeObserved o, long aheadMs) {
+        if (aheadMs == 0) {
+            return o;
+        }
+        return new NodeObserved(o.clusterId(), o.node(), o.observerId(), o.observerZone(),
+                o.observedAt().plusMillis(aheadMs), o.probeMillis(), o.engine(), o.reachable(), o.error(), o.role(),
+                o.readOnly(), o.timeline(), o.currentLsn(), o.receivedLsn(), o.replayedLsn(), o.lagBytes(),
+                o.lagMillis(), o.walReceiver(), o.replicas(), o.synchronousStandbyNames(), o.serverVersion(),
+                o.executedGtids(), o.receivedGtids(), o.semiSync(), o.agentEndpoint());
     }
 
     ClusterSnapshot snapshot() {

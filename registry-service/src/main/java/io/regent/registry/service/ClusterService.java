@@ -102,6 +102,7 @@ public class ClusterService {
             cluster.nodes.add(newNode(cluster, node, role, now));
         }
         requireDistinctEndpoints(cluster);
+        requireEnoughStandbys(cluster, "replication.syncCount");
         clusters.persist(cluster);
         storeCredentials(cluster.id, request.credentials(), now);
         publish(cluster, now, "cluster registered", null);
@@ -119,6 +120,7 @@ public class ClusterService {
         }
         if (request.replication() != null) {
             applyReplication(cluster, request.replication());
+            requireEnoughStandbys(cluster, "replication.syncCount");
         }
         applyPolicy(cluster, request.failoverPolicy());
         if (request.credentialsRef() != null) {
@@ -222,6 +224,7 @@ public class ClusterService {
                     + "'. Switch over to another node first.");
         }
         cluster.nodes.remove(node);
+        requireEnoughStandbys(cluster, "name");
         Instant now = Instant.now();
         cluster.updatedAt = now;
         publish(cluster, now, "node " + name + " removed", null);
@@ -351,6 +354,22 @@ public class ClusterService {
                 throw ProblemException.unprocessable("port", "two nodes of cluster '" + cluster.id + "' would both "
                         + "be at " + node.host + ":" + node.port);
             }
+        }
+    }
+
+    /**
+     * A leader that waits for k standbys where fewer exist can never acknowledge a commit: synchronous ANY k
+     * needs at least k nodes besides the leader (checked once nodes are registered; an empty cluster gets
+     * its nodes later, and each removal is checked).
+     */
+    private static void requireEnoughStandbys(ClusterEntity cluster, String field) {
+        int standbys = Math.max(0, cluster.nodes.size() - 1);
+        if (cluster.replicationMode == ReplicationMode.SYNC_ANY && !cluster.nodes.isEmpty()
+                && cluster.syncCount > standbys) {
+            throw ProblemException.unprocessable(field, "synchronous ANY " + cluster.syncCount + " needs at least "
+                    + cluster.syncCount + " standbys, but cluster '" + cluster.id + "' would have " + standbys + " ("
+                    + cluster.nodes.size() + " node(s), one of them leads): its leader could never acknowledge a "
+                    + "commit; add nodes first or lower replication.syncCount");
         }
     }
 
