@@ -307,14 +307,18 @@ public final class Regent {
         }
         Checker.Verdict verdict = result.verdict();
         out.printf("%nacknowledged writes %d, lost %d, split-brain %d, false failovers %d, missed failovers %d, "
-                + "incomplete operation records %d%n", verdict.acknowledged(), verdict.lost().size(),
-                verdict.splitBrain().size(), verdict.falseFailovers().size(), verdict.missedFailovers().size(),
-                verdict.incomplete().size());
+                + "incomplete operation records %d, stranded %d (longest time without an acknowledged write %.1f s)%n",
+                verdict.acknowledged(), verdict.lost().size(), verdict.splitBrain().size(),
+                verdict.falseFailovers().size(), verdict.missedFailovers().size(), verdict.incomplete().size(),
+                verdict.stranded().size(), verdict.longestWriteGap() == null ? 0.0
+                        : verdict.longestWriteGap().length().toMillis() / 1000.0);
         verdict.lost().stream().limit(20).forEach(id -> out.println("  lost: id " + id));
         verdict.splitBrain().stream().limit(20).forEach(ack -> out.println("  split brain: " + ack));
         verdict.falseFailovers().forEach(f -> out.println("  false failover during " + f));
         verdict.missedFailovers().forEach(f -> out.println("  no failover after " + f));
         verdict.incomplete().forEach(r -> out.println("  incomplete record: " + r));
+        verdict.stranded().forEach(g -> out.println("  no acknowledged write between " + g.after() + " and "
+                + g.before()));
         out.println(result.json()); // the last line, for scripts
         return verdict.passed() ? 0 : 1;
     }

@@ -82,7 +82,8 @@ public final class ChaosCampaign {
             // split brain would show
             java.util.concurrent.atomic.AtomicReference<TopologyNode> staleTarget =
                     new java.util.concurrent.atomic.AtomicReference<>(firstLeader);
-            try (CheckingWriter following = new CheckingWriter("following", () -> leaderOf(topology), superuser, ids);
+            try (CheckingWriter following = new CheckingWriter(Checker.FOLLOWING_WRITER, () -> leaderOf(topology),
+                    superuser, ids);
                  CheckingWriter stale = new CheckingWriter("stale", staleTarget::get, superuser, ids)) {
                 Testkit.sleep(2_000);
                 Random random = new Random(seed);
@@ -350,6 +351,9 @@ public final class ChaosCampaign {
         json.put("false_failovers", verdict.falseFailovers().size());
         json.put("missed_failovers", verdict.missedFailovers().size());
         json.put("incomplete_operations", verdict.incomplete().size());
+        json.put("stranded", verdict.stranded().size());
+        json.put("longest_write_gap_ms", verdict.longestWriteGap() == null ? 0
+                : verdict.longestWriteGap().length().toMillis());
         json.put("final_leader", finalLeader);
         json.put("passed", verdict.passed());
         try {

@@ -21,6 +21,20 @@ public final class Checker {
     static final Duration EARLY_ACCEPTANCE = Duration.ofMillis(500);
     /** How long an acknowledgement may take to reach the client: a commit just before the successor's promotion. */
     static final Duration DELIVERY = Duration.ofMillis(100);
+    /**
+     * The longest a client that follows the announced leader may go without an acknowledged write before the
+     * cluster counts as stranded (DESIGN.md invariant 11): a failover, a rewind and a restart fit well inside.
+     */
+    static final Duration STRANDED = Duration.ofSeconds(30);
+    /** The client that writes wherever the topology says the leader is. */
+    static final String FOLLOWING_WRITER = "following";
+
+    /** Two consecutive acknowledged writes of the following client, and the time without any between them. */
+    public record WriteGap(Instant after, Instant before) {
+        public Duration length() {
+            return Duration.between(after, before);
+        }
+    }
 
     /** A node became the leader at {@code at} (the operation's "promoted" phase; the first leader at the start). */
     public record Promotion(Instant at, String node) {
@@ -35,10 +49,12 @@ public final class Checker {
     }
 
     public record Verdict(int acknowledged, List<Long> lost, List<CheckingWriter.Ack> splitBrain,
-            List<FaultWindow> falseFailovers, List<FaultWindow> missedFailovers, List<FailoverRecord> incomplete) {
+            List<FaultWindow> falseFailovers, List<FaultWindow> missedFailovers, List<FailoverRecord> incomplete,
+            WriteGap longestWriteGap, List<WriteGap> stranded) {
 
         public boolean passed() {
-            return lost.isEmpty() && splitBrain.isEmpty() && falseFailovers.isEmpty() && incomplete.isEmpty();
+            return lost.isEmpty() && splitBrain.isEmpty() && falseFailovers.isEmpty() && incomplete.isEmpty()
+                    && stranded.isEmpty();
         }
     }
 
@@ -67,7 +83,21 @@ public final class Checker {
                 incomplete.add(record);
             }
         }
-        return new Verdict(acks.size(), lost, splitBrain, falseFailovers, missed, incomplete);
+        List<WriteGap> gaps = writeGaps(acks);
+        WriteGap longest = gaps.stream().max(Comparator.comparing(WriteGap::length)).orElse(null);
+        List<WriteGap> stranded = gaps.stream().filter(g -> g.length().compareTo(STRANDED) > 0).toList();
+        return new Verdict(acks.size(), lost, splitBrain, falseFailovers, missed, incomplete, longest, stranded);
+    }
+
+    /** The gaps between consecutive acknowledged writes of the following client, in time order. */
+    static List<WriteGap> writeGaps(List<CheckingWriter.Ack> acks) {
+        List<Instant> times = acks.stream().filter(a -> a.writer().equals(FOLLOWING_WRITER))
+                .map(CheckingWriter.Ack::at).sorted().toList();
+        List<WriteGap> gaps = new ArrayList<>();
+        for (int i = 1; i < times.size(); i++) {
+            gaps.add(new WriteGap(times.get(i - 1), times.get(i)));
+        }
+        return gaps;
     }
 
     /** Whether {@code node} led at {@code at}, allowing {@link #EARLY_ACCEPTANCE} and {@link #DELIVERY}. */

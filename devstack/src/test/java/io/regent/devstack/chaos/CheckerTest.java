@@ -96,6 +96,33 @@ class CheckerTest {
         assertThat(verdict.incomplete().isEmpty()).isEqualTo(complete);
     }
 
+    @ParameterizedTest(name = "following writes at {0}, stale at {1}: longest gap {2} ms, stranded {3}")
+    @CsvSource(delimiter = '|', value = {
+            "0,1000,9000,12000 |             | 8000  | false | a failover's gap is no stranding",
+            "0,1000,31000      |             | 30000 | false | exactly the bound",
+            "0,1000,31001      |             | 30001 | true  | no acknowledged write for longer than 30 s: stranded",
+            "0,40000           | 5000,20000  | 40000 | true  | the stale client's writes do not fill the gap",
+            "0,1000            |             | 1000  | false | a short campaign"})
+    void aClusterWithoutAnAcknowledgedWriteForThirtySecondsIsStranded(String following, String stale, long longest,
+            boolean stranded, String why) {
+        List<Ack> acks = new java.util.ArrayList<>();
+        long id = 0;
+        for (String at : following.split(",")) {
+            acks.add(ack(++id, "demo-1", Long.parseLong(at)));
+        }
+        if (stale != null) {
+            for (String at : stale.split(",")) {
+                acks.add(new Ack(++id, "stale", "demo-1", T0.plusMillis(Long.parseLong(at))));
+            }
+        }
+        Checker.Verdict verdict = Checker.check(acks, java.util.stream.LongStream.rangeClosed(1, id).boxed()
+                .collect(java.util.stream.Collectors.toSet()), List.of(new Promotion(Instant.EPOCH, "demo-1")),
+                List.of(), List.of());
+        assertThat(verdict.longestWriteGap().length().toMillis()).as(why).isEqualTo(longest);
+        assertThat(verdict.stranded().isEmpty()).as(why).isEqualTo(!stranded);
+        assertThat(verdict.passed()).as(why).isEqualTo(!stranded);
+    }
+
     private static Ack ack(long id, String node, long offsetMillis) {
         return new Ack(id, "following", node, T0.plusMillis(offsetMillis));
     }
