@@ -63,8 +63,10 @@ class EvidenceIT {
                 assertThat(offsets.get("agent-ahead")).isBetween(1.4, 2.6);
             });
 
-            // a minute of a healthy cluster whose leader stalls for 1 s every 5 s
-            for (int stall = 0; stall < 12; stall++) {
+            // minutes of a healthy cluster whose leader stalls for 1 s every 5 s: one in ./mvnw verify, ten in
+            // the campaign (./mvnw verify -pl failover-service -Dit.test=EvidenceIT -Dregent.evidence.minutes=10)
+            int minutes = Integer.getInteger("regent.evidence.minutes", 1);
+            for (int stall = 0; stall < 12 * minutes; stall++) {
                 pg.initialLeader().freeze();
                 try {
                     Testkit.sleep(1_000);
