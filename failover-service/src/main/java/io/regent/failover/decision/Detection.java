@@ -2,6 +2,7 @@ package io.regent.failover.decision;
 
 import io.regent.engines.EngineCapabilities;
 import io.regent.engines.ReplicatedHistory;
+import io.regent.engines.postgres.SynchronousStandbyNames;
 import io.regent.events.Engine;
 import io.regent.events.FailoverRequested;
 import io.regent.events.NodeObserved;
@@ -60,6 +61,10 @@ final class Detection {
             Optional<Decision> stranded = strandedReadOnly(snapshot, leader, healthy, windowStart, now);
             if (stranded.isPresent()) {
                 return new LeaderVerdict(stranded.get(), null);
+            }
+            Optional<Decision> unsynchronized = waitingForFewerThanRegistered(snapshot, leader, healthy, now);
+            if (unsynchronized.isPresent()) {
+                return new LeaderVerdict(unsynchronized.get(), null);
             }
             return new LeaderVerdict(new NoAction("leader " + leader + " is healthy (reached by "
                     + Views.agents(healthy) + ")"), null);
@@ -133,15 +138,67 @@ final class Detection {
         if (writable || readOnly.isEmpty()) {
             return Optional.empty();
         }
-        Instant unfencedAt = snapshot.bookkeeping().unfencedAt();
-        if (unfencedAt != null && now.isBefore(unfencedAt.plus(snapshot.policy().observationMaxAge()))) {
-            return Optional.of(new Decision.Wait("leader " + leader + " was made writable again at " + unfencedAt
-                    + "; waiting for the agents to see it so"));
+        Optional<Decision> justOpened = justOpened(snapshot, leader, now);
+        if (justOpened.isPresent()) {
+            return justOpened;
         }
         return Optional.of(new Decision.Unfence(leader, snapshot.epoch(), "leader " + leader + " answers but has "
                 + "taken no writes for " + Duration.between(readOnly.get().localReadOnlySince(), now).toMillis() + " ms (seen read-only by "
                 + Views.agents(healthy) + ") and no operation runs: a failed step left it fenced; making it writable again "
                 + "(epoch " + snapshot.epoch() + ")"));
+    }
+
+    /** Wait while the agents have not yet seen the leader as the last reopen left it: no second one meanwhile. */
+    private static Optional<Decision> justOpened(ClusterSnapshot snapshot, String leader, Instant now) {
+        Instant unfencedAt = snapshot.bookkeeping().unfencedAt();
+        if (unfencedAt != null && now.isBefore(unfencedAt.plus(snapshot.policy().observationMaxAge()))) {
+            return Optional.of(new Decision.Wait("leader " + leader + " was opened with its registered standbys at "
+                    + unfencedAt + "; waiting for the agents to see it so"));
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Invariant 5, kept and not only checked: Regent sets {@code synchronous_standby_names} at every promotion,
+     * and so also on a leader it did not promote (the initial one) or that was edited by hand - when every agent
+     * that reaches the writable leader sees it wait for fewer standbys than the registry's {@code ANY k}, it is
+     * opened again with its registered standbys (the {@link Decision.Unfence} operation, a no-op for
+     * everything else). To run a cluster asynchronously, change its replication in the registry.
+     */
+    static Optional<Decision> waitingForFewerThanRegistered(ClusterSnapshot snapshot, String leader,
+            List<Sighting> healthy, Instant now) {
+        int k = snapshot.topology().replication().syncCount();
+        if (snapshot.topology().engine() != Engine.POSTGRESQL
+                || snapshot.topology().replication().mode() != ReplicationMode.SYNC_ANY || healthy.isEmpty()) {
+            return Optional.empty();
+        }
+        String seen = null;
+        for (Sighting sighting : healthy) {
+            NodeObserved latest = sighting.latest();
+            if (latest.role() != NodeRole.LEADER || Boolean.TRUE.equals(latest.readOnly())
+                    || latest.synchronousStandbyNames() == null) {
+                return Optional.empty();
+            }
+            SynchronousStandbyNames names;
+            try {
+                names = SynchronousStandbyNames.parse(latest.synchronousStandbyNames());
+            } catch (IllegalArgumentException unreadable) {
+                return Optional.empty(); // not Regent's to rewrite what it cannot read
+            }
+            if (names.fenced() || (!names.asynchronous() && names.k() >= k)) {
+                return Optional.empty();
+            }
+            seen = names.text();
+        }
+        Optional<Decision> justOpened = justOpened(snapshot, leader, now);
+        if (justOpened.isPresent()) {
+            return justOpened;
+        }
+        return Optional.of(new Decision.Unfence(leader, snapshot.epoch(), "leader " + leader + " commits waiting for "
+                + "fewer standbys than the registry's synchronous ANY " + k + " (synchronous_standby_names '" + seen
+                + "', seen by " + Views.agents(healthy) + "): setting its registered standbys, so that every "
+                + "acknowledged commit is on " + k + (k == 1 ? " standby" : " standbys") + " (epoch "
+                + snapshot.epoch() + ")"));
     }
 
     /** A follower that heard from the leader {@code at} (this instance's clock). */

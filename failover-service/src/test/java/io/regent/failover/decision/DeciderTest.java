@@ -61,6 +61,34 @@ class DeciderTest {
                                 .readOnlyLeader("a", "m2", 200)),
                         Decision.Unfence.class, "a", "leader a answers but has taken no writes for 2500 ms (seen "
                                 + "read-only by [m1, m2]) and no operation runs"),
+                row("a synchronous cluster whose leader commits asynchronously gets its standbys set",
+                        withFollowers(Scenario.threeNodes().synchronousAny(1).leaderWaitsFor("").leaderUp("a", "m1", 200)
+                                .leaderUp("a", "m2", 400)),
+                        Decision.Unfence.class, "a", "leader a commits waiting for fewer standbys than the registry's "
+                                + "synchronous ANY 1 (synchronous_standby_names '', seen by [m1, m2]): setting its "
+                                + "registered standbys, so that every acknowledged commit is on 1 standby (epoch 7)"),
+                row("ANY 1 where the registry says ANY 2: raised",
+                        withFollowers(Scenario.threeNodes().synchronousAny(2).leaderWaitsFor("ANY 1 (b, c)")
+                                .leaderUp("a", "m1", 200)),
+                        Decision.Unfence.class, "a", "synchronous ANY 2 (synchronous_standby_names 'ANY 1 (b, c)', seen "
+                                + "by [m1]): setting its registered standbys, so that every acknowledged commit is on 2 "
+                                + "standbys"),
+                row("FIRST 1 where the registry says ANY 1: as many standbys, left alone",
+                        withFollowers(Scenario.threeNodes().synchronousAny(1).leaderWaitsFor("FIRST 1 (b, c)")
+                                .leaderUp("a", "m1", 200)),
+                        NoAction.class, null, "leader a is healthy (reached by [m1])"),
+                row("an asynchronous cluster's empty setting is as registered",
+                        withFollowers(Scenario.threeNodes().leaderWaitsFor("").leaderUp("a", "m1", 200)),
+                        NoAction.class, null, "leader a is healthy (reached by [m1])"),
+                row("one agent still sees the registered standbys: a change in progress, not yet",
+                        withFollowers(Scenario.threeNodes().synchronousAny(1).leaderWaitsFor("ANY 1 (b, c)")
+                                .leaderUp("a", "m1", 300).leaderWaitsFor("").leaderUp("a", "m2", 200)),
+                        NoAction.class, null, "leader a is healthy (reached by [m1, m2])"),
+                row("just opened with its standbys: wait for the agents to see it, no second operation",
+                        withFollowers(Scenario.threeNodes().synchronousAny(1).leaderWaitsFor("").leaderUp("a", "m1", 200))
+                                .bookkeeping(new Bookkeeping(null, -1, java.util.Map.of(), NOW.minusSeconds(1), false,
+                                        null)),
+                        Wait.class, null, "leader a was opened with its registered standbys at " + NOW.minusSeconds(1)),
                 row("read-only for less than the window: it may be a promotion about to be opened",
                         withFollowers(Scenario.threeNodes().readOnlyLeader("a", "m1", 1_000).readOnlyLeader("a", "m1", 100)),
                         NoAction.class, null, "leader a is healthy (reached by [m1])"),
@@ -96,7 +124,7 @@ class DeciderTest {
                         withFollowers(Scenario.threeNodes().readOnlyLeader("a", "m1", 2_500).readOnlyLeader("a", "m1", 100))
                                 .bookkeeping(new Bookkeeping(null, -1, java.util.Map.of(), NOW.minusSeconds(1), false,
                                         null)),
-                        Wait.class, null, "leader a was made writable again at " + NOW.minusSeconds(1)),
+                        Wait.class, null, "leader a was opened with its registered standbys at " + NOW.minusSeconds(1)),
                 row("maintenance forbids acting even on a dead leader",
                         leaderDead().maintenance(),
                         NoAction.class, null, "cluster orders is in maintenance"),

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.regent.events.FailoverRequested;
 import io.regent.events.MaintenanceChanged;
 import io.regent.events.OperationKind;
 import io.regent.events.OperationPhase;
@@ -411,8 +412,10 @@ class FailoverIT {
             OperationUpdated op = await().atMost(Duration.ofSeconds(30)).until(() -> failover("rpo", epoch)
                     .orElse(null), o -> o != null && o.status().isFinal());
             assertThat(op.status()).isEqualTo(OperationStatus.FAILED);
-            assertThat(op.error()).contains("synchronous ANY 1 of 2 standbys needs 2 reachable")
-                    .contains("only 1 ([rpo-2]) are reachable");
+            // reckoned from what the leader was seen waiting for, not only from the registry
+            assertThat(op.error()).contains("leader rpo-1 was last seen waiting for ANY 1 of 2 standbys [rpo-2, rpo-3]")
+                    .contains("2 of them must be reachable to be sure one holds every acknowledged commit, but only 1 "
+                            + "[rpo-2] are");
             Testkit.sleep(2_000);
             assertThat(pg.node("rpo-2").isInRecovery()).as("nothing was promoted").isTrue();
             assertThat(plane.topology("rpo").epoch()).isEqualTo(epoch);
@@ -420,41 +423,101 @@ class FailoverIT {
         }
     }
 
+    /**
+     * Safety II, RPO from facts: a cluster registered as synchronous ANY 1 whose leader (not promoted by
+     * Regent) commits without waiting for any standby gets its standbys set - and commits wait again.
+     */
+    @Test
+    void aSynchronousClusterWhoseLeaderCommitsAsynchronouslyGetsItsStandbysSet() throws Exception {
+        QuarkusService failover = plane.startFailover("failover-syncset", "group-syncset", Map.of());
+        try (PostgresCluster pg = cluster("syncset", 1); AutoCloseable registered = FailoverIT::unregister) {
+            PostgresNode leader = pg.initialLeader();
+            leader.execute("ALTER SYSTEM SET synchronous_standby_names = ''");
+            leader.execute("SELECT pg_reload_conf()");
+            long epoch = registerAndAwaitWatched(pg, List.of(failover));
+            OperationUpdated op = await().atMost(Duration.ofSeconds(30)).until(() -> plane.operations("syncset")
+                    .stream().filter(o -> o.kind() == OperationKind.UNFENCE).findFirst().orElse(null),
+                    o -> o != null && o.status().isFinal());
+            assertThat(op.status()).as("error: %s", op.error()).isEqualTo(OperationStatus.SUCCEEDED);
+            assertThat(op.reason()).startsWith("leader syncset-1 commits waiting for fewer standbys than the "
+                    + "registry's synchronous ANY 1 (synchronous_standby_names ''");
+            assertThat(leader.queryValue("SHOW synchronous_standby_names"))
+                    .isEqualTo("ANY 1 (\"syncset-2\", \"syncset-3\")");
+            // a commit now waits for a standby: with both stopped it does not return
+            pg.node("syncset-2").freeze();
+            pg.node("syncset-3").freeze();
+            try (Connection session = leader.connect(pg.superuser(), "postgres", Duration.ofSeconds(2));
+                 Statement statement = session.createStatement()) {
+                assertThatThrownBy(() -> statement.execute("INSERT INTO t VALUES (100)"))
+                        .as("no standby can acknowledge: the commit waits").isInstanceOf(SQLException.class)
+                        .hasRootCauseInstanceOf(java.net.SocketTimeoutException.class);
+            } finally {
+                pg.node("syncset-2").thaw();
+                pg.node("syncset-3").thaw();
+            }
+            Testkit.sleep(3_000);
+            assertThat(plane.operations("syncset")).as("set once, not again and again").hasSize(1);
+            assertThat(plane.topology("syncset").epoch()).isEqualTo(epoch);
+        }
+    }
+
     @Test
     void aSwitchoverWithAConcurrentWriterLosesNoAcknowledgedWrite() throws Exception {
-        QuarkusService failover = plane.startFailover("failover-switch", "group-switch", Map.of());
-        try (PostgresCluster pg = cluster("switch", 1); AutoCloseable registered = FailoverIT::unregister) {
+        OperationUpdated op = handOverWithAWriter("switch", epoch -> new SwitchoverRequested(UUID.randomUUID(),
+                "switch", "switch-1", "switch-3", epoch, "alice", Instant.now(), "planned maintenance of switch-1"));
+        assertThat(op.reason()).startsWith("switchover requested by alice");
+    }
+
+    /**
+     * Safety II: an operator's failover of a leader that still answers must not fence and promote blind -
+     * the leader could acknowledge a commit between the fence and a promotion chosen without catch-up. It
+     * hands over with the switchover's write barrier and catch-up, on a synchronous ANY 1 cluster.
+     */
+    @Test
+    void aRequestedFailoverOfALiveLeaderHandsOverWithoutLosingAnAcknowledgedWrite() throws Exception {
+        OperationUpdated op = handOverWithAWriter("reqfail", epoch -> new FailoverRequested(UUID.randomUUID(),
+                "reqfail", "reqfail-3", epoch, "alice", Instant.now(), "drill"));
+        assertThat(op.reason()).startsWith("failover requested by alice (drill); leader reqfail-1 answers, so it "
+                + "hands over with the switchover's write barrier and catch-up");
+    }
+
+    /** A planned change of leader to node 3 while an application writes: every acknowledged write survives. */
+    private static OperationUpdated handOverWithAWriter(String name,
+            java.util.function.LongFunction<io.regent.events.RegentEvent> request) throws Exception {
+        QuarkusService failover = plane.startFailover("failover-" + name, "group-" + name, Map.of());
+        try (PostgresCluster pg = cluster(name, 1); AutoCloseable registered = FailoverIT::unregister) {
             pg.initialLeader().execute("CREATE ROLE " + APP.user() + " LOGIN PASSWORD '" + APP.password() + "'");
             pg.initialLeader().execute("GRANT INSERT, SELECT ON t TO " + APP.user());
             long epoch = registerAndAwaitWatched(pg, List.of(failover));
             try (Writer writer = Writer.start(pg, APP)) {
                 await().atMost(Duration.ofSeconds(20)).until(() -> writer.acknowledged().size() >= 20);
-                plane.send("switch", new SwitchoverRequested(UUID.randomUUID(), "switch", "switch-1", "switch-3",
-                        epoch, "alice", Instant.now(), "planned maintenance of switch-1"));
-                OperationUpdated op = await().atMost(Duration.ofSeconds(60)).until(() -> plane.operations("switch")
+                plane.send(name, request.apply(epoch));
+                OperationUpdated op = await().atMost(Duration.ofSeconds(60)).until(() -> plane.operations(name)
                         .stream().filter(o -> o.kind() == OperationKind.SWITCHOVER).findFirst().orElse(null),
                         o -> o != null && o.status().isFinal());
                 assertThat(op.status()).as("error: %s", op.error()).isEqualTo(OperationStatus.SUCCEEDED);
                 assertThat(op.initiator()).isEqualTo("alice");
                 assertThat(op.phases()).extracting(OperationPhase::name).containsExactly(Phases.DECIDED,
                         Phases.FENCED, Phases.CAUGHT_UP, Phases.PROMOTED, Phases.REPOINTED, Phases.ANNOUNCED);
-                System.out.println("switchover: " + op.phases().get(5).detail());
+                System.out.println(name + ": " + op.phases().get(5).detail());
                 int before = writer.acknowledged().size();
                 await().atMost(Duration.ofSeconds(20)).until(() -> writer.acknowledged().size() >= before + 20);
                 writer.stop();
-                PostgresNode leader = pg.node("switch-3");
+                PostgresNode leader = pg.node(name + "-3");
                 assertThat(leader.isInRecovery()).isFalse();
                 Set<Integer> stored = leader.query("SELECT id FROM t").stream()
                         .map(row -> ((Number) row.get("id")).intValue()).collect(Collectors.toSet());
                 assertThat(stored).as("every acknowledged write is on the new leader")
                         .containsAll(writer.acknowledged());
-                assertThat(plane.topology("switch")).satisfies(t -> {
+                assertThat(plane.topology(name)).satisfies(t -> {
                     assertThat(t.epoch()).isEqualTo(epoch + 1);
-                    assertThat(t.leader()).isEqualTo("switch-3");
+                    assertThat(t.leader()).isEqualTo(name + "-3");
                 });
-                assertAnnouncedOnceAfterPromotion("switch", epoch, op);
+                assertAnnouncedOnceAfterPromotion(name, epoch, op);
                 await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
-                        assertThat(pg.node("switch-2").walReceiverStatus()).contains("streaming"));
+                        assertThat(pg.node(name + "-2").walReceiverStatus()).contains("streaming"));
+                assertThat(plane.operations(name)).as("one hand-over, no failover").singleElement();
+                return op;
             }
         }
     }
