@@ -19,7 +19,9 @@ public final class DemoApi {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    // HTTP/1.1: each request balanced by HAProxy, no h2c upgrade tunnelled to one registry replica
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
     private final Map<String, String> tokens = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, java.time.Instant> issued = new java.util.concurrent.ConcurrentHashMap<>();
 

@@ -80,6 +80,9 @@ class EvidenceIT {
 
             pg.initialLeader().kill();
             await().atMost(Duration.ofSeconds(30)).until(() -> plane.topology("skew").epoch() == 1);
+            // announced first (the epoch), then finished: the record may say RUNNING for a moment
+            await().atMost(Duration.ofSeconds(10)).until(() -> plane.operations("skew").stream()
+                    .allMatch(o -> o.status().isFinal()));
             assertThat(plane.operations("skew")).filteredOn(o -> o.kind() == OperationKind.FAILOVER)
                     .singleElement().satisfies(o -> {
                         assertThat(o.status()).isEqualTo(OperationStatus.SUCCEEDED);
@@ -116,6 +119,41 @@ class EvidenceIT {
             }
             Testkit.sleep(3_000); // the agents log in again: still nothing to do
             assertThat(plane.operations("auth")).isEmpty();
+        } finally {
+            failover.close();
+        }
+    }
+
+    /**
+     * A leader starved of CPU - its server runs 100 ms of every second (SIGSTOP/SIGCONT, as a throttled
+     * cgroup would) - answers probes late or not at all for 30 s, but still takes writes: on an asynchronous
+     * cluster that is no failover. Its followers keep receiving WAL, which is the evidence that it lives.
+     */
+    @Test
+    void aLeaderStarvedOfCpuForThirtySecondsThatStillTakesWritesIsNotFailedOver() throws Exception {
+        QuarkusService failover = plane.startFailover("failover-slow", "group-slow", Map.of());
+        try (PostgresCluster pg = cluster("slow"); AutoCloseable registered = plane.register(pg, Map.of())) {
+            awaitWatched(pg);
+            PostgresNode leader = pg.initialLeader();
+            try (Writer writer = Writer.start(pg, pg.superuser())) {
+                await().atMost(Duration.ofSeconds(20)).until(() -> writer.acknowledged().size() >= 20);
+                int before = writer.acknowledged().size();
+                for (long end = System.nanoTime() + 30_000_000_000L; System.nanoTime() < end; ) {
+                    leader.freeze();
+                    try {
+                        Testkit.sleep(900);
+                    } finally {
+                        leader.thaw();
+                    }
+                    Testkit.sleep(100);
+                }
+                assertThat(writer.acknowledged().size()).as("the starved leader still took writes")
+                        .isGreaterThan(before + 10);
+                Testkit.sleep(3_000); // a decision taken at the end of the starvation would be on record by now
+                assertThat(plane.operations("slow")).as("a slow leader that takes writes is alive").isEmpty();
+                assertThat(plane.topology("slow").epoch()).isZero();
+                assertThat(leader.isInRecovery()).isFalse();
+            }
         } finally {
             failover.close();
         }

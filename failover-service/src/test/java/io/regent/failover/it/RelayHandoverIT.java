@@ -40,7 +40,9 @@ class RelayHandoverIT {
 
     private static final int CLUSTERS = 4;
     private static ControlPlane plane;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    // HTTP/1.1, as ControlPlane: each request balanced by HAProxy, no h2c tunnel pinned to one replica
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
 
     @BeforeAll
     static void start() {

@@ -76,7 +76,10 @@ public final class ControlPlane implements AutoCloseable {
     private final io.regent.testkit.haproxy.LocalHaproxy registryFront;
     public final List<QuarkusService> agents = new ArrayList<>();
     private final List<QuarkusService> started = new ArrayList<>();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    // HTTP/1.1: an h2c upgrade through HAProxy becomes a tunnel pinned to one registry replica - a frozen one
+    // then answers nothing on it, whatever HAProxy's health checks say
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
 
     /** Where identities come from: null for tokens signed by the testkit's key, else this realm. */
     private final Keycloak keycloak;
