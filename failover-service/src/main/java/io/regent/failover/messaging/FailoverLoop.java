@@ -306,7 +306,7 @@ public class FailoverLoop {
                     try {
                         rejoins.rejoin(state, rejoin);
                     } catch (RuntimeException e) {
-                        next = Instant.now().plus(rejoins.retryAfter());
+                        next = Instant.now().plus(rejoins.retryAfter(e));
                     } finally {
                         state.rejoinEnded(next);
                     }

@@ -101,7 +101,7 @@ public class RejoinExecutor {
         } catch (RuntimeException e) {
             String error = describe(e);
             LOG.warnf("cluster %s: rejoin of %s failed, next attempt in %s: %s", state.clusterId(), decision.node(),
-                    config.rejoinRetryAfter(), error);
+                    retryAfter(e), error);
             try {
                 registry.finish(op.operationId(), new RegistryRequests.Finish(OperationStatus.FAILED, null, error));
             } catch (RuntimeException unrecorded) {
@@ -138,8 +138,23 @@ public class RejoinExecutor {
         return e.getMessage();
     }
 
-    /** How long a failed rejoin blocks the next one of the cluster. */
-    public Duration retryAfter() {
-        return config.rejoinRetryAfter();
+    /**
+     * How long a failed rejoin blocks the next one of the cluster: {@code rejoin-retry-after}, or less when the
+     * agent said when to ask again (Retry-After: it was busy with the same rejoin, sent by the instance that owned
+     * the cluster before a rebalance - waiting the full 30 s for that left a healthy node out of the cluster).
+     */
+    public Duration retryAfter(RuntimeException failure) {
+        return retryAfter(failure, config.rejoinRetryAfter());
+    }
+
+    static Duration retryAfter(RuntimeException failure, Duration longest) {
+        if (failure instanceof WebApplicationException web) {
+            String header = web.getResponse().getHeaderString("Retry-After");
+            if (header != null && header.strip().matches("\\d{1,6}")) {
+                Duration asked = Duration.ofSeconds(Long.parseLong(header.strip()));
+                return asked.compareTo(longest) < 0 ? asked : longest;
+            }
+        }
+        return longest;
     }
 }

@@ -41,6 +41,8 @@ import org.jboss.logging.Logger;
 public class LocalNodeAgent {
 
     private static final Logger LOG = Logger.getLogger(LocalNodeAgent.class);
+    /** What a caller refused because another action runs on the node is told to wait before asking again. */
+    static final Duration BUSY_RETRY_AFTER = Duration.ofSeconds(2);
 
     private final MonitorConfig config;
     private final MonitorConfig.Node node;
@@ -92,7 +94,7 @@ public class LocalNodeAgent {
         }
         TopologyChanged topology = topologies.topology(request.clusterId()).orElseThrow(() -> new NodeActionRefused(
                 409, "Topology not known yet", "agent " + config.agentId() + " has not received the topology of "
-                        + "cluster " + request.clusterId() + " yet; retry in a moment"));
+                        + "cluster " + request.clusterId() + " yet; retry in a moment", Duration.ofSeconds(1)));
         if (request.epoch() != topology.epoch()) {
             throw new NodeActionRefused(409, "Stale epoch", "the action was decided at epoch " + request.epoch()
                     + " but cluster " + request.clusterId() + " is at epoch " + topology.epoch()
@@ -108,8 +110,9 @@ public class LocalNodeAgent {
                     + " would take its writes down. Switch over to another node first");
         }
         if (!busy.tryLock()) {
+            // usually the same action sent by the instance that owned the cluster a moment ago: ask again soon
             throw new NodeActionRefused(409, "Node busy", "another action is running on node " + request.node()
-                    + "; retry when it has finished");
+                    + "; retry when it has finished", BUSY_RETRY_AFTER);
         }
         try {
             LOG.infof("node %s/%s: %s at epoch %d (operation %s)", request.clusterId(), request.node(), request.action(),
