@@ -2,13 +2,13 @@ package io.regent.gateway.health;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.regent.events.EventCodec;
 import io.regent.events.EventEnvelope;
 import io.regent.events.NodeObserved;
 import io.regent.events.NodeRole;
 import io.regent.events.OperationUpdated;
 import io.regent.events.Topics;
 import io.regent.events.WalReceiverState;
-import io.regent.events.kafka.RegentEventDeserializer;
 import io.regent.gateway.config.GatewayConfig;
 import io.regent.gateway.feed.LiveFeed;
 import io.smallrye.common.annotation.Identifier;
@@ -28,6 +28,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.jboss.logging.Logger;
 
@@ -50,7 +51,7 @@ public class NodeHealthView {
     private final Map<String, Map<String, NodeObserved>> byAgent = new ConcurrentHashMap<>();
     private volatile boolean running;
     private Thread thread;
-    private KafkaConsumer<String, EventEnvelope> consumer;
+    private KafkaConsumer<String, byte[]> consumer;
 
     private final LiveFeed feed;
     /** "cluster/node" → the summary last sent to the feed. */
@@ -92,7 +93,8 @@ public class NodeHealthView {
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "regent-gateway-health-" + config.instanceId());
         // operations come from the registry's transactions: a fenced relay's aborted batch is not an event
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        consumer = new KafkaConsumer<>(props, new StringDeserializer(), new RegentEventDeserializer());
+        // records are decoded one by one: an unreadable one is skipped, never retried (it would stop the view for good)
+        consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
         consumer.subscribe(List.of(Topics.NODE_HEALTH.name(), Topics.OPERATIONS.name()));
         running = true;
         thread = new Thread(this::run, "regent-gateway-health");
@@ -118,11 +120,11 @@ public class NodeHealthView {
         try {
             while (running) {
                 try {
-                    for (ConsumerRecord<String, EventEnvelope> record : consumer.poll(Duration.ofMillis(500))) {
-                        if (record.value() != null && record.value().data() instanceof NodeObserved observed) {
+                    for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                        EventEnvelope event = decode(record);
+                        if (event != null && event.data() instanceof NodeObserved observed) {
                             offer(observed);
-                        } else if (record.value() != null
-                                && record.value().data() instanceof OperationUpdated operation) {
+                        } else if (event != null && event.data() instanceof OperationUpdated operation) {
                             feed.publish("operation", operation.clusterId(), operation);
                         }
                     }
@@ -135,6 +137,20 @@ public class NodeHealthView {
             }
         } finally {
             consumer.close(Duration.ofSeconds(2));
+        }
+    }
+
+    /** The record's event, or null for a tombstone or a record no Regent version wrote (logged and skipped). */
+    private static EventEnvelope decode(ConsumerRecord<String, byte[]> record) {
+        if (record.value() == null) {
+            return null;
+        }
+        try {
+            return EventCodec.decode(record.value());
+        } catch (RuntimeException unreadable) {
+            LOG.warnf("skipping an unreadable record at %s-%d offset %d (key %s): %s", record.topic(),
+                    record.partition(), record.offset(), record.key(), unreadable.getMessage());
+            return null;
         }
     }
 

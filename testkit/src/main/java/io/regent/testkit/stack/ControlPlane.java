@@ -39,6 +39,7 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
@@ -384,7 +385,17 @@ public final class ControlPlane implements AutoCloseable {
         }
     }
 
-    /** How many distinct agents have published observations of the cluster. */
+    /** Publishes bytes no Regent version wrote (a consumer must skip them and go on). */
+    public void publishRaw(String topic, String key, byte[] value) {
+        Map<String, Object> props = Map.of("bootstrap.servers", kafka.bootstrapServers(), "acks", "all");
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
+                new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(topic, key, value)).get();
+        } catch (Exception e) {
+            throw new TestkitException("cannot publish to " + topic + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Whether every agent's newest observation of {@code node} says it is reachable. */
     public boolean seenReachableByAll(String cluster, String node) {
         Map<String, NodeObserved> newest = new HashMap<>();
