@@ -5,6 +5,8 @@ public final class Phases {
     public static final String DETECTED = "detected";
     public static final String DECIDED = "decided";
     public static final String FENCED = "fenced";
+    /** A failover waited for the old leader's lease to run out before promoting (only when there was one). */
+    public static final String LEASE_EXPIRED = "lease-expired";
     /** A switchover's target has replayed everything the fenced leader acknowledged. */
     public static final String CAUGHT_UP = "caught-up";
     public static final String PROMOTED = "promoted";

@@ -7,7 +7,7 @@ import {
 } from './store.js';
 
 const main = document.getElementById('main');
-const PHASE_ORDER = ['detected', 'decided', 'fenced', 'caught-up', 'promoted', 'repointed', 'announced'];
+const PHASE_ORDER = ['detected', 'decided', 'fenced', 'lease-expired', 'caught-up', 'promoted', 'repointed', 'announced'];
 const COLORS = ['#0969da', '#1a7f37', '#9a6700', '#8250df', '#cf222e', '#57606a'];
 let observations = { cluster: null, items: [], error: null };
 let observationTimer = null;

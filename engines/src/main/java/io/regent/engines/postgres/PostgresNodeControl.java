@@ -29,6 +29,29 @@ public final class PostgresNodeControl {
         return postmasterPid(node).flatMap(ProcessHandle::of).map(ProcessHandle::isAlive).orElse(false);
     }
 
+    /**
+     * SIGKILL of the postmaster and every process it started - the one fence that lands on a server that
+     * does not answer (stopped, hung): a signal a stopped process cannot ignore, so nothing it queued is
+     * acknowledged when it would wake. Returns how many processes were killed (0: it was not running).
+     */
+    public int kill(LocalNode node) {
+        Optional<ProcessHandle> postmaster = postmasterPid(node).flatMap(ProcessHandle::of)
+                .filter(ProcessHandle::isAlive);
+        if (postmaster.isEmpty()) {
+            return 0;
+        }
+        // the children first: once their parent is gone they would no longer be found as its descendants
+        List<ProcessHandle> processes = new java.util.ArrayList<>(postmaster.get().descendants().toList());
+        processes.add(postmaster.get());
+        int killed = 0;
+        for (ProcessHandle process : processes) {
+            if (process.destroyForcibly()) {
+                killed++;
+            }
+        }
+        return killed;
+    }
+
     /** Stops the server and waits until it is down; does nothing when it is not running. */
     public void stop(LocalNode node, StopMode mode, Duration timeout) {
         if (!isRunning(node)) {

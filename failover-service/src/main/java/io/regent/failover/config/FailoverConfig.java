@@ -25,6 +25,13 @@ public interface FailoverConfig {
     @WithDefault("5m")
     Duration minFailoverInterval();
 
+    /**
+     * Added to the old leader's lease before a failover promotes another node: the lease is measured on the
+     * registry database's clock, its holder counts it from before it asked, and fences its server before it ends.
+     */
+    @WithDefault("500ms")
+    Duration leaseMargin();
+
     /** Budget of one engine action (fence, promote, re-point) on one node. */
     @WithDefault("10s")
     Duration actionTimeout();

@@ -297,6 +297,10 @@ public class FailoverExecutor {
                 op = phase(held, op, Phases.FENCED, Instant.now(), outcome);
             }
         }
+        String waited = steps.awaitLeaderLease(held, state.clusterId(), from);
+        if (waited != null && !has(op, Phases.LEASE_EXPIRED)) {
+            op = phase(held, op, Phases.LEASE_EXPIRED, Instant.now(), waited);
+        }
         try {
             steps.promote(held, topology, plan.stepsOf(Plan.Promote.class).get(0));
         } catch (Steps.Failed e) {

@@ -8,9 +8,14 @@ import io.regent.failover.cluster.ClusterState;
 import io.regent.failover.config.FailoverConfig;
 import io.regent.failover.decision.Plan;
 import io.regent.failover.decision.Planner;
+import io.regent.failover.registry.RegistryApi;
+import io.regent.failover.registry.RegistryRequests;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.eclipse.microprofile.rest.client.inject.RestClient;
 import org.jboss.logging.Logger;
 
 /**
@@ -30,12 +35,18 @@ public class Steps {
         }
     }
 
+    /** Longer than the longest lease the registry grants (60 s) plus the margin. */
+    private static final Duration LONGEST_LEASE_WAIT = Duration.ofSeconds(65);
+
     private final EngineAdapter engine;
     private final FailoverConfig config;
     private final NodeTargets targets;
     private final Ownership ownership;
+    private final RegistryApi registry;
 
-    public Steps(EngineAdapter engine, FailoverConfig config, NodeTargets targets, Ownership ownership) {
+    public Steps(EngineAdapter engine, FailoverConfig config, NodeTargets targets, Ownership ownership,
+            @RestClient RegistryApi registry) {
+        this.registry = registry;
         this.engine = engine;
         this.config = config;
         this.targets = targets;
@@ -60,6 +71,50 @@ public class Steps {
             }
             return "fencing " + fence.node() + " failed (" + e.getMessage() + "); " + fence.why();
         }
+    }
+
+    /**
+     * No promotion while the old leader may still hold its lease: its node agent fences its server before the
+     * lease ends, and no renewal is granted once this failover is on record, so the wait is at most one lease.
+     * Waits in slices of at most a second, each after a fresh check of the hold. Null when there was nothing to
+     * wait for (no lease, given up by its holder, another node's, or run out longer than the margin ago).
+     */
+    String awaitLeaderLease(Claim held, String clusterId, String leader) {
+        long started = System.nanoTime();
+        String holder = null;
+        String end;
+        while (true) {
+            long asked = System.nanoTime();
+            RegistryRequests.LeaderLease lease = registry.leaderLease(clusterId);
+            if (lease.remainingMillis() == null || !leader.equals(lease.node())) {
+                end = "given up by its holder after its server was fenced or gone";
+                break;
+            }
+            long wait = lease.remainingMillis() + config.leaseMargin().toMillis();
+            if (wait <= 0) {
+                end = "run out";
+                break;
+            }
+            holder = lease.holder();
+            if (System.nanoTime() - started > LONGEST_LEASE_WAIT.toNanos()) {
+                // a lease is at most 60 s and is not renewed once the failover is on record: something else renews it
+                throw new Failed("the lease of " + leader + " (held by " + holder + ") is still running after "
+                        + LONGEST_LEASE_WAIT.toSeconds() + " s; not promoting beside a leader that may take writes", null);
+            }
+            ownership.guard(held, "wait for the lease of " + leader + " to run out");
+            long slice = TimeUnit.MILLISECONDS.toNanos(Math.min(wait, 1_000)) - (System.nanoTime() - asked);
+            if (slice > 0) {
+                LockSupport.parkNanos(slice);
+            }
+        }
+        if (holder == null) {
+            return null;
+        }
+        long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        String waitedFor = "waited " + waited + " ms for the lease of " + leader + " (held by " + holder + "): "
+                + end;
+        LOG.infof("%s", waitedFor);
+        return waitedFor;
     }
 
     /** Barrier, then waits in slices of the lease, each after a fresh check, until the target replayed it. */

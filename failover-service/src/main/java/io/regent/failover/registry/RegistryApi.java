@@ -54,6 +54,10 @@ public interface RegistryApi {
     OperationUpdated createOperation(@PathParam("id") String id, RegistryRequests.NewOperation operation);
 
     @GET
+    @Path("/clusters/{id}/leader-lease")
+    RegistryRequests.LeaderLease leaderLease(@PathParam("id") String id);
+
+    @GET
     @Path("/operations/{operationId}")
     OperationUpdated operation(@PathParam("operationId") UUID operationId);
 

@@ -60,6 +60,11 @@ public final class RegistryRequests {
     public record OperationPage(List<OperationUpdated> items, long total) {
     }
 
+    /** The leader's lease as the registry's database sees it; remainingMillis negative once run out, null if none. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record LeaderLease(String clusterId, String node, Long epoch, String holder, Long remainingMillis) {
+    }
+
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record ClusterView(String id, boolean maintenance, long epoch, String leader, Policy failoverPolicy) {
     }

@@ -173,6 +173,69 @@ class FailoverIT {
         }
     }
 
+    /**
+     * The leader lease: while the old leader's lease runs (its agent fences it before the lease ends) no other
+     * node is promoted; once the failover is on record the lease is not renewed, so the wait is one lease at most.
+     * The test holds the lease as the leader's node agent would, and keeps asking for it after the kill.
+     */
+    @Test
+    void aFailoverWaitsOutTheOldLeadersLeaseBeforePromoting() throws Exception {
+        QuarkusService failover = plane.startFailover("failover-lease", "group-lease", Map.of());
+        try (PostgresCluster pg = cluster("lease", 0); AutoCloseable registered = FailoverIT::unregister) {
+            long epoch = registerAndAwaitWatched(pg, List.of(failover));
+            String path = "/api/v1/clusters/lease/leader-lease";
+            Map<String, Object> renewal = Map.of("node", pg.initialLeader().name(), "epoch", epoch, "holder",
+                    "it-agent-lease-1", "leaseMillis", 8_000);
+            java.util.concurrent.atomic.AtomicReference<Instant> lastGrantAsked = new java.util.concurrent.atomic
+                    .AtomicReference<>();
+            java.util.concurrent.atomic.AtomicReference<String> refusal = new java.util.concurrent.atomic
+                    .AtomicReference<>();
+            Thread agent = new Thread(() -> {
+                while (refusal.get() == null && !Thread.currentThread().isInterrupted()) {
+                    Instant asked = Instant.now();
+                    try {
+                        plane.registryCall("PUT", path, renewal, 200);
+                        lastGrantAsked.set(asked);
+                    } catch (RuntimeException e) {
+                        if (e.getMessage() != null && e.getMessage().contains(" 409")) {
+                            refusal.set(e.getMessage());
+                        }
+                    }
+                    Testkit.sleep(500);
+                }
+            }, "it-lease-holder");
+            agent.setDaemon(true);
+            agent.start();
+            try {
+                await().atMost(Duration.ofSeconds(10)).until(() -> lastGrantAsked.get() != null);
+                pg.initialLeader().kill();
+                await().atMost(Duration.ofSeconds(30)).until(() -> refusal.get() != null);
+                assertThat(refusal.get()).contains("failover-running");
+                Instant leaseEnds = lastGrantAsked.get().plusMillis(8_000);
+                PostgresNode promoted = awaitNewLeader(pg, Duration.ofSeconds(40));
+                Instant firstWritable = Instant.now();
+                assertThat(firstWritable).as("%s took writes before the old leader's lease ended", promoted.name())
+                        .isAfterOrEqualTo(leaseEnds);
+
+                OperationUpdated op = await().atMost(Duration.ofSeconds(30)).until(() -> failover("lease", epoch)
+                        .orElse(null), o -> o != null && o.status().isFinal());
+                assertThat(op.status()).as("error: %s", op.error()).isEqualTo(OperationStatus.SUCCEEDED);
+                assertThat(op.phases()).extracting(OperationPhase::name).containsExactly(Phases.DETECTED,
+                        Phases.DECIDED, Phases.FENCED, Phases.LEASE_EXPIRED, Phases.PROMOTED, Phases.REPOINTED,
+                        Phases.ANNOUNCED);
+                OperationPhase waited = op.phases().get(3);
+                assertThat(waited.detail()).contains("for the lease of lease-1 (held by it-agent-lease-1): run out");
+                OperationPhase promotedPhase = op.phases().get(4);
+                assertThat(promotedPhase.at()).isAfterOrEqualTo(leaseEnds);
+                System.out.println("lease: last renewal asked at " + lastGrantAsked.get() + ", promoted at "
+                        + promotedPhase.at() + " (" + waited.detail() + ")");
+            } finally {
+                agent.interrupt();
+                agent.join(5_000);
+            }
+        }
+    }
+
     @Test
     void aFailoverServiceKilledMidOperationIsReplacedAndTheEpochMovesOnce() throws Exception {
         QuarkusService a = plane.startDebuggableFailover("failover-c1", "group-crash", Map.of());

@@ -2,6 +2,7 @@ package io.regent.failover.it;
 
 import static io.regent.testkit.stack.ControlPlane.CONTROL_ROLE;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.regent.events.NodeRole;
@@ -24,6 +25,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -109,6 +113,59 @@ class RejoinIT {
             assertThat(act(agent, ControlPlane.SERVICE_TOKEN, "REJOIN", "heal", old.name(), now))
                     .as("idempotent: it already streams").startsWith("200").contains("already streams from");
             assertThat(leader.isInRecovery()).isFalse();
+        }
+    }
+
+    /**
+     * Safety II, the asynchronous zombie: a leader frozen (SIGSTOP) until another node is promoted acknowledges
+     * no write when it wakes - not through a session opened before, not through a new one. Its node agent held
+     * the leader lease; once the failover was on record the registry refused the renewal, and the agent fenced
+     * its server (SIGKILL: a stopped server answers no SQL) and gave the lease up before the promotion.
+     */
+    @Test
+    void anAsynchronousLeaderFrozenUntilAnotherIsPromotedAcknowledgesNoWriteWhenItWakes() throws Exception {
+        try (PostgresCluster pg = cluster("zasync"); Stack stack = Stack.start(pg)) {
+            PostgresNode old = pg.initialLeader();
+            old.execute("CREATE ROLE " + APP.user() + " LOGIN PASSWORD '" + APP.password() + "'");
+            old.execute("GRANT INSERT, SELECT ON t TO " + APP.user());
+            await().atMost(Duration.ofSeconds(20)).until(() -> plane.registryCall("GET",
+                    "/api/v1/clusters/zasync/leader-lease", null, 200).contains("\"node\":\"" + old.name() + "\""));
+            try (Connection app = old.connect(APP, "postgres", Duration.ofSeconds(10));
+                 Statement session = app.createStatement()) {
+                session.execute("INSERT INTO t VALUES (100)");
+                old.freeze();
+                try {
+                    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                            .until(() -> plane.topology("zasync"), t -> t.epoch() > stack.epoch());
+                } finally {
+                    if (old.isFrozen()) {
+                        old.thaw(); // still there: the write below must be refused all the same
+                    }
+                }
+                assertThatThrownBy(() -> session.execute("INSERT INTO t VALUES (101)"))
+                        .as("a write through a session opened before the freeze").isInstanceOf(SQLException.class);
+            }
+            assertThatThrownBy(() -> {
+                try (Connection fresh = old.connect(APP, "postgres", Duration.ofSeconds(10));
+                     Statement statement = fresh.createStatement()) {
+                    statement.execute("INSERT INTO t VALUES (102)");
+                }
+            }).as("a write through a new session").isInstanceOf(Exception.class);
+
+            OperationUpdated failover = await().atMost(Duration.ofSeconds(30)).until(() -> operation("zasync",
+                    OperationKind.FAILOVER), op -> op != null && op.status().isFinal());
+            assertThat(failover.status()).as("error: %s", failover.error()).isEqualTo(OperationStatus.SUCCEEDED);
+            assertThat(failover.phases()).as("the promotion waited for the old leader's lease")
+                    .anySatisfy(phase -> {
+                        assertThat(phase.name()).isEqualTo(Phases.LEASE_EXPIRED);
+                        assertThat(phase.detail()).contains("for the lease of " + old.name());
+                    });
+            PostgresNode leader = pg.node(plane.topology("zasync").leader());
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                    .untilAsserted(() -> assertThat(old.walReceiverStatus()).contains("streaming"));
+            assertThat(leader.queryValue("SELECT count(*) FROM t WHERE id IN (101, 102)")).isEqualTo(0L);
+            assertThat(old.queryValue("SELECT count(*) FROM t WHERE id IN (101, 102)")).isEqualTo(0L);
+            System.out.println("asynchronous zombie: " + failover.phases());
         }
     }
 

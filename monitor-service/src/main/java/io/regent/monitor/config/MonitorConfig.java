@@ -121,6 +121,25 @@ public interface MonitorConfig {
         /** After a start, how long the node may take to stream from its leader. */
         @WithDefault("60s")
         Duration streamingTimeout();
+
+        /**
+         * The leader lease this agent holds with the registry while its node leads (docs/architecture.md,
+         * "Leader lease"): no failover promotes another node until it has run out, and the agent fences its
+         * server before then when it cannot renew it. 0 turns it off (a failover then waits for no lease).
+         */
+        @WithDefault("5s")
+        Duration leaderLease();
+
+        /** How often the leader lease is renewed. */
+        @WithDefault("1s")
+        Duration leaseRenewInterval();
+
+        /**
+         * How long before its lease ends an agent that could not renew it fences its server: the budget of the
+         * fence (SQL with a short timeout, then SIGKILL of a server that does not answer).
+         */
+        @WithDefault("1500ms")
+        Duration leaseFenceAhead();
     }
 
     interface NodeCredentials {

@@ -1,6 +1,7 @@
 package io.regent.monitor.node;
 
 import io.quarkus.runtime.ShutdownEvent;
+import io.regent.engines.Deadline;
 import io.regent.engines.EngineActionException;
 import io.regent.engines.NodeTarget;
 import io.regent.engines.Observer;
@@ -136,6 +137,47 @@ public class LocalNodeAgent {
         } finally {
             busy.unlock();
         }
+    }
+
+    /** Whether the local server's postmaster is alive ({@code postmaster.pid}): false proves it takes no writes. */
+    public boolean serverRunning(TopologyNode self) {
+        return control.isRunning(local(self));
+    }
+
+    /**
+     * Fences the local server for the leader lease: read-only, commits held, client sessions ended, by SQL
+     * within {@code sqlBudget}; when that fails and {@code killIfSilent}, SIGKILL of the server - the one fence
+     * that lands on a server that does not answer. Skipped while a node action runs: the control plane is
+     * handling the node (a rejoin stops it anyway). Returns what was done.
+     */
+    public String fenceOwnServer(TopologyChanged topology, TopologyNode self, Duration sqlBudget,
+            boolean killIfSilent) {
+        if (!busy.tryLock()) {
+            return "not fenced: a node action runs on " + self.name();
+        }
+        try {
+            probe().fence(target(self, topology.clusterId()), Deadline.after(sqlBudget));
+            return self.name() + " fenced: read-only, commits held, client sessions ended";
+        } catch (RuntimeException e) {
+            if (!killIfSilent) {
+                return "fencing " + self.name() + " failed: " + e.getMessage();
+            }
+            int killed = control.kill(local(self));
+            return "fencing " + self.name() + " failed (" + e.getMessage() + "): killed its " + killed
+                    + " server processes";
+        } finally {
+            busy.unlock();
+        }
+    }
+
+    /** Whether every other node of the topology streams from the local server now (its pg_stat_replication). */
+    public boolean everyFollowerStreams(TopologyChanged topology, TopologyNode self, Duration budget) {
+        NodeObserved observed = probe().probe(target(self, topology.clusterId()), budget);
+        if (!observed.reachable() || observed.replicas() == null) {
+            return false;
+        }
+        return topology.nodes().stream().filter(n -> !n.name().equals(self.name())).allMatch(n -> observed
+                .replicas().stream().anyMatch(r -> n.name().equals(r.name()) && "streaming".equals(r.state())));
     }
 
     private void stop(Run run, LocalNode local, StopMode mode) {

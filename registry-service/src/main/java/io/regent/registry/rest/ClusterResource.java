@@ -5,6 +5,7 @@ import io.regent.events.OperationUpdated;
 import io.regent.events.TopologyChanged;
 import io.regent.registry.domain.ClusterEntity;
 import io.regent.registry.service.ClusterService;
+import io.regent.registry.service.LeaderLeaseService;
 import io.regent.registry.service.TopologyWrites;
 import io.regent.registry.service.OperationService;
 import io.regent.registry.service.ProblemException;
@@ -12,6 +13,8 @@ import io.regent.registry.service.Snapshots;
 import io.regent.registry.rest.dto.ClusterRequest;
 import io.regent.registry.rest.dto.ClusterResponse;
 import io.regent.registry.rest.dto.ClusterUpdateRequest;
+import io.regent.registry.rest.dto.LeaderLeaseRequest;
+import io.regent.registry.rest.dto.LeaderLeaseResponse;
 import io.regent.registry.rest.dto.MaintenanceRequest;
 import io.regent.registry.rest.dto.NodeRequest;
 import io.regent.registry.rest.dto.NodeResponse;
@@ -51,9 +54,11 @@ public class ClusterResource {
     private final TopologyWrites topologyWrites;
     private final OperationService operations;
     private final SecurityIdentity identity;
+    private final LeaderLeaseService leases;
 
     public ClusterResource(ClusterService clusters, TopologyWrites topologyWrites, OperationService operations,
-            SecurityIdentity identity) {
+            SecurityIdentity identity, LeaderLeaseService leases) {
+        this.leases = leases;
         this.clusters = clusters;
         this.topologyWrites = topologyWrites;
         this.operations = operations;
@@ -161,6 +166,36 @@ public class ClusterResource {
     @Operation(summary = "Compare-and-set the topology: 409 with currentEpoch when expectedEpoch is stale")
     public TopologyChanged compareAndSet(@PathParam("id") String id, @Valid @NotNull TopologyUpdateRequest request) {
         return topologyWrites.compareAndSet(id, request);
+    }
+
+    @PUT
+    @Path("/{id}/leader-lease")
+    @RolesAllowed(Roles.SERVICE)
+    @Operation(summary = "Renew the leader's lease (the leader's node agent): 409 not-leader or failover-running "
+            + "when it is not granted, and the agent fences its server")
+    public LeaderLeaseResponse renewLeaderLease(@PathParam("id") String id,
+            @Valid @NotNull LeaderLeaseRequest request) {
+        return leases.renew(id, request);
+    }
+
+    @GET
+    @Path("/{id}/leader-lease")
+    @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.ADMIN, Roles.SERVICE})
+    @Operation(summary = "The leader's lease and how long it still runs, on the registry database's clock")
+    public LeaderLeaseResponse leaderLease(@PathParam("id") String id) {
+        return leases.get(id);
+    }
+
+    @DELETE
+    @Path("/{id}/leader-lease")
+    @RolesAllowed(Roles.SERVICE)
+    @Operation(summary = "Give the leader's lease up (its holder saw its server gone): 204, or 404 when the "
+            + "holder does not hold it")
+    public Response releaseLeaderLease(@PathParam("id") String id, @QueryParam("holder") @NotNull String holder) {
+        if (!leases.release(id, holder)) {
+            throw ProblemException.notFound("Leader lease of holder", holder);
+        }
+        return Response.noContent().build();
     }
 
     @PUT

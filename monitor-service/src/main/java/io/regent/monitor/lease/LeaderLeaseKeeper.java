@@ -1,0 +1,208 @@
+package io.regent.monitor.lease;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.regent.events.TopologyChanged;
+import io.regent.events.TopologyNode;
+import io.regent.monitor.config.MonitorConfig;
+import io.regent.monitor.lease.LeaseRules.Renewal;
+import io.regent.monitor.node.LocalNodeAgent;
+import io.regent.monitor.topology.WatchedNodes;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.ws.rs.WebApplicationException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.rest.client.inject.RestClient;
+import org.jboss.logging.Logger;
+
+/**
+ * Node mode, while the local node leads: holds the leader lease with the registry (docs/architecture.md,
+ * "Leader lease"). Renewed every {@code lease-renew-interval} whatever the server's health - whether the
+ * leader is lost is the failover-service's call, and the registry answers it by refusing the renewal
+ * once a failover is on record; then the agent fences its server at once (SIGKILL when it does not
+ * answer), and gives the lease up so the promotion need not wait it out. Given up as well when the server
+ * is gone (no postmaster). When the registry does not answer, the agent fences its server
+ * {@code lease-fence-ahead} before the lease ends - unless every follower still streams from it (the
+ * control plane is down as a whole: nobody can have been promoted; Patroni's failsafe mode).
+ */
+@ApplicationScoped
+public class LeaderLeaseKeeper {
+
+    private static final Logger LOG = Logger.getLogger(LeaderLeaseKeeper.class);
+
+    private final MonitorConfig config;
+    private final MonitorConfig.Node node;
+    private final WatchedNodes topologies;
+    private final LocalNodeAgent local;
+    private final LeaderLeaseApi registry;
+    private final MeterRegistry meters;
+    private ScheduledExecutorService timer;
+
+    /** Monotonic time the last granted renewal was sent; null while no lease is held. */
+    private Long lastGrantSent;
+    private long heldEpoch = -1;
+    private boolean fenced;
+    private boolean released;
+    private String lastLogged;
+
+    public LeaderLeaseKeeper(MonitorConfig config, WatchedNodes topologies, LocalNodeAgent local,
+            @RestClient LeaderLeaseApi registry, MeterRegistry meters) {
+        this.meters = meters;
+        this.config = config;
+        this.node = config.node();
+        this.topologies = topologies;
+        this.local = local;
+        this.registry = registry;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        if (!local.enabled() || node.leaderLease().isZero()) {
+            return;
+        }
+        timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "regent-leader-lease");
+            thread.setDaemon(true);
+            return thread;
+        });
+        long every = node.leaseRenewInterval().toMillis();
+        timer.scheduleWithFixedDelay(this::round, every, every, TimeUnit.MILLISECONDS);
+        LOG.infof("leader lease: %d ms, renewed every %d ms, fence %d ms before it ends", node.leaderLease().toMillis(),
+                every, node.leaseFenceAhead().toMillis());
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        if (timer != null) {
+            timer.shutdownNow();
+        }
+    }
+
+    private void round() {
+        try {
+            String clusterId = node.clusterId().get();
+            Optional<TopologyChanged> topology = topologies.topology(clusterId);
+            Optional<TopologyNode> self = topology.flatMap(t -> t.nodes().stream()
+                    .filter(n -> n.name().equals(node.name().get())).findFirst());
+            if (topology.isEmpty() || self.isEmpty() || !self.get().name().equals(topology.get().leader())) {
+                forget(); // a follower holds no lease; the epoch it led at is over
+                return;
+            }
+            if (topology.get().epoch() != heldEpoch) {
+                forget();
+                heldEpoch = topology.get().epoch();
+            }
+            if (!local.serverRunning(self.get())) {
+                release(clusterId, "the server of " + self.get().name() + " is not running");
+                return;
+            }
+            released = false;
+            long sent = System.nanoTime();
+            Renewal renewal = renew(clusterId, self.get().name(), topology.get().epoch());
+            meters.counter("regent.leader.lease.renewals", "outcome", renewal.name()).increment();
+            if (renewal == Renewal.GRANTED) {
+                lastGrantSent = sent;
+                fenced = false;
+            }
+            Duration since = lastGrantSent == null ? null : Duration.ofNanos(System.nanoTime() - lastGrantSent);
+            LeaseRules.Outcome outcome = LeaseRules.afterRenewal(renewal, since, node.leaderLease(),
+                    node.leaseFenceAhead(), fenced);
+            switch (outcome.action()) {
+                case NOTHING -> log(outcome.reason());
+                case FENCE -> fence(topology.get(), self.get(), outcome.reason(), true);
+                case FENCE_POLITELY -> fence(topology.get(), self.get(), outcome.reason(), false);
+                case FENCE_UNLESS_FAILSAFE -> {
+                    if (local.everyFollowerStreams(topology.get(), self.get(), budget())) {
+                        log(outcome.reason() + "; every follower still streams from " + self.get().name()
+                                + ", so none was promoted: keeping it writable (failsafe)");
+                    } else {
+                        fence(topology.get(), self.get(), outcome.reason(), true);
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("leader lease round failed: %s", e.toString());
+        }
+    }
+
+    private Renewal renew(String clusterId, String self, long epoch) {
+        try {
+            registry.renew(clusterId, new LeaderLeaseApi.Renewal(self, epoch, config.agentId(),
+                    node.leaderLease().toMillis()));
+            return Renewal.GRANTED;
+        } catch (WebApplicationException e) {
+            if (e.getResponse().getStatus() == 409) {
+                Object code = problem(e).get("code");
+                if ("failover-running".equals(code)) {
+                    return Renewal.FAILOVER_RUNNING;
+                }
+                if ("not-leader".equals(code)) {
+                    return Renewal.NOT_LEADER;
+                }
+            }
+            return Renewal.UNANSWERED;
+        } catch (RuntimeException e) {
+            return Renewal.UNANSWERED; // unreachable, timed out
+        }
+    }
+
+    private void fence(TopologyChanged topology, TopologyNode self, String reason, boolean killIfSilent) {
+        LOG.warnf("cluster %s: %s", topology.clusterId(), reason);
+        String done = local.fenceOwnServer(topology, self, budget(), killIfSilent);
+        fenced = !done.startsWith("not fenced");
+        meters.counter("regent.leader.lease.fences", "killed", Boolean.toString(done.contains("killed"))).increment();
+        LOG.warnf("cluster %s: %s", topology.clusterId(), done);
+        if (fenced) {
+            release(topology.clusterId(), done);
+        }
+    }
+
+    /** Gives the lease up (the server takes no writes): the failover need not wait it out. */
+    private void release(String clusterId, String why) {
+        if (released || lastGrantSent == null && !fenced) {
+            return;
+        }
+        try {
+            registry.release(clusterId, config.agentId());
+            released = true;
+            LOG.infof("cluster %s: leader lease given up: %s", clusterId, why);
+        } catch (WebApplicationException e) {
+            released = e.getResponse().getStatus() == 404; // not (or no longer) held: nothing to give up
+        } catch (RuntimeException e) {
+            LOG.warnf("cluster %s: could not give the leader lease up (%s); it runs out by itself", clusterId,
+                    e.getMessage());
+        }
+    }
+
+    private void forget() {
+        lastGrantSent = null;
+        fenced = false;
+        released = false;
+        heldEpoch = -1;
+    }
+
+    /** The SQL budget of a fence or a failsafe check: a third of the fence's head start. */
+    private Duration budget() {
+        return node.leaseFenceAhead().dividedBy(3);
+    }
+
+    private void log(String message) {
+        if (!message.equals(lastLogged) && !message.startsWith("lease renewed")) {
+            LOG.infof("leader lease: %s", message);
+        }
+        lastLogged = message;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> problem(WebApplicationException e) {
+        try {
+            return e.getResponse().readEntity(Map.class);
+        } catch (RuntimeException unreadable) {
+            return Map.of();
+        }
+    }
+}
