@@ -15,9 +15,13 @@ import jakarta.ws.rs.WebApplicationException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.eclipse.microprofile.rest.client.inject.RestClient;
 import org.jboss.logging.Logger;
 
@@ -35,6 +39,8 @@ import org.jboss.logging.Logger;
 public class LeaderLeaseKeeper {
 
     private static final Logger LOG = Logger.getLogger(LeaderLeaseKeeper.class);
+    /** The longest a renewal is awaited: the leader-lease REST client's connect (500 ms) and read (1 s) timeouts. */
+    private static final Duration RENEWAL_TIMEOUT = Duration.ofMillis(1_500);
 
     private final MonitorConfig config;
     private final MonitorConfig.Node node;
@@ -43,6 +49,8 @@ public class LeaderLeaseKeeper {
     private final LeaderLeaseApi registry;
     private final MeterRegistry meters;
     private ScheduledExecutorService timer;
+    /** Sends renewals, so that one that hangs is given up on time ({@link #renewWithin}). */
+    private ExecutorService caller;
 
     /** Monotonic time the last granted renewal was sent; null while no lease is held. */
     private Long lastGrantSent;
@@ -70,6 +78,11 @@ public class LeaderLeaseKeeper {
             thread.setDaemon(true);
             return thread;
         });
+        caller = Executors.newCachedThreadPool(r -> {
+            Thread thread = new Thread(r, "regent-leader-lease-renewal");
+            thread.setDaemon(true);
+            return thread;
+        });
         long every = node.leaseRenewInterval().toMillis();
         timer.scheduleWithFixedDelay(this::round, every, every, TimeUnit.MILLISECONDS);
         LOG.infof("leader lease: %d ms, renewed every %d ms, fence %d ms before it ends", node.leaderLease().toMillis(),
@@ -79,6 +92,7 @@ public class LeaderLeaseKeeper {
     void onStop(@Observes ShutdownEvent event) {
         if (timer != null) {
             timer.shutdownNow();
+            caller.shutdownNow();
         }
     }
 
@@ -102,7 +116,7 @@ public class LeaderLeaseKeeper {
             }
             released = false;
             long sent = System.nanoTime();
-            Renewal renewal = renew(clusterId, self.get().name(), topology.get().epoch());
+            Renewal renewal = renewWithin(clusterId, self.get().name(), topology.get().epoch(), sent);
             meters.counter("regent.leader.lease.renewals", "outcome", renewal.name()).increment();
             if (renewal == Renewal.GRANTED) {
                 lastGrantSent = sent;
@@ -129,18 +143,54 @@ public class LeaderLeaseKeeper {
         }
     }
 
-    private Renewal renew(String clusterId, String self, long epoch) {
+    /**
+     * The renewal's answer, awaited no longer than the fence may be put off: a registry that answers late (or a
+     * connection that hangs) must not push the fence past the end of the lease. An answer that comes after
+     * that counts for nothing (if it was a grant the registry's lease runs longer than the agent assumes:
+     * the safe side).
+     */
+    private Renewal renewWithin(String clusterId, String self, long epoch, long now) {
+        long wait = RENEWAL_TIMEOUT.toNanos();
+        if (lastGrantSent != null) {
+            long untilFence = node.leaderLease().minus(node.leaseFenceAhead()).toNanos() - (now - lastGrantSent);
+            if (untilFence <= 0) {
+                return Renewal.UNANSWERED; // no time left to wait for an answer: the fence is due
+            }
+            wait = Math.min(wait, untilFence);
+        }
+        Future<Renewal> answer = caller.submit(() -> renew(clusterId, self, epoch, true));
+        try {
+            return answer.get(wait, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            answer.cancel(true);
+            return Renewal.UNANSWERED;
+        } catch (ExecutionException e) {
+            return Renewal.UNANSWERED;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Renewal.UNANSWERED;
+        }
+    }
+
+    private Renewal renew(String clusterId, String self, long epoch, boolean mayCatchUp) {
         try {
             registry.renew(clusterId, new LeaderLeaseApi.Renewal(self, epoch, config.agentId(),
                     node.leaderLease().toMillis()));
             return Renewal.GRANTED;
         } catch (WebApplicationException e) {
             if (e.getResponse().getStatus() == 409) {
-                Object code = problem(e).get("code");
+                Map<String, Object> problem = problem(e);
+                Object code = problem.get("code");
                 if ("failover-running".equals(code)) {
                     return Renewal.FAILOVER_RUNNING;
                 }
                 if ("not-leader".equals(code)) {
+                    // the registry names this node the leader at a newer epoch: only this agent's view lags
+                    // (A -> B -> A while the topology event is on its way) - never fence the current leader for it
+                    if (mayCatchUp && self.equals(problem.get("currentLeader"))
+                            && problem.get("currentEpoch") instanceof Number current && current.longValue() > epoch) {
+                        return renew(clusterId, self, current.longValue(), false);
+                    }
                     return Renewal.NOT_LEADER;
                 }
             }
