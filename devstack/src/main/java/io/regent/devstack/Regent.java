@@ -32,10 +32,11 @@ public final class Regent {
                      run's data first; --exit-when-ready stops again once healthy (a smoke test)
                    ./regent demo kill-leader    kill -9 of the running demo's leader; reports the failover
                    ./regent demo stop           stop the running demo
-                   ./regent chaos [--faults N] [--seed S] [--home DIR]
-                     on a fresh synchronous demo stack (default folder .regent/chaos): N faults in
-                     seeded random order with checking writers; exit 1 if a write was lost, a split
-                     brain or a false failover happened
+                   ./regent chaos [--faults N] [--seed S] [--mode sync|async] [--home DIR]
+                     on a fresh demo stack (default folder .regent/chaos), its cluster synchronous
+                     (ANY 1) or asynchronous: N faults in seeded random order with checking writers;
+                     exit 1 if a write was lost (async: beyond maxLagOnFailoverBytes), a split brain
+                     or a false failover happened
                    ./regent bench failover [--trials N] [--mode kill|switchover] [--home DIR]
                      on a fresh demo stack (default folder .regent/bench): N kill -9 trials of the
                      leader (or N switchovers), a table and a JSON line with percentiles
@@ -49,15 +50,15 @@ public final class Regent {
 
     /** Parsed command line; {@code error} set when it cannot be parsed. */
     record Command(String action, boolean fresh, boolean exitWhenReady, Path home, String error, int trials,
-            FailoverBenchmark.Mode mode, long seed) {
+            FailoverBenchmark.Mode mode, long seed, boolean asynchronous) {
 
         Command(String action, boolean fresh, boolean exitWhenReady, Path home, String error) {
-            this(action, fresh, exitWhenReady, home, error, 0, null, 0);
+            this(action, fresh, exitWhenReady, home, error, 0, null, 0, false);
         }
 
         Command(String action, boolean fresh, boolean exitWhenReady, Path home, String error, int trials,
                 FailoverBenchmark.Mode mode) {
-            this(action, fresh, exitWhenReady, home, error, trials, mode, 0);
+            this(action, fresh, exitWhenReady, home, error, trials, mode, 0, false);
         }
 
         static Command parse(List<String> args, Path defaultHome) {
@@ -161,6 +162,7 @@ public final class Regent {
         private static Command parseChaos(List<String> args, Path home) {
             int faults = 5;
             long seed = System.currentTimeMillis() % 100_000;
+            boolean asynchronous = false;
             for (int i = 1; i < args.size(); i++) {
                 String arg = args.get(i);
                 String value = i + 1 < args.size() ? args.get(i + 1) : null;
@@ -177,6 +179,12 @@ public final class Regent {
                         }
                         seed = Long.parseLong(value);
                     }
+                    case "--mode" -> {
+                        if (!"sync".equals(value) && !"async".equals(value)) {
+                            return error("--mode is sync or async");
+                        }
+                        asynchronous = value.equals("async");
+                    }
                     case "--home" -> {
                         if (value == null) {
                             return error("--home needs a folder");
@@ -189,7 +197,8 @@ public final class Regent {
                 }
                 i++;
             }
-            return new Command("chaos", true, false, home.toAbsolutePath().normalize(), null, faults, null, seed);
+            return new Command("chaos", true, false, home.toAbsolutePath().normalize(), null, faults, null, seed,
+                    asynchronous);
         }
 
         private static Command error(String message) {
@@ -290,18 +299,21 @@ public final class Regent {
         return 0;
     }
 
-    /** The fault campaign on a fresh synchronous stack of its own, stopped afterwards; 1 if the checker failed. */
+    /** The fault campaign on a fresh stack of its own, stopped afterwards; 1 if the checker failed. */
     private static int chaos(Command command, Path repository, DemoLayout layout, PrintStream out, PrintStream err) {
         // two failover-service instances and two registry replicas: the control plane's own faults are part of it
-        Demo demo = launch(command, repository, layout, out, err, new Demo.Options(Duration.ofSeconds(1), true, 2, 2));
+        Demo demo = launch(command, repository, layout, out, err, new Demo.Options(Duration.ofSeconds(1),
+                !command.asynchronous(), 2, 2));
         if (demo == null) {
             return 2;
         }
         ChaosCampaign.Result result;
         try {
-            out.printf("%nchaos: %d faults, seed %d (./regent chaos --faults %d --seed %d repeats this order)%n",
-                    command.trials(), command.seed(), command.trials(), command.seed());
-            result = new ChaosCampaign(demo, out).run(command.trials(), command.seed());
+            String mode = command.asynchronous() ? "async" : "sync";
+            out.printf("%nchaos: %d faults, seed %d, %s replication (./regent chaos --faults %d --seed %d --mode %s "
+                    + "repeats this order)%n", command.trials(), command.seed(), mode, command.trials(), command.seed(),
+                    mode);
+            result = new ChaosCampaign(demo, out, command.asynchronous()).run(command.trials(), command.seed());
         } finally {
             demo.close();
         }
@@ -319,6 +331,10 @@ public final class Regent {
         verdict.incomplete().forEach(r -> out.println("  incomplete record: " + r));
         verdict.stranded().forEach(g -> out.println("  no acknowledged write between " + g.after() + " and "
                 + g.before()));
+        verdict.asyncLoss().forEach(l -> out.println("  failover to " + l.failover().node() + " at "
+                + l.failover().at() + " gave up " + l.writes() + " write(s) acknowledged by " + l.deposed()
+                + (l.bytes() == null ? "" : ", " + l.bytes() + " bytes of WAL past the branch point")));
+        verdict.rpoExceeded().forEach(l -> out.println("  more than maxLagOnFailoverBytes given up: " + l));
         out.println(result.json()); // the last line, for scripts
         return verdict.passed() ? 0 : 1;
     }

@@ -76,15 +76,18 @@ class RegentCommandTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-            "chaos --faults 5 --seed 42           | 5   | 42 | {tmp}/regent/chaos",
-            "chaos --seed -7 --faults 100         | 100 | -7 | {tmp}/regent/chaos",
-            "chaos --faults 1 --seed 0 --home {tmp}/c | 1   | 0  | {tmp}/c"})
-    void chaosCommands(String line, int faults, long seed, String home) {
+            "chaos --faults 5 --seed 42           | 5   | 42 | {tmp}/regent/chaos | false",
+            "chaos --seed -7 --faults 100         | 100 | -7 | {tmp}/regent/chaos | false",
+            "chaos --faults 1 --seed 0 --home {tmp}/c | 1   | 0  | {tmp}/c       | false",
+            "chaos --faults 3 --seed 1 --mode async | 3 | 1  | {tmp}/regent/chaos | true",
+            "chaos --mode sync --faults 3 --seed 1 | 3  | 1  | {tmp}/regent/chaos | false"})
+    void chaosCommands(String line, int faults, long seed, String home, boolean asynchronous) {
         Command command = Command.parse(args(line), home());
         assertThat(command.error()).isNull();
         assertThat(command.action()).isEqualTo("chaos");
         assertThat(command.trials()).isEqualTo(faults);
         assertThat(command.seed()).isEqualTo(seed);
+        assertThat(command.asynchronous()).isEqualTo(asynchronous);
         assertThat(command.fresh()).as("every campaign starts from nothing").isTrue();
         assertThat(command.home()).isEqualTo(Path.of(resolve(home)));
     }
@@ -94,6 +97,7 @@ class RegentCommandTest {
             "chaos --faults 0            | --faults needs a number from 1 to 9999",
             "chaos --seed x              | --seed needs a whole number",
             "chaos --kill-everything     | unknown option '--kill-everything'",
+            "chaos --mode semisync       | --mode is sync or async",
             "bench                       | unknown benchmark; there is: bench failover",
             "bench switchover            | unknown benchmark 'switchover'; there is: bench failover",
             "bench failover --trials 0   | --trials needs a number from 1 to 9999",

@@ -44,7 +44,7 @@ import java.util.function.Supplier;
 
 /**
  * {@code ./regent chaos}: faults in random order (seeded) against the demo stack with a
- * synchronous cluster, while two clients write - one that follows the topology events (as an
+ * synchronous cluster (or an asynchronous one: {@code --mode async}), while two clients write - one that follows the topology events (as an
  * application should) and one that learns the leader only as each fault begins and keeps writing
  * there through it (a client with a stale view, the one a split brain would hurt). Each fault is followed by full recovery
  * (three nodes streaming, no operation running). Then the {@link Checker}'s verdict.
@@ -62,9 +62,13 @@ public final class ChaosCampaign {
     private int pausedMidOperation;
     private int registryRestarts;
 
-    public ChaosCampaign(Demo demo, PrintStream out) {
+    private final boolean asynchronous;
+
+    /** @param asynchronous whether the demo cluster replicates asynchronously ({@code ./regent chaos --mode async}) */
+    public ChaosCampaign(Demo demo, PrintStream out, boolean asynchronous) {
         this.demo = demo;
         this.out = out;
+        this.asynchronous = asynchronous;
     }
 
     /** Runs {@code faults} faults chosen with {@code seed}; returns the verdict and its JSON line. */
@@ -110,8 +114,7 @@ public final class ChaosCampaign {
                 TopologyNode finalLeader = leaderOf(topology);
                 Set<Long> present = idsOn(finalLeader, superuser);
                 List<OperationUpdated> operations = operationsSince(campaignStart);
-                List<Checker.Promotion> promotions = new ArrayList<>();
-                promotions.add(new Checker.Promotion(Instant.EPOCH, firstLeader.name()));
+                List<Checker.Promotion> promoted = new ArrayList<>();
                 List<Checker.FailoverRecord> failoverRecords = new ArrayList<>();
                 for (OperationUpdated operation : operations) {
                     if (operation.kind() == OperationKind.FAILOVER) {
@@ -122,14 +125,66 @@ public final class ChaosCampaign {
                     if ((operation.kind() == OperationKind.FAILOVER || operation.kind() == OperationKind.SWITCHOVER)
                             && operation.status() == OperationStatus.SUCCEEDED) {
                         operation.phases().stream().filter(p -> p.name().equals("promoted")).findFirst()
-                                .ifPresent(p -> promotions.add(new Checker.Promotion(p.at(), operation.toNode())));
+                                .ifPresent(p -> promoted.add(new Checker.Promotion(p.at(), operation.toNode())));
                     }
                 }
-                Checker.Verdict verdict = Checker.check(acks, present, promotions, windows, failoverRecords);
+                List<Checker.Promotion> promotions = new ArrayList<>();
+                promotions.add(new Checker.Promotion(Instant.EPOCH, firstLeader.name()));
+                promotions.addAll(withSwitchPoints(promoted, switchPoints(finalLeader, superuser)));
+                Checker.Verdict verdict = Checker.check(acks, present, promotions, windows, failoverRecords,
+                        asynchronous ? maxLagOnFailoverBytes() : null);
                 return new Result(verdict, summary(faults, seed, injected, verdict, failoverRecords.size(),
                         following.acknowledged().size(), stale.acknowledged().size(), finalLeader.name()));
             }
         }
+    }
+
+    /**
+     * The promotions in time order, each with the LSN where its timeline branched off: the last entries of the
+     * final leader's timeline history are the campaign's promotions, the newest last (the history is linear:
+     * every promoted node followed the previous leader's timeline).
+     */
+    static List<Checker.Promotion> withSwitchPoints(List<Checker.Promotion> promoted, List<Long> switchPoints) {
+        List<Checker.Promotion> sorted = promoted.stream().sorted(java.util.Comparator.comparing(
+                Checker.Promotion::at)).toList();
+        List<Checker.Promotion> result = new ArrayList<>();
+        int offset = switchPoints.size() - sorted.size();
+        for (int i = 0; i < sorted.size(); i++) {
+            Long lsn = i + offset >= 0 ? switchPoints.get(i + offset) : null;
+            result.add(new Checker.Promotion(sorted.get(i).at(), sorted.get(i).node(), lsn));
+        }
+        return result;
+    }
+
+    /** The switch points of the node's timeline history, oldest first (empty on timeline 1 or when unreadable). */
+    private List<Long> switchPoints(TopologyNode node, Credentials superuser) {
+        List<Long> points = new ArrayList<>();
+        try (Connection connection = connect(node, superuser); Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT pg_read_file('pg_wal/' || name) FROM pg_ls_waldir() "
+                     + "WHERE name LIKE '%.history' ORDER BY name DESC LIMIT 1")) {
+            if (rows.next()) {
+                for (String line : rows.getString(1).split("\n")) {
+                    String[] fields = line.trim().split("\s+");
+                    if (fields.length >= 2 && fields[0].matches("[0-9]+") && fields[1].contains("/")) {
+                        points.add(CheckingWriter.lsn(fields[1]));
+                    }
+                }
+            }
+        } catch (SQLException | RuntimeException e) {
+            out.println("  (no timeline history read from " + node.name() + ": " + e.getMessage()
+                    + "; the RPO is counted in writes only)");
+        }
+        return points;
+    }
+
+    /** The demo cluster's bound on the WAL a failover may give up (its failover policy). */
+    private long maxLagOnFailoverBytes() {
+        DemoApi.Response response = api.get(DemoLayout.gateway(), "/api/v1/clusters/" + DemoLayout.CLUSTER,
+                token("viewer"));
+        if (response.status() != 200) {
+            throw new DemoException("cannot read the cluster: HTTP " + response.status() + " " + response.body());
+        }
+        return response.json().path("failoverPolicy").path("maxLagOnFailoverBytes").asLong();
     }
 
     /** The verdict and the JSON line to print last. */
@@ -334,6 +389,7 @@ public final class ChaosCampaign {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("campaign", "chaos");
         json.put("seed", seed);
+        json.put("replication", asynchronous ? "async" : "sync");
         json.put("faults_injected", faults);
         Map<String, Integer> byKind = new LinkedHashMap<>();
         injected.forEach((fault, count) -> byKind.put(fault.name().toLowerCase(), count));
@@ -352,6 +408,16 @@ public final class ChaosCampaign {
         json.put("missed_failovers", verdict.missedFailovers().size());
         json.put("incomplete_operations", verdict.incomplete().size());
         json.put("stranded", verdict.stranded().size());
+        if (asynchronous) {
+            // the RPO of each failover that gave acknowledged writes up
+            json.put("failovers_that_gave_writes_up", verdict.asyncLoss().size());
+            json.put("writes_given_up", verdict.asyncLoss().stream().mapToInt(Checker.AsyncLoss::writes).sum());
+            json.put("most_writes_given_up_by_one_failover", verdict.asyncLoss().stream()
+                    .mapToInt(Checker.AsyncLoss::writes).max().orElse(0));
+            json.put("most_bytes_given_up_by_one_failover", verdict.asyncLoss().stream()
+                    .filter(l -> l.bytes() != null).mapToLong(Checker.AsyncLoss::bytes).max().orElse(0));
+            json.put("rpo_exceeded", verdict.rpoExceeded().size());
+        }
         json.put("longest_write_gap_ms", verdict.longestWriteGap() == null ? 0
                 : verdict.longestWriteGap().length().toMillis());
         json.put("final_leader", finalLeader);

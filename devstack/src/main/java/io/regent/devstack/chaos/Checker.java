@@ -36,8 +36,23 @@ public final class Checker {
         }
     }
 
-    /** A node became the leader at {@code at} (the operation's "promoted" phase; the first leader at the start). */
-    public record Promotion(Instant at, String node) {
+    /**
+     * A node became the leader at {@code at} (the operation's "promoted" phase; the first leader at the start);
+     * {@code switchLsn}: where its timeline branched off the previous one (the final leader's timeline history),
+     * null when unknown.
+     */
+    public record Promotion(Instant at, String node, Long switchLsn) {
+        public Promotion(Instant at, String node) {
+            this(at, node, null);
+        }
+    }
+
+    /**
+     * Asynchronous replication: the acknowledged writes a failover gave up - taken by the leader it deposed
+     * and not on the node it promoted - and how far past the branch point the last of them was (bytes of WAL,
+     * null when unknown). The RPO of that failover, bounded by the cluster's {@code maxLagOnFailoverBytes}.
+     */
+    public record AsyncLoss(Promotion failover, String deposed, int writes, Long bytes) {
     }
 
     /** A fault as it happened: when, and how many failovers started while it lasted (recovery included). */
@@ -48,26 +63,66 @@ public final class Checker {
     public record FailoverRecord(String id, String status, List<String> phases) {
     }
 
+    /**
+     * @param lost       acknowledged writes missing at the end that no failover of an asynchronous cluster explains
+     * @param asyncLoss  per failover that gave writes up (asynchronous mode only; empty when synchronous)
+     * @param rpoExceeded the failovers among them that gave up more WAL than the cluster's bound
+     */
     public record Verdict(int acknowledged, List<Long> lost, List<CheckingWriter.Ack> splitBrain,
             List<FaultWindow> falseFailovers, List<FaultWindow> missedFailovers, List<FailoverRecord> incomplete,
-            WriteGap longestWriteGap, List<WriteGap> stranded) {
+            WriteGap longestWriteGap, List<WriteGap> stranded, List<AsyncLoss> asyncLoss,
+            List<AsyncLoss> rpoExceeded) {
 
         public boolean passed() {
             return lost.isEmpty() && splitBrain.isEmpty() && falseFailovers.isEmpty() && incomplete.isEmpty()
-                    && stranded.isEmpty();
+                    && stranded.isEmpty() && rpoExceeded.isEmpty();
         }
     }
 
     private Checker() {
     }
 
+    /** Synchronous replication: every acknowledged write must be on the final leader. */
     public static Verdict check(List<CheckingWriter.Ack> acks, Set<Long> onFinalLeader, List<Promotion> promotions,
             List<FaultWindow> faults, List<FailoverRecord> failovers) {
-        List<Long> lost = acks.stream().map(CheckingWriter.Ack::id).filter(id -> !onFinalLeader.contains(id))
-                .sorted().toList();
+        return check(acks, onFinalLeader, promotions, faults, failovers, null);
+    }
+
+    /**
+     * @param maxLagOnFailoverBytes null: synchronous replication, any acknowledged write missing is lost;
+     *                              otherwise asynchronous: a write its leader acknowledged before a failover
+     *                              deposed it may be missing (counted per failover), within this many bytes
+     */
+    public static Verdict check(List<CheckingWriter.Ack> acks, Set<Long> onFinalLeader, List<Promotion> promotions,
+            List<FaultWindow> faults, List<FailoverRecord> failovers, Long maxLagOnFailoverBytes) {
         List<Promotion> timeline = promotions.stream().sorted(Comparator.comparing(Promotion::at)).toList();
         List<CheckingWriter.Ack> splitBrain = acks.stream().filter(ack -> !wasLeader(timeline, ack.node(), ack.at()))
                 .toList();
+        List<Long> lost = new ArrayList<>();
+        java.util.Map<Integer, List<CheckingWriter.Ack>> givenUp = new java.util.TreeMap<>();
+        for (CheckingWriter.Ack ack : acks) {
+            if (onFinalLeader.contains(ack.id())) {
+                continue;
+            }
+            // a write acknowledged by a node that was not the leader then is no failover's to give up
+            int deposedBy = maxLagOnFailoverBytes == null || splitBrain.contains(ack) ? -1 : deposedBy(timeline, ack);
+            if (deposedBy < 0) {
+                lost.add(ack.id());
+            } else {
+                givenUp.computeIfAbsent(deposedBy, i -> new ArrayList<>()).add(ack);
+            }
+        }
+        lost.sort(Comparator.naturalOrder());
+        List<AsyncLoss> asyncLoss = new ArrayList<>();
+        givenUp.forEach((index, writes) -> {
+            Promotion failover = timeline.get(index);
+            long highest = writes.stream().mapToLong(CheckingWriter.Ack::lsn).max().orElse(-1);
+            Long bytes = failover.switchLsn() == null || highest < 0 ? null
+                    : Math.max(0, highest - failover.switchLsn());
+            asyncLoss.add(new AsyncLoss(failover, writes.get(0).node(), writes.size(), bytes));
+        });
+        List<AsyncLoss> rpoExceeded = asyncLoss.stream().filter(loss -> loss.bytes() != null
+                && loss.bytes() > maxLagOnFailoverBytes).toList();
         List<FaultWindow> falseFailovers = faults.stream().filter(f -> !f.fault().failoverExpected()
                 && f.failoversStarted() > 0).toList();
         List<FaultWindow> missed = faults.stream().filter(f -> f.fault().failoverExpected()
@@ -86,7 +141,22 @@ public final class Checker {
         List<WriteGap> gaps = writeGaps(acks);
         WriteGap longest = gaps.stream().max(Comparator.comparing(WriteGap::length)).orElse(null);
         List<WriteGap> stranded = gaps.stream().filter(g -> g.length().compareTo(STRANDED) > 0).toList();
-        return new Verdict(acks.size(), lost, splitBrain, falseFailovers, missed, incomplete, longest, stranded);
+        return new Verdict(acks.size(), lost, splitBrain, falseFailovers, missed, incomplete, longest, stranded,
+                asyncLoss, rpoExceeded);
+    }
+
+    /**
+     * The index in {@code timeline} of the promotion that ended the stint in which {@code ack}'s node led when it
+     * acknowledged it - a failover that deposed it - or -1 when its node never lost the lead after that write.
+     */
+    static int deposedBy(List<Promotion> timeline, CheckingWriter.Ack ack) {
+        for (int i = timeline.size() - 1; i >= 0; i--) {
+            Promotion stint = timeline.get(i);
+            if (stint.node().equals(ack.node()) && !ack.at().isBefore(stint.at().minus(EARLY_ACCEPTANCE))) {
+                return i + 1 < timeline.size() ? i + 1 : -1;
+            }
+        }
+        return -1;
     }
 
     /** The gaps between consecutive acknowledged writes of the following client, in time order. */

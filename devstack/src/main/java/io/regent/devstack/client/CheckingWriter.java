@@ -5,6 +5,7 @@ import io.regent.testkit.postgres.Credentials;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
@@ -17,13 +18,19 @@ import java.util.function.Supplier;
  * A client of the checked cluster: INSERTs unique, increasing ids into whatever node {@code target}
  * names, and records each insert the server acknowledged (the COMMIT returned) with the node and
  * the time. An insert whose answer never came is not acknowledged: it may or may not be there, and
- * the checker does not count it. The cluster commits synchronously ({@code ANY 1}), so an
- * acknowledged insert is on at least one follower too.
+ * the checker does not count it. In a synchronous cluster ({@code ANY 1}) an acknowledged insert is
+ * on at least one follower too; in an asynchronous one it may be given up by a failover.
  */
 public final class CheckingWriter implements AutoCloseable {
 
-    /** One acknowledged insert. */
-    public record Ack(long id, String writer, String node, Instant at) {
+    /**
+     * One acknowledged insert; {@code lsn}: the server's WAL position as the insert ran (its commit record
+     * follows within bytes), -1 when unknown.
+     */
+    public record Ack(long id, String writer, String node, Instant at, long lsn) {
+        public Ack(long id, String writer, String node, Instant at) {
+            this(id, writer, node, at, -1);
+        }
     }
 
     public static final String TABLE = "regent_checked_writes";
@@ -69,13 +76,17 @@ public final class CheckingWriter implements AutoCloseable {
                     createTable(connection);
                 }
                 long id = ids.incrementAndGet();
+                long lsn;
                 try (PreparedStatement insert = connection.prepareStatement("INSERT INTO " + TABLE
-                        + " (id, writer, node) VALUES (?, ?, current_setting('cluster_name'))")) {
+                        + " (id, writer, node) VALUES (?, ?, current_setting('cluster_name'))"
+                        + " RETURNING pg_current_wal_insert_lsn()::text")) {
                     insert.setLong(1, id);
                     insert.setString(2, name);
-                    insert.executeUpdate();
+                    try (ResultSet returned = insert.executeQuery()) {
+                        lsn = returned.next() ? lsn(returned.getString(1)) : -1;
+                    }
                 }
-                acknowledged.add(new Ack(id, name, node, Instant.now()));
+                acknowledged.add(new Ack(id, name, node, Instant.now(), lsn));
                 pause(10);
             } catch (SQLException e) {
                 failures.incrementAndGet();
@@ -106,6 +117,12 @@ public final class CheckingWriter implements AutoCloseable {
         } catch (SQLException e) {
             // read-only: the inserts will say so
         }
+    }
+
+    /** A WAL position as PostgreSQL prints it ({@code 16/B374D848}) as a byte offset. */
+    public static long lsn(String text) {
+        int slash = text.indexOf('/');
+        return (Long.parseLong(text.substring(0, slash), 16) << 32) + Long.parseLong(text.substring(slash + 1), 16);
     }
 
     public List<Ack> acknowledged() {

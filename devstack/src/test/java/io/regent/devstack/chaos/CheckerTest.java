@@ -123,6 +123,66 @@ class CheckerTest {
         assertThat(verdict.passed()).as(why).isEqualTo(!stranded);
     }
 
+    /** demo-1 leads from the start; a failover to demo-2 branched at byte 10,000 at T0+10 s, back to demo-1 at 20,000. */
+    private static final List<Promotion> ASYNC_TIMELINE = List.of(new Promotion(Instant.EPOCH, "demo-1"),
+            new Promotion(T0.plusSeconds(10), "demo-2", 10_000L), new Promotion(T0.plusSeconds(20), "demo-1", 20_000L));
+
+    @ParameterizedTest(name = "{4}")
+    @CsvSource(delimiter = '|', value = {
+            // node  | ms    | lsn    | bound  | why                                                                     | lost | given up (writes/bytes) | passed
+            "demo-1 | 9000  | 10500  | 16384  | the deposed leader's last writes, 500 B past the branch: the failover's RPO | -    | 1/500   | true",
+            "demo-1 | 9000  | 30000  | 16384  | 20,000 B past the branch, over the 16 KiB bound                             | -    | 1/20000 | false",
+            "demo-2 | 15000 | 21000  | 16384  | demo-2's write before the failover back to demo-1                         | -    | 1/1000  | true",
+            "demo-1 | 25000 | 25000  | 16384  | a write of the final leader's own stint: nothing explains it, lost         | 1    | -       | false",
+            "demo-1 | 9000  | -1     | 16384  | no LSN known: counted in writes, no bytes                                   | -    | 1/      | true",
+            "demo-1 | 9000  | 10500  |        | synchronous: any missing acknowledged write is lost                        | 1    | -       | false"})
+    void anAsynchronousFailoverMayGiveUpWritesOfTheLeaderItDeposedWithinTheBound(String node, long offsetMillis,
+            long lsn, Long bound, String why, String lost, String givenUp, boolean passed) {
+        Ack missing = new Ack(1, "following", node, T0.plusMillis(offsetMillis), lsn);
+        Checker.Verdict verdict = Checker.check(List.of(missing), Set.of(), ASYNC_TIMELINE, List.of(), List.of(),
+                bound);
+        assertThat(verdict.lost()).as(why).isEqualTo("-".equals(lost) ? List.of() : List.of(1L));
+        if ("-".equals(givenUp)) {
+            assertThat(verdict.asyncLoss()).as(why).isEmpty();
+        } else {
+            assertThat(verdict.asyncLoss()).as(why).hasSize(1);
+            Checker.AsyncLoss loss = verdict.asyncLoss().get(0);
+            String[] expected = givenUp.split("/", -1);
+            assertThat(loss.writes()).as(why).isEqualTo(Integer.parseInt(expected[0]));
+            assertThat(loss.bytes()).as(why).isEqualTo(expected[1].isEmpty() ? null : Long.valueOf(expected[1]));
+            assertThat(loss.deposed()).as(why).isEqualTo(node);
+        }
+        assertThat(verdict.passed()).as(why).isEqualTo(passed);
+    }
+
+    @Test
+    void theRpoIsCountedPerFailoverAndASplitBrainWriteStaysOne() {
+        List<Ack> acks = List.of(new Ack(1, "following", "demo-1", T0.plusMillis(8_000), 9_000),
+                new Ack(2, "stale", "demo-1", T0.plusMillis(9_900), 10_300),
+                new Ack(3, "stale", "demo-1", T0.plusMillis(12_000), 10_400), // after demo-2's promotion
+                new Ack(4, "following", "demo-2", T0.plusMillis(19_000), 20_900));
+        Checker.Verdict verdict = Checker.check(acks, Set.of(1L), ASYNC_TIMELINE, List.of(), List.of(), 16_384L);
+        assertThat(verdict.asyncLoss()).extracting(l -> l.failover().node(), Checker.AsyncLoss::writes,
+                Checker.AsyncLoss::bytes).containsExactly(org.assertj.core.groups.Tuple.tuple("demo-2", 1, 300L),
+                org.assertj.core.groups.Tuple.tuple("demo-1", 1, 900L));
+        assertThat(verdict.splitBrain()).extracting(Ack::id).containsExactly(3L);
+        assertThat(verdict.lost()).as("a split-brain write is no failover's RPO").containsExactly(3L);
+        assertThat(verdict.passed()).isFalse();
+    }
+
+    @Test
+    void switchPointsPairWithTheNewestPromotions() {
+        List<Promotion> promoted = List.of(new Promotion(T0.plusSeconds(20), "demo-1"),
+                new Promotion(T0.plusSeconds(10), "demo-2"));
+        assertThat(ChaosCampaign.withSwitchPoints(promoted, List.of(5_000L, 10_000L, 20_000L)))
+                .containsExactly(new Promotion(T0.plusSeconds(10), "demo-2", 10_000L),
+                        new Promotion(T0.plusSeconds(20), "demo-1", 20_000L));
+        assertThat(ChaosCampaign.withSwitchPoints(promoted, List.of(20_000L)))
+                .as("fewer switch points than promotions: the older ones unknown")
+                .containsExactly(new Promotion(T0.plusSeconds(10), "demo-2", null),
+                        new Promotion(T0.plusSeconds(20), "demo-1", 20_000L));
+    }
+
     private static Ack ack(long id, String node, long offsetMillis) {
         return new Ack(id, "following", node, T0.plusMillis(offsetMillis));
     }
