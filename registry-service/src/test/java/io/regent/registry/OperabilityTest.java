@@ -3,7 +3,9 @@ package io.regent.registry;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasItems;
+import static org.hamcrest.Matchers.not;
 
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
@@ -12,12 +14,16 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 class OperabilityTest {
 
+    /**
+     * Readiness is the database: a Kafka outage must not take every replica out of the load balancer (the
+     * API, the leader-lease renewals) - the outbox holds the events meanwhile.
+     */
     @Test
-    void readinessCoversTheDatabaseAndKafka() {
+    void readinessCoversTheDatabaseButNotKafka() {
         given().get("/q/health/ready").then().statusCode(200)
                 .body("status", equalTo("UP"))
-                .body("checks.name", hasItems("Database connections health check", "Kafka connection health check"))
-                .body("checks.find { it.name == 'Kafka connection health check' }.status", equalTo("UP"));
+                .body("checks.name", hasItems("Database connections health check"))
+                .body("checks.name", not(hasItem(containsString("Kafka"))));
     }
 
     @Test
