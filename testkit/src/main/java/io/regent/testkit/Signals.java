@@ -14,8 +14,35 @@ public final class Signals {
         send(signal, List.of(pid));
     }
 
-    /** Sends {@code signal} (e.g. {@code STOP}) to each pid; a pid that is already gone is ignored. */
+    /**
+     * Sends {@code signal} (e.g. {@code STOP}) to each pid; a pid that is already gone is ignored. A STOP returns
+     * only once every process is stopped: {@code kill} returns when the signal is queued, and a process running
+     * on another core stops a moment later - a test that acts "while frozen" must not act before.
+     */
     public static void send(String signal, List<Long> pids) {
+        sendOnly(signal, pids);
+        if (signal.equals("STOP")) {
+            awaitStopped(pids);
+        }
+    }
+
+    private static void awaitStopped(List<Long> pids) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (pids.stream().anyMatch(pid -> ProcessTable.get(pid)
+                .map(entry -> entry.state() != 'T' && entry.state() != 't' && entry.state() != 'Z').orElse(false))) {
+            if (System.nanoTime() > deadline) {
+                throw new TestkitException("kill -STOP " + pids + ": not every process stopped within 5 s");
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new TestkitException("interrupted while waiting for " + pids + " to stop", e);
+            }
+        }
+    }
+
+    private static void sendOnly(String signal, List<Long> pids) {
         if (pids.isEmpty()) {
             return;
         }
