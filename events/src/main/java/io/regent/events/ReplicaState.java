@@ -20,6 +20,8 @@ import java.time.Instant;
  * @param flushLagMillis  {@code flush_lag}
  * @param replayLagMillis {@code replay_lag}
  * @param replyAt         last reply from the standby
+ * @param replyAgeMillis  time since that reply, measured on the leader's clock alone ({@code clock_timestamp() -
+ *                        reply_time}): how recently the standby was in touch, with no clock of another machine
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ReplicaState(
@@ -36,5 +38,6 @@ public record ReplicaState(
         Long writeLagMillis,
         Long flushLagMillis,
         Long replayLagMillis,
-        Instant replyAt) {
+        Instant replyAt,
+        Long replyAgeMillis) {
 }

@@ -21,7 +21,7 @@ final class EventSamples {
                         new WalReceiverState("streaming", "127.0.0.1", 5433, 3L, 50_331_744L, T0.minusMillis(40),
                                 T0.minusMillis(40), "orders_2", 40L),
                         List.of(new ReplicaState("orders-3", "127.0.0.1", "streaming", "quorum", 1, 10L, 9L, 8L, 7L,
-                                3L, 1L, 2L, 3L, T0)),
+                                3L, 1L, 2L, 3L, T0, 40L)),
                         "ANY 1 (orders-2, orders-3)", "15.18", "0-1-42,0-2-57", "0-1-42,0-2-60",
                         new SemiSyncState(true, true, 1, 0L, true, false), "http://127.0.0.1:8700"),
                 EventType.TOPOLOGY_CHANGED, topology("orders", 7, "orders-1"),

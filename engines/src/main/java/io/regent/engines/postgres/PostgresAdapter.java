@@ -69,7 +69,8 @@ public final class PostgresAdapter implements EngineAdapter {
                    replay_lsn - '0/0'::pg_lsn,
                    CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn() - replay_lsn END,
                    (extract(epoch FROM write_lag) * 1000)::bigint, (extract(epoch FROM flush_lag) * 1000)::bigint,
-                   (extract(epoch FROM replay_lag) * 1000)::bigint, reply_time
+                   (extract(epoch FROM replay_lag) * 1000)::bigint, reply_time,
+                   greatest(0, (extract(epoch FROM clock_timestamp() - reply_time) * 1000)::bigint)
             FROM pg_stat_get_wal_senders()""";
 
     /** Name and address of WAL sender processes not seen before (they keep both for their lifetime). */
@@ -167,7 +168,7 @@ public final class PostgresAdapter implements EngineAdapter {
                     senders.add(new SenderRow(rs.getInt(1), rs.getString(2), rs.getString(3), intOrNull(rs, 4),
                             longOrNull(rs, 5), longOrNull(rs, 6), longOrNull(rs, 7), longOrNull(rs, 8),
                             longOrNull(rs, 9), longOrNull(rs, 10), longOrNull(rs, 11), longOrNull(rs, 12),
-                            instant(rs.getTimestamp(13))));
+                            instant(rs.getTimestamp(13)), longOrNull(rs, 14)));
                 }
             }
             List<ReplicaState> replicas = replicas(connection, node, senders);
@@ -206,7 +207,8 @@ public final class PostgresAdapter implements EngineAdapter {
             SenderName name = names.getOrDefault(row.pid(), SenderName.UNKNOWN);
             replicas.add(new ReplicaState(name.applicationName(), name.clientAddress(), row.state(), row.syncState(),
                     row.syncPriority(), row.sentLsn(), row.writeLsn(), row.flushLsn(), row.replayLsn(), row.lagBytes(),
-                    row.writeLagMillis(), row.flushLagMillis(), row.replayLagMillis(), row.replyAt()));
+                    row.writeLagMillis(), row.flushLagMillis(), row.replayLagMillis(), row.replyAt(),
+                    row.replyAgeMillis()));
         }
         replicas.sort(java.util.Comparator.comparing(ReplicaState::name,
                 java.util.Comparator.nullsLast(java.util.Comparator.naturalOrder())));
@@ -215,7 +217,7 @@ public final class PostgresAdapter implements EngineAdapter {
 
     private record SenderRow(int pid, String state, String syncState, Integer syncPriority, Long sentLsn,
             Long writeLsn, Long flushLsn, Long replayLsn, Long lagBytes, Long writeLagMillis, Long flushLagMillis,
-            Long replayLagMillis, Instant replyAt) {
+            Long replayLagMillis, Instant replyAt, Long replyAgeMillis) {
     }
 
     private record SenderName(String applicationName, String clientAddress) {

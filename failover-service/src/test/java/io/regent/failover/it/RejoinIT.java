@@ -14,6 +14,7 @@ import io.regent.events.Phases;
 import io.regent.events.SwitchoverRequested;
 import io.regent.events.TopologyChanged;
 import io.regent.events.TopologyNode;
+import io.regent.testkit.NetworkNamespace;
 import io.regent.testkit.Testkit;
 import io.regent.testkit.jvm.Debugger;
 import io.regent.testkit.postgres.Credentials;
@@ -166,6 +167,102 @@ class RejoinIT {
             assertThat(leader.queryValue("SELECT count(*) FROM t WHERE id IN (101, 102)")).isEqualTo(0L);
             assertThat(old.queryValue("SELECT count(*) FROM t WHERE id IN (101, 102)")).isEqualTo(0L);
             System.out.println("asynchronous zombie: " + failover.phases());
+        }
+    }
+
+    /**
+     * Safety II, the asynchronous zombie cut off by the network: the leader's server and its node agent run on a
+     * machine of their own (a network namespace) that loses the network - silently, as when a switch fails: no
+     * reset, established connections just stall. The agents outside see the leader time out and the cluster
+     * fails over; the agent inside cannot renew the lease, and its WAL senders still show both followers as
+     * "streaming" (no FIN crosses a partition), so only their replies' age tells it that they are gone: it
+     * fences its server before the lease runs out, and the promotion waits the lease out. Healed right after
+     * the new leader is announced, the old leader acknowledges no write - not through a session opened before
+     * the cut, not through a new one - and is rewound into a follower across the healed link.
+     */
+    @Test
+    void anAsynchronousLeaderCutOffByANetworkPartitionAcknowledgesNoWriteWhenItIsHealed() throws Exception {
+        try (NetworkNamespace machine = NetworkNamespace.create("zcut"); PostgresCluster pg = cluster("zcut")) {
+            PostgresNode old = pg.initialLeader();
+            old.execute("CREATE ROLE " + APP.user() + " LOGIN PASSWORD '" + APP.password() + "'");
+            old.execute("GRANT INSERT, SELECT ON t TO " + APP.user());
+            old.stop();
+            machine.expose(old.port());
+            pg.nodes().stream().filter(n -> n != old).forEach(n -> machine.reach(n.port()));
+            old.startIn(machine);
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> pg.nodes().stream()
+                    .filter(n -> n != old).allMatch(n -> n.walReceiverStatus().orElse("").equals("streaming")));
+            try (Stack stack = Stack.start(pg, machine)) {
+                await().atMost(Duration.ofSeconds(20)).until(() -> plane.registryCall("GET",
+                        "/api/v1/clusters/zcut/leader-lease", null, 200).contains("\"node\":\"" + old.name() + "\""));
+                try (Connection app = old.connect(APP, "postgres", Duration.ofSeconds(10));
+                     Statement session = app.createStatement()) {
+                    session.execute("INSERT INTO t VALUES (100)");
+                    machine.cut();
+                    try {
+                        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                                .until(() -> plane.topology("zcut"), t -> t.epoch() > stack.epoch());
+                    } finally {
+                        machine.heal();
+                    }
+                    session.setQueryTimeout(20);
+                    assertThatThrownBy(() -> session.execute("INSERT INTO t VALUES (101)"))
+                            .as("a write through a session opened before the cut").isInstanceOf(SQLException.class)
+                            .satisfies(e -> System.out.println("cut-off leader, old session: " + e.getMessage()));
+                }
+                assertThatThrownBy(() -> {
+                    try (Connection fresh = old.connect(APP, "postgres", Duration.ofSeconds(10));
+                         Statement statement = fresh.createStatement()) {
+                        statement.execute("INSERT INTO t VALUES (102)");
+                    }
+                }).as("a write through a new session").isInstanceOf(Exception.class)
+                        .satisfies(e -> System.out.println("cut-off leader, new session: " + e.getMessage()));
+
+                OperationUpdated failover = await().atMost(Duration.ofSeconds(30)).until(() -> operation("zcut",
+                        OperationKind.FAILOVER), op -> op != null && op.status().isFinal());
+                assertThat(failover.status()).as("error: %s", failover.error()).isEqualTo(OperationStatus.SUCCEEDED);
+                // detection (3 s of timeouts) mostly outlasts the lease renewed last before the cut: the promotion
+                // then finds it run out already; a wait, if any, was for it to run out - nobody could give it up
+                assertThat(failover.phases()).filteredOn(phase -> phase.name().equals(Phases.LEASE_EXPIRED))
+                        .allSatisfy(phase -> assertThat(phase.detail()).contains("run out"));
+                assertThat(metric(stack.agentOf(old), "regent_leader_lease_fences_total", ""))
+                        .as("the agent cut off with its server fenced it").isGreaterThanOrEqualTo(1.0);
+                PostgresNode leader = pg.node(plane.topology("zcut").leader());
+                await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                        .untilAsserted(() -> assertThat(old.walReceiverStatus()).contains("streaming"));
+                assertThat(leader.queryValue("SELECT count(*) FROM t WHERE id IN (101, 102)")).isEqualTo(0L);
+                assertThat(old.queryValue("SELECT count(*) FROM t WHERE id IN (101, 102)")).isEqualTo(0L);
+                System.out.println("asynchronous zombie cut off: " + failover.phases());
+            }
+        }
+    }
+
+    /**
+     * Failsafe, the other side of the lease: with the whole control plane out of reach (the registry frozen for
+     * three leases) an idle leader whose followers still stream from it and reply - the agents' heartbeat
+     * records give them WAL to answer every second - stays writable: nobody can have been promoted, and fencing
+     * it would take the cluster's only writable node away for nothing.
+     */
+    @Test
+    void aLeaderStaysWritableWhileTheWholeControlPlaneIsOutOfReach() throws Exception {
+        try (PostgresCluster pg = cluster("blind"); Stack stack = Stack.start(pg)) {
+            PostgresNode leader = pg.initialLeader();
+            await().atMost(Duration.ofSeconds(20)).until(() -> plane.registryCall("GET",
+                    "/api/v1/clusters/blind/leader-lease", null, 200).contains("\"node\":\"" + leader.name() + "\""));
+            QuarkusService registry = plane.registry();
+            registry.process().freeze();
+            try {
+                Testkit.sleep(15_000);
+                assertThat(leader.queryValue("SHOW default_transaction_read_only"))
+                        .as("a leader kept writable while blind").isEqualTo("off");
+                leader.execute("INSERT INTO t VALUES (1000)");
+            } finally {
+                registry.process().thaw();
+            }
+            assertThat(metric(stack.agentOf(leader), "regent_leader_lease_renewals_total", "outcome=\"UNANSWERED\""))
+                    .as("renewals that went unanswered: the lease lapsed").isGreaterThanOrEqualTo(5.0);
+            assertThat(metric(stack.agentOf(leader), "regent_leader_lease_fences_total", "")).isZero();
+            assertThat(leader.isInRecovery()).isFalse();
         }
     }
 
@@ -377,6 +474,14 @@ class RejoinIT {
                 .orElseThrow();
     }
 
+    /** The sum of a counter's series (those whose labels contain {@code label}) on a service's {@code /q/metrics}. */
+    private static double metric(QuarkusService service, String name, String label) throws Exception {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(service.url().resolve("/q/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return response.body().lines().filter(line -> line.startsWith(name + "{") || line.startsWith(name + " "))
+                .filter(line -> line.contains(label)).mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+    }
+
     /** The oldest operation about {@code node} (the list is newest first). */
     private static OperationUpdated first(String cluster, String node) {
         List<OperationUpdated> about = plane.operations(cluster).stream().filter(o -> node.equals(o.fromNode()))
@@ -400,12 +505,19 @@ class RejoinIT {
             PostgresCluster pg, long epoch) implements AutoCloseable {
 
         static Stack start(PostgresCluster pg) {
+            return start(pg, null);
+        }
+
+        /** The same with the initial leader's agent inside {@code leaderMachine}, where its server runs. */
+        static Stack start(PostgresCluster pg, NetworkNamespace leaderMachine) {
             List<QuarkusService> agents = new ArrayList<>();
             QuarkusService failover = null;
             AutoCloseable registration = null;
             try {
                 for (PostgresNode node : pg.nodes()) {
-                    agents.add(plane.startNodeAgent(pg, node, debuggable()));
+                    agents.add(leaderMachine != null && node == pg.initialLeader()
+                            ? plane.startNodeAgentIn(leaderMachine, pg, node)
+                            : plane.startNodeAgent(pg, node, debuggable()));
                 }
                 failover = plane.startFailover("failover-" + pg.name(), "group-" + pg.name(), debuggable());
                 registration = plane.register(pg, Map.of());

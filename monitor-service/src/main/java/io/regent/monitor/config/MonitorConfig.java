@@ -140,6 +140,15 @@ public interface MonitorConfig {
          */
         @WithDefault("1500ms")
         Duration leaseFenceAhead();
+
+        /**
+         * Failsafe: a leader that cannot renew its lease stays writable only while every follower streams from
+         * it and replied within this (by the leader's clock). Keep it below {@code leader-lease -
+         * lease-fence-ahead - lease-renew-interval} so that a follower cut off right after a renewal is seen as
+         * cut off when the fence is due.
+         */
+        @WithDefault("2s")
+        Duration failsafeReplyWithin();
     }
 
     interface NodeCredentials {

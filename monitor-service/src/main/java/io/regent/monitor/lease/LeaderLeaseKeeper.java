@@ -32,8 +32,8 @@ import org.jboss.logging.Logger;
  * once a failover is on record; then the agent fences its server at once (SIGKILL when it does not
  * answer), and gives the lease up so the promotion need not wait it out. Given up as well when the server
  * is gone (no postmaster). When the registry does not answer, the agent fences its server
- * {@code lease-fence-ahead} before the lease ends - unless every follower still streams from it (the
- * control plane is down as a whole: nobody can have been promoted; Patroni's failsafe mode).
+ * {@code lease-fence-ahead} before the lease ends - unless every follower still streams from it and replied
+ * lately (the control plane is down as a whole: nobody can have been promoted; Patroni's failsafe mode).
  */
 @ApplicationScoped
 public class LeaderLeaseKeeper {
@@ -130,11 +130,12 @@ public class LeaderLeaseKeeper {
                 case FENCE -> fence(topology.get(), self.get(), outcome.reason(), true);
                 case FENCE_POLITELY -> fence(topology.get(), self.get(), outcome.reason(), false);
                 case FENCE_UNLESS_FAILSAFE -> {
-                    if (local.everyFollowerStreams(topology.get(), self.get(), budget())) {
-                        log(outcome.reason() + "; every follower still streams from " + self.get().name()
-                                + ", so none was promoted: keeping it writable (failsafe)");
+                    LeaseRules.Outcome failsafe = local.failsafe(topology.get(), self.get(), budget(),
+                            node.failsafeReplyWithin());
+                    if (failsafe.action() == LeaseRules.Action.NOTHING) {
+                        log(outcome.reason() + "; " + failsafe.reason());
                     } else {
-                        fence(topology.get(), self.get(), outcome.reason(), true);
+                        fence(topology.get(), self.get(), outcome.reason() + "; " + failsafe.reason(), true);
                     }
                 }
             }

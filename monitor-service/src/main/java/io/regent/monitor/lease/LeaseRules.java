@@ -1,6 +1,10 @@
 package io.regent.monitor.lease;
 
+import io.regent.events.ReplicaState;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * What the agent next to the leader does about its lease after one renewal attempt (pure: the keeper does
@@ -72,5 +76,37 @@ public final class LeaseRules {
                         + " ms of a " + lease.toMillis() + " ms lease and the registry does not answer");
             }
         };
+    }
+
+    /**
+     * Whether a leader whose lease lapsed with the registry out of reach may stay writable (failsafe): only when
+     * every other node of the topology streams from it and has answered it within {@code replyWithin}, by the
+     * leader's own clock - then none of them can have been promoted. A WAL sender shows a standby cut off by a
+     * partition as "streaming" until {@code wal_sender_timeout} (no FIN arrives); only the age of its last
+     * reply tells a live standby from a stale row. Followers reply whenever WAL arrives, and the agents' probes
+     * write a heartbeat record every second, so a standby in touch replies about once a second.
+     *
+     * @param followers   the other nodes of the topology
+     * @param replicas    the leader's WAL senders as its own agent just read them
+     * @param replyWithin the oldest reply that still counts
+     */
+    public static Outcome failsafe(Collection<String> followers, List<ReplicaState> replicas, Duration replyWithin) {
+        if (followers.isEmpty()) {
+            return new Outcome(Action.NOTHING, "no other node could have been promoted: keeping it writable (failsafe)");
+        }
+        for (String follower : followers.stream().sorted().toList()) {
+            Optional<ReplicaState> sender = replicas.stream().filter(r -> follower.equals(r.name())).findFirst();
+            if (sender.isEmpty() || !"streaming".equals(sender.get().state())) {
+                return new Outcome(Action.FENCE, "follower " + follower + " does not stream from this node");
+            }
+            Long age = sender.get().replyAgeMillis();
+            if (age == null || age > replyWithin.toMillis()) {
+                return new Outcome(Action.FENCE, "follower " + follower + " shows as streaming but "
+                        + (age == null ? "never replied" : "has not replied for " + age + " ms") + " (more than "
+                        + replyWithin.toMillis() + " ms): it may have been cut off and promoted");
+            }
+        }
+        return new Outcome(Action.NOTHING, "every follower streams from this node and replied within "
+                + replyWithin.toMillis() + " ms, so none was promoted: keeping it writable (failsafe)");
     }
 }

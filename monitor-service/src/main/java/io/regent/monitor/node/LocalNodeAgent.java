@@ -1,5 +1,7 @@
 package io.regent.monitor.node;
 
+import io.regent.monitor.lease.LeaseRules;
+
 import io.quarkus.runtime.ShutdownEvent;
 import io.regent.engines.Deadline;
 import io.regent.engines.EngineActionException;
@@ -16,6 +18,7 @@ import io.regent.events.Phases;
 import io.regent.events.TopologyChanged;
 import io.regent.events.TopologyNode;
 import io.regent.monitor.config.MonitorConfig;
+import io.regent.monitor.lease.LeaseRules;
 import io.regent.monitor.topology.WatchedNodes;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -170,14 +173,19 @@ public class LocalNodeAgent {
         }
     }
 
-    /** Whether every other node of the topology streams from the local server now (its pg_stat_replication). */
-    public boolean everyFollowerStreams(TopologyChanged topology, TopologyNode self, Duration budget) {
+    /**
+     * Whether the local server may stay writable with its lease lapsed ({@link LeaseRules#failsafe}): every other
+     * node of the topology streams from it now and replied within {@code replyWithin}.
+     */
+    public LeaseRules.Outcome failsafe(TopologyChanged topology, TopologyNode self, Duration budget,
+            Duration replyWithin) {
         NodeObserved observed = probe().probe(target(self, topology.clusterId()), budget);
         if (!observed.reachable() || observed.replicas() == null) {
-            return false;
+            return new LeaseRules.Outcome(LeaseRules.Action.FENCE, "the server does not tell its own agent which "
+                    + "followers stream from it");
         }
-        return topology.nodes().stream().filter(n -> !n.name().equals(self.name())).allMatch(n -> observed
-                .replicas().stream().anyMatch(r -> n.name().equals(r.name()) && "streaming".equals(r.state())));
+        return LeaseRules.failsafe(topology.nodes().stream().map(TopologyNode::name)
+                .filter(name -> !name.equals(self.name())).toList(), observed.replicas(), replyWithin);
     }
 
     private void stop(Run run, LocalNode local, StopMode mode) {

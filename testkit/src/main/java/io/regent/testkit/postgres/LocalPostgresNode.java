@@ -170,6 +170,16 @@ final class LocalPostgresNode implements PostgresNode {
 
     @Override
     public synchronized void start(Map<String, String> environment) {
+        start(environment, command -> command);
+    }
+
+    @Override
+    public synchronized void startIn(io.regent.testkit.NetworkNamespace namespace) {
+        start(Map.of(), namespace::wrap);
+    }
+
+    private void start(Map<String, String> environment,
+            java.util.function.UnaryOperator<List<String>> launcher) {
         if (isRunning()) {
             throw new IllegalStateException(name + " is already running");
         }
@@ -181,7 +191,8 @@ final class LocalPostgresNode implements PostgresNode {
             environment.forEach((key, value) -> command.add(key + "=" + value));
         }
         command.addAll(List.of(binaries.path("postgres"), "-D", dataDirectory().toString()));
-        process = ServerProcess.start("PostgreSQL " + name, osUser.wrap(command), nodeDirectory, logFile(), Map.of());
+        process = ServerProcess.start("PostgreSQL " + name, launcher.apply(osUser.wrap(command)), nodeDirectory,
+                logFile(), Map.of());
         awaitAcceptingConnections();
     }
 

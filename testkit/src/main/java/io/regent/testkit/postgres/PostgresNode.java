@@ -70,6 +70,13 @@ public interface PostgresNode {
      */
     void start(Map<String, String> environment);
 
+    /**
+     * Starts the server again inside {@code namespace}, which must {@link io.regent.testkit.NetworkNamespace#expose
+     * expose} its port (and {@link io.regent.testkit.NetworkNamespace#reach reach} what it connects to): to
+     * everyone else it keeps its address, and a {@link io.regent.testkit.NetworkNamespace#cut cut} isolates it.
+     */
+    void startIn(io.regent.testkit.NetworkNamespace namespace);
+
     boolean isRunning();
 
     /** PID of the postmaster. */

@@ -30,6 +30,11 @@ public final class QuarkusService implements AutoCloseable {
 
     /** A property naming a loopback port: the service then listens there for a debugger ({@link io.regent.testkit.jvm.Debugger}). */
     public static final String DEBUG_PORT = "regent.testkit.debug-port";
+    /**
+     * Property: the name of the {@link io.regent.testkit.NetworkNamespace} to run the service in (it must expose
+     * the service's port and reach what the service uses).
+     */
+    public static final String NETWORK_NAMESPACE = "regent.testkit.network-namespace";
 
     private final String name;
     private final ServerProcess process;
@@ -71,12 +76,15 @@ public final class QuarkusService implements AutoCloseable {
             command.add("-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=127.0.0.1:" + debugPort);
         }
         properties.forEach((key, value) -> {
-            if (!key.equals(DEBUG_PORT)) {
+            if (!key.equals(DEBUG_PORT) && !key.equals(NETWORK_NAMESPACE)) {
                 command.add("-D" + key + "=" + value);
             }
         });
         command.add("-jar");
         command.add(jar.toString());
+        if (properties.containsKey(NETWORK_NAMESPACE)) {
+            command.addAll(0, List.of("ip", "netns", "exec", properties.get(NETWORK_NAMESPACE)));
+        }
         ServerProcess process = ServerProcess.start(name, command, dir,
                 Testkit.get().logFile(dir.resolve(name + ".log"), name), environment);
         QuarkusService service = new QuarkusService(name, process, port, debugPort);

@@ -11,6 +11,7 @@ import io.regent.events.RegentEvent;
 import io.regent.events.Topics;
 import io.regent.events.TopologyChanged;
 import io.regent.events.kafka.RegentEventSerializer;
+import io.regent.testkit.NetworkNamespace;
 import io.regent.testkit.Testkit;
 import io.regent.testkit.TestkitException;
 import io.regent.testkit.kafka.KafkaBroker;
@@ -255,15 +256,48 @@ public final class ControlPlane implements AutoCloseable {
 
     /** The same with {@code extra} system properties (e.g. {@link QuarkusService#DEBUG_PORT}). */
     public QuarkusService startNodeAgent(PostgresCluster cluster, PostgresNode node, Map<String, String> extra) {
+        return startNodeAgent(cluster, node, io.regent.testkit.FreePorts.next(), extra);
+    }
+
+    private QuarkusService startNodeAgent(PostgresCluster cluster, PostgresNode node, int port,
+            Map<String, String> extra) {
         Map<String, String> properties = ServiceSettings.nodeAgent(cluster.name(), node,
                 cluster.replicationUser().user(), kafka.bootstrapServers(), registryUrl(), CONTROL_ROLE.user(),
                 keycloak == null ? null : keycloak.issuer(), TestTokens.PUBLIC_KEY);
         properties.putAll(extra);
-        QuarkusService agent = QuarkusService.start("node-agent-" + node.name(), jar("monitor"), properties,
+        QuarkusService agent = QuarkusService.start("node-agent-" + node.name(), jar("monitor"), port, properties,
                 identity("regent-monitor", Map.of("REGENT_NODE_PASSWORD", CONTROL_ROLE.password(),
                         "REGENT_REPLICATION_PASSWORD", cluster.replicationUser().password())), READY);
         agents.add(agent);
         return agent;
+    }
+
+    /**
+     * The node agent of {@code node} inside {@code namespace}, as on a machine of its own: its HTTP port is
+     * exposed, and it reaches Kafka, the registry, Keycloak (if any) and the cluster's other servers across the
+     * namespace's link - so a {@link NetworkNamespace#cut cut} isolates it from all of them but not from a server
+     * started in the same namespace.
+     */
+    public QuarkusService startNodeAgentIn(NetworkNamespace namespace, PostgresCluster cluster, PostgresNode node) {
+        return startNodeAgentIn(namespace, cluster, node, Map.of());
+    }
+
+    /** The same with {@code extra} system properties. */
+    public QuarkusService startNodeAgentIn(NetworkNamespace namespace, PostgresCluster cluster, PostgresNode node,
+            Map<String, String> extra) {
+        int port = io.regent.testkit.FreePorts.next();
+        namespace.expose(port);
+        for (String server : kafka.bootstrapServers().split(",")) {
+            namespace.reach(Integer.parseInt(server.substring(server.lastIndexOf(':') + 1)));
+        }
+        namespace.reach(registryUrl().getPort());
+        if (keycloak != null) {
+            namespace.reach(URI.create(keycloak.issuer()).getPort());
+        }
+        cluster.nodes().stream().filter(other -> other != node).forEach(other -> namespace.reach(other.port()));
+        Map<String, String> properties = new HashMap<>(extra);
+        properties.put(QuarkusService.NETWORK_NAMESPACE, namespace.name());
+        return startNodeAgent(cluster, node, port, properties);
     }
 
     /**
