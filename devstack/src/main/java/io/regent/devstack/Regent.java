@@ -302,8 +302,10 @@ public final class Regent {
     /** The fault campaign on a fresh stack of its own, stopped afterwards; 1 if the checker failed. */
     private static int chaos(Command command, Path repository, DemoLayout layout, PrintStream out, PrintStream err) {
         // two failover-service instances and two registry replicas: the control plane's own faults are part of it
+        // and each node with its agent on a machine of its own (a network namespace), so that a partition can cut
+        // the leader off
         Demo demo = launch(command, repository, layout, out, err, new Demo.Options(Duration.ofSeconds(1),
-                !command.asynchronous(), 2, 2));
+                !command.asynchronous(), 2, 2, true));
         if (demo == null) {
             return 2;
         }

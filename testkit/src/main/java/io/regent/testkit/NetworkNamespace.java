@@ -126,12 +126,16 @@ public final class NetworkNamespace implements AutoCloseable {
 
     /** @param where null: inside the namespace; otherwise here */
     private void relay(String label, List<String> where, String listen, String connect) {
+        String address = listen.replaceAll(".*bind=([^,]+).*", "$1");
+        int port = Integer.parseInt(listen.replaceAll("TCP-LISTEN:(\\d+).*", "$1"));
+        if (listening(where == null, address, port)) {
+            throw new TestkitException("cannot relay " + label + " of " + name + ": " + address + ":" + port
+                    + " is in use " + (where == null ? "inside the namespace" : "here") + " (stop the server first)");
+        }
         List<String> socat = List.of("socat", listen, connect);
         ServerProcess relay = ServerProcess.start("relay " + label + " of " + name, where == null ? wrap(socat) : socat,
                 directory, directory.resolve(label + ".log"), java.util.Map.of());
         relays.add(relay);
-        String address = listen.replaceAll(".*bind=([^,]+).*", "$1");
-        int port = Integer.parseInt(listen.replaceAll("TCP-LISTEN:(\\d+).*", "$1"));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!listening(where == null, address, port)) {
             if (!relay.isAlive() || System.nanoTime() > deadline) {

@@ -61,6 +61,7 @@ public final class ChaosCampaign {
     private int killedMidOperation;
     private int pausedMidOperation;
     private int registryRestarts;
+    private int skewedAgents;
 
     private final boolean asynchronous;
 
@@ -272,16 +273,91 @@ public final class ChaosCampaign {
                 return demo.registries().get(replica).name() + " killed and restarted";
             }
             case STALL_LEADER_1S -> {
-                List<Long> frozen = NodeProcesses.signal(demo.layout().dataDirectory(leader), "STOP");
-                try {
-                    Testkit.sleep(1_000);
-                } finally {
-                    Signals.send("CONT", frozen);
-                }
+                stall(leader, 1_000);
                 Testkit.sleep(5_000); // longer than the detection window: a wrong failover would have begun
                 return leader + " stalled 1 s";
             }
+            case SLOW_LEADER -> {
+                for (long end = System.nanoTime() + Duration.ofSeconds(15).toNanos(); System.nanoTime() < end; ) {
+                    stall(leader, 900);
+                    Testkit.sleep(100);
+                }
+                Testkit.sleep(5_000);
+                return leader + " starved of CPU 15 s";
+            }
+            case AUTH_FAILURE_LEADER -> {
+                refuseRegentOn(now.leaderNode().orElseThrow(), Duration.ofSeconds(15));
+                Testkit.sleep(5_000);
+                return leader + " refused Regent's role 15 s";
+            }
+            case SKEWED_AGENT -> {
+                List<TopologyNode> nodes = now.nodes();
+                String node = nodes.get(new Random(now.epoch() * 31 + skewedAgents).nextInt(nodes.size())).name();
+                long skew = skewedAgents++ % 2 == 0 ? -2_000 : 2_000;
+                demo.restartNodeAgent(node, io.regent.testkit.SkewedClock.ahead(skew));
+                try {
+                    Testkit.sleep(3_000); // probes from the skewed agent: history for the decisions
+                    stall(leader, 1_000);
+                    Testkit.sleep(5_000);
+                } finally {
+                    demo.restartNodeAgent(node, Map.of());
+                }
+                return "agent of " + node + " " + (skew > 0 ? "+" : "") + skew + " ms, " + leader + " stalled 1 s";
+            }
+            case PARTITION_LEADER -> {
+                io.regent.testkit.NetworkNamespace machine = demo.machineOf(leader);
+                machine.cut();
+                try {
+                    awaitNewLeader(topology, now);
+                    Testkit.sleep(1_000);
+                } finally {
+                    machine.heal(); // the zombie's clients reach it again
+                }
+                return leader + " cut off, healed after the failover";
+            }
             default -> throw new IllegalStateException("unknown fault " + fault);
+        }
+    }
+
+    /** SIGSTOP of {@code node}'s server and all its processes for {@code millis}, then SIGCONT. */
+    private void stall(String node, long millis) {
+        List<Long> frozen = NodeProcesses.signal(demo.layout().dataDirectory(node), "STOP");
+        try {
+            Testkit.sleep(millis);
+        } finally {
+            Signals.send("CONT", frozen);
+        }
+    }
+
+    /**
+     * Regent's role ({@code regent}) refused by {@code node}'s pg_hba.conf for {@code duration}, its sessions ended;
+     * then the file as it was. The server answers every probe with an authentication error: alive, not down.
+     */
+    private void refuseRegentOn(TopologyNode node, Duration duration) {
+        java.nio.file.Path hba = demo.layout().dataDirectory(node.name()).resolve("pg_hba.conf");
+        Credentials superuser = new Credentials("postgres", demo.secrets().get("demo.superuser"));
+        try {
+            String original = java.nio.file.Files.readString(hba);
+            java.nio.file.Files.writeString(hba, "host all regent 127.0.0.1/32 reject\n" + original);
+            try {
+                execute(node, superuser, "SELECT pg_reload_conf()");
+                execute(node, superuser, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = "
+                        + "'regent'");
+                Testkit.sleep(duration.toMillis());
+            } finally {
+                java.nio.file.Files.writeString(hba, original);
+                execute(node, superuser, "SELECT pg_reload_conf()");
+            }
+        } catch (java.io.IOException e) {
+            throw new DemoException("cannot edit " + hba + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void execute(TopologyNode node, Credentials superuser, String sql) {
+        try (Connection connection = connect(node, superuser); Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        } catch (SQLException e) {
+            throw new DemoException("cannot run " + sql + " on " + node.name() + ": " + e.getMessage(), e);
         }
     }
 

@@ -21,7 +21,25 @@ public enum Fault {
     /** A registry replica killed (SIGKILL) and started again: the other replica serves meanwhile; nothing breaks. */
     RESTART_REGISTRY(false),
     /** SIGSTOP of the leader for 1 s, shorter than the detection window: no failover. */
-    STALL_LEADER_1S(false);
+    STALL_LEADER_1S(false),
+    /**
+     * The leader's server starved of CPU for 15 s - it runs 100 ms of every second (SIGSTOP/SIGCONT, as a throttled
+     * cgroup would): probes time out, yet it still commits and its followers receive WAL. Slow is not down.
+     */
+    SLOW_LEADER(false),
+    /** Regent's role refused by the leader's pg_hba.conf for 15 s (a password rotated wrongly): a refusal is an answer. */
+    AUTH_FAILURE_LEADER(false),
+    /**
+     * One node agent restarted with its clock 2 s behind or ahead (libfaketime), then a 1 s stall of the leader: a
+     * skewed agent turns no short stall into a failover. The agent is restarted with a true clock afterwards.
+     */
+    SKEWED_AGENT(false),
+    /**
+     * The leader's machine (its server and its node agent, a network namespace) cut off from the network - frames
+     * dropped silently, connections stall - until a new leader is announced, then healed: a zombie that never
+     * stopped, cut off instead of paused. Its agent cannot renew the lease and fences the server.
+     */
+    PARTITION_LEADER(true);
 
     private final boolean failoverExpected;
 

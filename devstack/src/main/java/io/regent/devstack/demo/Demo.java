@@ -3,6 +3,7 @@ package io.regent.devstack.demo;
 import static io.regent.devstack.demo.DemoLayout.CLUSTER;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.regent.testkit.NetworkNamespace;
 import io.regent.testkit.Testkit;
 import io.regent.testkit.kafka.KafkaBroker;
 import io.regent.testkit.keycloak.Keycloak;
@@ -57,6 +58,8 @@ public final class Demo implements AutoCloseable {
     private final List<QuarkusService> failovers = new CopyOnWriteArrayList<>();
     private QuarkusService gateway;
     private final List<QuarkusService> agents = new CopyOnWriteArrayList<>();
+    /** With {@link Options#machines}: node name -> the network namespace its server and agent run in. */
+    private final Map<String, NetworkNamespace> machines = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean closed;
     /** Own threads: the common pool has one thread on a two-core machine, which would start one service at a time. */
     private final java.util.concurrent.ExecutorService starter = java.util.concurrent.Executors.newCachedThreadPool(r -> {
@@ -72,14 +75,16 @@ public final class Demo implements AutoCloseable {
      * @param synchronous         the cluster commits only once a follower has the commit ({@code ANY 1})
      * @param failoverInstances   failover-service instances (1 or 2)
      * @param registryReplicas    registry replicas (1 or 2; two are reached through HAProxy)
+     * @param machines            each node and its agent on a machine of its own - a network namespace, which a
+     *                            partition can cut off ({@link #machineOf}); needs root
      */
     public record Options(Duration minFailoverInterval, boolean synchronous, int failoverInstances,
-            int registryReplicas) {
+            int registryReplicas, boolean machines) {
 
         public static final Options DEMO = new Options(MIN_FAILOVER_INTERVAL, false);
 
         public Options(Duration minFailoverInterval, boolean synchronous) {
-            this(minFailoverInterval, synchronous, 1, 1);
+            this(minFailoverInterval, synchronous, 1, 1, false);
         }
 
         public Options {
@@ -141,6 +146,9 @@ public final class Demo implements AutoCloseable {
                     .passwords(secrets.get("demo.superuser"), secrets.get("demo.replication"))
                     .controlRole(new Credentials("regent", secrets.get("demo.control"))).start();
             progress.step("demo cluster: " + describe(cluster));
+            if (options.machines()) {
+                moveNodesToMachinesOfTheirOwn();
+            }
         } finally {
             keycloak = join(keycloakStart);
         }
@@ -284,16 +292,9 @@ public final class Demo implements AutoCloseable {
      */
     private void startInParallel() {
         String control = "regent";
-        Map<String, String> agentSecrets = Map.of("REGENT_NODE_PASSWORD", secrets.get("demo.control"),
-                "REGENT_REPLICATION_PASSWORD", secrets.get("demo.replication"));
         List<CompletableFuture<?>> starts = new ArrayList<>();
-        for (int i = 0; i < cluster.nodes().size(); i++) {
-            PostgresNode node = cluster.nodes().get(i);
-            int port = DemoLayout.FIRST_AGENT + i;
-            starts.add(CompletableFuture.runAsync(() -> agents.add(QuarkusService.start("node-agent-" + node.name(),
-                    jar("monitor-service"), port, ServiceSettings.nodeAgent(CLUSTER, node, "replicator",
-                            kafka.bootstrapServers(), registryUrl(), control, keycloak.issuer(), null),
-                    identity("regent-monitor", agentSecrets), READY)), starter));
+        for (PostgresNode node : cluster.nodes()) {
+            starts.add(CompletableFuture.runAsync(() -> agents.add(startNodeAgent(node, Map.of())), starter));
         }
         starts.add(CompletableFuture.runAsync(() -> agents.add(QuarkusService.start("remote-agent",
                 jar("monitor-service"), DemoLayout.FIRST_AGENT + 3, ServiceSettings.agent("remote-agent",
@@ -316,6 +317,70 @@ public final class Demo implements AutoCloseable {
         }
         progress.step("failover-service at " + failovers.stream().map(f -> f.url().toString()).toList()
                 + ", api-gateway at " + gateway.url());
+    }
+
+    /**
+     * Each server restarted in a network namespace of its own, with its port and its agent's exposed and the other
+     * servers, Kafka, the registry and Keycloak reached across the namespace's link: a machine a partition can cut
+     * off ({@link NetworkNamespace#cut}) without cutting the server from its agent.
+     */
+    private void moveNodesToMachinesOfTheirOwn() {
+        for (PostgresNode node : cluster.nodes()) {
+            NetworkNamespace machine = NetworkNamespace.create(node.name());
+            machines.put(node.name(), machine);
+            node.stop();
+            machine.expose(node.port()).expose(agentPort(node));
+            cluster.nodes().stream().filter(other -> other != node).forEach(other -> machine.reach(other.port()));
+            machine.reach(DemoLayout.KAFKA).reach(DemoLayout.KEYCLOAK).reach(registryPortForAgents());
+            node.startIn(machine);
+        }
+        progress.step("each node on a machine of its own: " + machines.values().stream().map(NetworkNamespace::name)
+                .sorted().toList());
+    }
+
+    /** The port the agents reach the registry on: HAProxy's with two replicas, else the registry's. */
+    private int registryPortForAgents() {
+        return options.registryReplicas() > 1 ? DemoLayout.REGISTRY_FRONT : DemoLayout.REGISTRY;
+    }
+
+    private int agentPort(PostgresNode node) {
+        return DemoLayout.FIRST_AGENT + cluster.nodes().indexOf(node);
+    }
+
+    /** The network namespace {@code node} and its agent run in ({@link Options#machines}). */
+    public NetworkNamespace machineOf(String node) {
+        NetworkNamespace machine = machines.get(node);
+        if (machine == null) {
+            throw new DemoException("node " + node + " has no machine of its own (Options.machines is off)");
+        }
+        return machine;
+    }
+
+    /** The node agent next to {@code node}, on its fixed port, with {@code environment} added (e.g. a skewed clock). */
+    private QuarkusService startNodeAgent(PostgresNode node, Map<String, String> environment) {
+        Map<String, String> env = new java.util.HashMap<>(Map.of("REGENT_NODE_PASSWORD", secrets.get("demo.control"),
+                "REGENT_REPLICATION_PASSWORD", secrets.get("demo.replication")));
+        env.putAll(environment);
+        Map<String, String> properties = ServiceSettings.nodeAgent(CLUSTER, node, "replicator",
+                kafka.bootstrapServers(), registryUrl(), "regent", keycloak.issuer(), null);
+        if (machines.containsKey(node.name())) {
+            properties.put(QuarkusService.NETWORK_NAMESPACE, machines.get(node.name()).name());
+        }
+        return QuarkusService.start("node-agent-" + node.name(), jar("monitor-service"), agentPort(node), properties,
+                identity("regent-monitor", env), READY);
+    }
+
+    /**
+     * Stops the node agent of {@code nodeName} and starts it again with {@code environment} added (e.g. {@link
+     * io.regent.testkit.SkewedClock#ahead}); an empty map starts it as the demo does.
+     */
+    public QuarkusService restartNodeAgent(String nodeName, Map<String, String> environment) {
+        QuarkusService old = agents.stream().filter(a -> a.name().equals("node-agent-" + nodeName)).findFirst()
+                .orElseThrow(() -> new DemoException("no node agent of " + nodeName));
+        old.close();
+        QuarkusService restarted = startNodeAgent(cluster.node(nodeName), environment);
+        agents.set(agents.indexOf(old), restarted);
+        return restarted;
     }
 
     private Map<String, String> failoverSettings(String instance, String control) {
@@ -481,6 +546,7 @@ public final class Demo implements AutoCloseable {
         registries.forEach(Demo::closeQuietly);
         stop(() -> registryFront);
         stop(() -> cluster);
+        machines.values().forEach(Demo::closeQuietly); // after the servers in them
         stop(() -> registryDatabase);
         stop(() -> kafka);
         stop(() -> keycloak);

@@ -107,6 +107,9 @@ class RejoinIT {
             assertThat(act(agent, ControlPlane.ADMIN_TOKEN, "REJOIN", "heal", old.name(), now)).startsWith("403");
             assertThat(act(agent, ControlPlane.SERVICE_TOKEN, "REJOIN", "heal", old.name(), now - 1))
                     .startsWith("409").contains("Stale epoch").contains("decided at epoch " + (now - 1));
+            assertThat(act(agent, ControlPlane.SERVICE_TOKEN, "REJOIN", "heal", old.name(), now + 1))
+                    .as("an epoch this agent has not seen yet: its own view lags, ask again in a moment")
+                    .startsWith("409").contains("only up to epoch " + now).contains("retry in a moment");
             assertThat(act(agent, ControlPlane.SERVICE_TOKEN, "STOP", "heal", leader.name(), now))
                     .startsWith("421").contains("acts only on node " + old.name());
             assertThat(act(stack.agentOf(leader), ControlPlane.SERVICE_TOKEN, "STOP", "heal", leader.name(), now))

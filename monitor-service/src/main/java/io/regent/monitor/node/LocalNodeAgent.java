@@ -99,6 +99,12 @@ public class LocalNodeAgent {
         TopologyChanged topology = topologies.topology(request.clusterId()).orElseThrow(() -> new NodeActionRefused(
                 409, "Topology not known yet", "agent " + config.agentId() + " has not received the topology of "
                         + "cluster " + request.clusterId() + " yet; retry in a moment", Duration.ofSeconds(1)));
+        if (request.epoch() > topology.epoch()) {
+            // this agent's view lags (its Kafka consumer was cut off or slow): the caller is right, ask again soon
+            throw new NodeActionRefused(409, "Stale epoch", "agent " + config.agentId() + " has seen cluster "
+                    + request.clusterId() + " only up to epoch " + topology.epoch() + ", the action was decided at "
+                    + "epoch " + request.epoch() + "; retry in a moment", Duration.ofSeconds(1));
+        }
         if (request.epoch() != topology.epoch()) {
             throw new NodeActionRefused(409, "Stale epoch", "the action was decided at epoch " + request.epoch()
                     + " but cluster " + request.clusterId() + " is at epoch " + topology.epoch()
