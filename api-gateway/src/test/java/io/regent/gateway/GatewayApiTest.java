@@ -235,6 +235,50 @@ class GatewayApiTest {
         });
     }
 
+    @Test
+    void anAgentsClockSetWrongNeitherAgesNorFreshensWhatItReports() {
+        publish("skew", topology("skew", 2, "skew-1"));
+        // an agent whose clock runs 10 minutes behind: what it reports is fresh when it arrives
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(300)).untilAsserted(() -> {
+            publish("skew", by(leader("skew", "skew-1", 5_000_000L), "agent-behind", -600_000));
+            assertThat(given().get("/route/skew/skew-1/leader").statusCode()).isEqualTo(200);
+        });
+        // an agent 10 minutes ahead finds it unreachable: received last, that counts ...
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(300)).untilAsserted(() -> {
+            publish("skew", by(unreachable("skew", "skew-1"), "agent-ahead", 600_000));
+            assertThat(given().get("/route/skew/skew-1/leader").statusCode()).isEqualTo(503);
+        });
+        // ... until an agent reaches it again: received later, it wins, whatever the other's clock says
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(300)).untilAsserted(() -> {
+            publish("skew", leader("skew", "skew-1", 5_000_001L));
+            assertThat(given().get("/route/skew/skew-1/leader").statusCode()).isEqualTo(200);
+        });
+        Response seen = given().auth().oauth2(TOKENS.get("viewer")).get("/api/v1/clusters/skew/observations");
+        assertThat(seen.statusCode()).isEqualTo(200);
+        assertThat(seen.jsonPath().getLong("find { it.observerId == 'agent-behind' }.clockOffsetMillis"))
+                .isBetween(-610_000L, -599_000L);
+        assertThat(seen.jsonPath().getLong("find { it.observerId == 'agent-ahead' }.clockOffsetMillis"))
+                .isBetween(590_000L, 601_000L);
+        assertThat(seen.jsonPath().getLong("find { it.observerId == 'agent-t' }.clockOffsetMillis"))
+                .isBetween(-10_000L, 1_000L);
+        assertThat(seen.jsonPath().getString("find { it.observerId == 'agent-behind' }.receivedAt")).isNotNull();
+    }
+
+    /** {@code o} as agent {@code agent} reports it, its clock {@code aheadMillis} ahead of the true time. */
+    private static NodeObserved by(NodeObserved o, String agent, long aheadMillis) {
+        return new NodeObserved(o.clusterId(), o.node(), agent, "zone-" + agent, Instant.now().plusMillis(aheadMillis),
+                o.probeMillis(), o.engine(), o.reachable(), o.error(), o.role(), o.readOnly(), o.timeline(),
+                o.currentLsn(), o.receivedLsn(), o.replayedLsn(), o.lagBytes(), o.lagMillis(), o.walReceiver(),
+                o.replicas(), o.synchronousStandbyNames(), o.serverVersion(), null, null, null, null);
+    }
+
+    private static NodeObserved unreachable(String cluster, String node) {
+        return new NodeObserved(cluster, node, "agent-t", "zone-t", Instant.now(), 800L, Engine.POSTGRESQL, false,
+                new io.regent.events.ProbeError(io.regent.events.ProbeErrorKind.REFUSED, "connection refused"),
+                NodeRole.UNKNOWN, null, null, null, null, null, null, null, null, List.of(), null, null, null, null,
+                null, null);
+    }
+
     private static TopologyChanged topology(String cluster, long epoch, String leader) {
         List<TopologyNode> nodes = new ArrayList<>();
         for (int i = 1; i <= 3; i++) {

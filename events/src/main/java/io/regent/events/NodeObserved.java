@@ -40,6 +40,9 @@ import java.util.Objects;
  * @param semiSync         on a MySQL-family node, its semi-synchronous replication; null for PostgreSQL
  * @param agentEndpoint    set only when the observer is the node's own agent (node mode): the base URL
  *                         where it takes node actions (stop, start, rejoin, rebuild)
+ * @param serverRunning    set only by the node's own agent (node mode), which sees the node's processes: whether the
+ *                         server's main process runs (PostgreSQL: {@code postmaster.pid} names a live process).
+ *                         {@code false} with a refused probe proves the server dead, not merely out of reach
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record NodeObserved(
@@ -67,7 +70,8 @@ public record NodeObserved(
         String executedGtids,
         String receivedGtids,
         SemiSyncState semiSync,
-        String agentEndpoint) implements RegentEvent {
+        String agentEndpoint,
+        Boolean serverRunning) implements RegentEvent {
 
     public NodeObserved {
         Objects.requireNonNull(clusterId, "clusterId");
@@ -78,10 +82,31 @@ public record NodeObserved(
         replicas = replicas == null ? List.of() : List.copyOf(replicas);
     }
 
-    /** This observation as the node's own agent publishes it: with where it takes node actions. */
+    /** An observation by an agent that does not see the node's processes ({@code serverRunning} unknown). */
+    public NodeObserved(String clusterId, String node, String observerId, String observerZone, Instant observedAt,
+            Long probeMillis, Engine engine, boolean reachable, ProbeError error, NodeRole role, Boolean readOnly,
+            Long timeline, Long currentLsn, Long receivedLsn, Long replayedLsn, Long lagBytes, Long lagMillis,
+            WalReceiverState walReceiver, List<ReplicaState> replicas, String synchronousStandbyNames,
+            String serverVersion, String executedGtids, String receivedGtids, SemiSyncState semiSync,
+            String agentEndpoint) {
+        this(clusterId, node, observerId, observerZone, observedAt, probeMillis, engine, reachable, error, role,
+                readOnly, timeline, currentLsn, receivedLsn, replayedLsn, lagBytes, lagMillis, walReceiver, replicas,
+                synchronousStandbyNames, serverVersion, executedGtids, receivedGtids, semiSync, agentEndpoint, null);
+    }
+
+    /** This observation with where its node's own agent takes node actions. */
     public NodeObserved withAgentEndpoint(String endpoint) {
+        return asOwnAgent(endpoint, serverRunning);
+    }
+
+    /**
+     * This observation as the node's own agent publishes it: with where it takes node actions, and whether the
+     * server's main process runs.
+     */
+    public NodeObserved asOwnAgent(String endpoint, Boolean running) {
         return new NodeObserved(clusterId, node, observerId, observerZone, observedAt, probeMillis, engine, reachable,
                 error, role, readOnly, timeline, currentLsn, receivedLsn, replayedLsn, lagBytes, lagMillis, walReceiver,
-                replicas, synchronousStandbyNames, serverVersion, executedGtids, receivedGtids, semiSync, endpoint);
+                replicas, synchronousStandbyNames, serverVersion, executedGtids, receivedGtids, semiSync, endpoint,
+                running);
     }
 }

@@ -23,7 +23,7 @@ final class EventSamples {
                         List.of(new ReplicaState("orders-3", "127.0.0.1", "streaming", "quorum", 1, 10L, 9L, 8L, 7L,
                                 3L, 1L, 2L, 3L, T0, 40L)),
                         "ANY 1 (orders-2, orders-3)", "15.18", "0-1-42,0-2-57", "0-1-42,0-2-60",
-                        new SemiSyncState(true, true, 1, 0L, true, false), "http://127.0.0.1:8700"),
+                        new SemiSyncState(true, true, 1, 0L, true, false), "http://127.0.0.1:8700", true),
                 EventType.TOPOLOGY_CHANGED, topology("orders", 7, "orders-1"),
                 EventType.SWITCHOVER_REQUESTED, new SwitchoverRequested(UUID.fromString(
                         "5b0f1d8e-3c1d-4a55-9a57-0d1d4c1b2a01"), "orders", "orders-1", "orders-2", 7L, "alice", T0,

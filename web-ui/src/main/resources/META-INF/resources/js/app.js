@@ -61,7 +61,8 @@ function newestPerNode(items) {
   const newest = new Map();
   items.forEach((o) => {
     const current = newest.get(o.node);
-    if (!current || Date.parse(o.observedAt) > Date.parse(current.observedAt)) newest.set(o.node, o);
+    // by the gateway's receipt time: each agent stamps observedAt with its own clock, which may be set wrong
+    if (!current || Date.parse(o.receivedAt) > Date.parse(current.receivedAt)) newest.set(o.node, o);
   });
   return [...newest.values()];
 }
@@ -242,6 +243,9 @@ function nodesTable(t) {
     h('tbody', {}, rows)));
 }
 
+/** An agent's clock this far from the gateway's is flagged (the failover-service logs and exports it too). */
+const CLOCK_WARNING_MILLIS = 1000;
+
 function agentsTable(t) {
   if (observations.cluster !== t.clusterId) return h('p', { class: 'state' }, 'Loading what the agents see…');
   if (observations.error) return h('p', { class: 'state error' }, `Cannot load the agents' view: ${observations.error}`);
@@ -251,9 +255,14 @@ function agentsTable(t) {
     h('td', {}, o.reachable ? (o.role || '').toLowerCase() : h('span', { class: 'badge unreachable' },
       `unreachable${o.error ? `: ${o.error.toLowerCase()}` : ''}`)),
     h('td', { class: 'num' }, lagOf(t.engine, o.lagBytes)), h('td', { class: 'num' }, millis(o.probeMillis)),
-    h('td', {}, ago(o.observedAt))));
+    h('td', {}, ago(o.receivedAt)),
+    h('td', { class: 'num' }, Math.abs(o.clockOffsetMillis) > CLOCK_WARNING_MILLIS
+      ? h('span', { class: 'badge degraded', 'data-test': 'clock-skew',
+        title: 'this agent stamps its probes with a clock this far from the gateway\'s: check its time synchronisation' },
+      `clock ${o.clockOffsetMillis > 0 ? '+' : '−'}${(Math.abs(o.clockOffsetMillis) / 1000).toFixed(1)} s`)
+      : 'in step')));
   return h('div', { class: 'table-wrap' }, h('table', { 'aria-label': 'Agent observations' },
-    h('thead', {}, h('tr', {}, ['Node', 'Agent (zone)', 'Sees', 'Lag', 'Probe took', 'Seen']
+    h('thead', {}, h('tr', {}, ['Node', 'Agent (zone)', 'Sees', 'Lag', 'Probe took', 'Received', 'Clock']
       .map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, rows)));
 }
 

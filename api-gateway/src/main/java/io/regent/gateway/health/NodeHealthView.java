@@ -45,10 +45,10 @@ public class NodeHealthView {
 
     private final Map<String, Object> kafkaConfig;
     private final GatewayConfig config;
-    /** "cluster/node" → newest observation by any agent. */
-    private final Map<String, NodeObserved> newest = new ConcurrentHashMap<>();
+    /** "cluster/node" → the observation received last (any agent). */
+    private final Map<String, Seen> newest = new ConcurrentHashMap<>();
     /** cluster → "node/observer" → that agent's newest observation of the node. */
-    private final Map<String, Map<String, NodeObserved>> byAgent = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, Seen>> byAgent = new ConcurrentHashMap<>();
     private volatile boolean running;
     private Thread thread;
     private KafkaConsumer<String, byte[]> consumer;
@@ -57,12 +57,34 @@ public class NodeHealthView {
     /** "cluster/node" → the summary last sent to the feed. */
     private final Map<String, HealthSummary> sent = new ConcurrentHashMap<>();
 
-    /** What the feed says about a node's health. */
+    /**
+     * An observation and when this gateway received it, on its own clock. Observations of different agents are
+     * ordered by receipt, never by their {@code observedAt} - each agent stamps that with its own clock, which
+     * may be set wrong - and one is fresh by the time since its receipt.
+     */
+    record Seen(NodeObserved observed, Instant receivedAt) {
+        /** How far the agent's clock runs ahead of this gateway's (negative: behind); Kafka's delivery makes it read low. */
+        long clockOffsetMillis() {
+            Instant probeEnded = observed.observedAt().plusMillis(observed.probeMillis() == null ? 0
+                    : observed.probeMillis());
+            return Duration.between(receivedAt, probeEnded).toMillis();
+        }
+    }
+
+    /**
+     * What the feed says about a node's health.
+     *
+     * @param observedAt        when the probe started, on the agent's clock
+     * @param receivedAt        when this gateway received it, on the gateway's clock
+     * @param clockOffsetMillis how far the agent's clock runs ahead of the gateway's (negative: behind), from this
+     *                          observation (reads a little low: the delivery took time)
+     */
     public record HealthSummary(String clusterId, String node, boolean reachable, NodeRole role, Boolean readOnly,
             Long lagBytes, Long lagMillis, Long currentLsn, Long receivedLsn, Long replayedLsn, Long timeline,
             String walReceiverStatus, String upstream, Instant observedAt, String observerId, String observerZone,
-            Long probeMillis, String error) {
-        static HealthSummary of(NodeObserved o) {
+            Long probeMillis, String error, Instant receivedAt, long clockOffsetMillis) {
+        static HealthSummary of(Seen seen) {
+            NodeObserved o = seen.observed();
             WalReceiverState receiver = o.walReceiver();
             return new HealthSummary(o.clusterId(), o.node(), o.reachable(), o.role(), o.readOnly(), o.lagBytes(),
                     o.lagMillis(), o.currentLsn(), o.receivedLsn(), o.replayedLsn(), o.timeline(),
@@ -70,7 +92,7 @@ public class NodeHealthView {
                     receiver == null || receiver.senderHost() == null ? null
                             : receiver.senderHost() + ":" + receiver.senderPort(),
                     o.observedAt(), o.observerId(), o.observerZone(), o.probeMillis(),
-                    o.error() == null ? null : o.error().kind().name());
+                    o.error() == null ? null : o.error().kind().name(), seen.receivedAt(), seen.clockOffsetMillis());
         }
 
         boolean sameState(HealthSummary other) {
@@ -155,22 +177,37 @@ public class NodeHealthView {
     }
 
     void offer(NodeObserved observed) {
+        offer(new Seen(observed, Instant.now()));
+    }
+
+    private void offer(Seen seen) {
+        NodeObserved observed = seen.observed();
         byAgent.computeIfAbsent(observed.clusterId(), c -> new ConcurrentHashMap<>()).merge(observed.node() + "/"
-                + observed.observerId(), observed, (current, next) -> next.observedAt().isBefore(current.observedAt())
-                ? current : next);
+                + observed.observerId(), seen, NodeHealthView::newer);
         String key = observed.clusterId() + "/" + observed.node();
-        NodeObserved kept = newest.merge(key, observed,
-                (current, next) -> next.observedAt().isBefore(current.observedAt()) ? current : next);
-        if (kept != observed) {
+        Seen kept = newest.merge(key, seen, NodeHealthView::newer);
+        if (kept != seen) {
             return;
         }
-        HealthSummary summary = HealthSummary.of(observed);
+        HealthSummary summary = HealthSummary.of(seen);
         HealthSummary last = sent.get(key);
         if (last == null || !last.sameState(summary)
-                || !summary.observedAt().isBefore(last.observedAt().plus(config.feed().healthInterval()))) {
+                || !summary.receivedAt().isBefore(last.receivedAt().plus(config.feed().healthInterval()))) {
             sent.put(key, summary);
             feed.publish("health", observed.clusterId(), summary);
         }
+    }
+
+    /**
+     * The one to keep: the one received later - unless both come from one agent and it probed later for the
+     * other (a record delivered out of order). Instants of two agents are never compared: their clocks differ.
+     */
+    private static Seen newer(Seen current, Seen next) {
+        boolean sameAgent = current.observed().observerId().equals(next.observed().observerId());
+        if (sameAgent) {
+            return next.observed().observedAt().isBefore(current.observed().observedAt()) ? current : next;
+        }
+        return next.receivedAt().isBefore(current.receivedAt()) ? current : next;
     }
 
     /** What every agent last saw of every node of the cluster (since this gateway started), by node then agent. */
@@ -186,13 +223,16 @@ public class NodeHealthView {
         sent.keySet().removeIf(key -> key.startsWith(clusterId + "/"));
     }
 
-    /** The newest observation of a node, if one is recent enough to act on at {@code now}. */
+    /**
+     * The observation of a node received last, if it was received recently enough to act on at {@code now} (this
+     * gateway's clock: an agent's clock set wrong neither ages nor freshens what it reports).
+     */
     public Optional<NodeObserved> fresh(String clusterId, String node, Instant now) {
-        NodeObserved observed = newest.get(clusterId + "/" + node);
-        if (observed == null || observed.observedAt().isBefore(now.minus(config.routing().maxObservationAge()))) {
+        Seen seen = newest.get(clusterId + "/" + node);
+        if (seen == null || seen.receivedAt().isBefore(now.minus(config.routing().maxObservationAge()))) {
             return Optional.empty();
         }
-        return Optional.of(observed);
+        return Optional.of(seen.observed());
     }
 
     private static void sleep() {

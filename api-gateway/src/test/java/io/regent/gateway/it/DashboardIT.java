@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.regent.testkit.FreePorts;
+import io.regent.testkit.SkewedClock;
 import io.regent.testkit.Testkit;
 import io.regent.testkit.browser.Browser;
 import io.regent.testkit.keycloak.Keycloak;
@@ -60,6 +61,8 @@ class DashboardIT {
         keycloak.createUser("vera", PASSWORD, "regent-viewer");
         keycloak.createUser("olivia", PASSWORD, "regent-operator");
         plane = ControlPlane.start(3, keycloak);
+        // a fourth agent on a machine whose clock runs 5 s behind: the dashboard flags it
+        plane.startAgent("agent-skewed", "zone-skewed", SkewedClock.ahead(-5_000));
         gateway = plane.startGateway("gateway", port, keycloak.issuer());
         failover = plane.startFailover("failover-ui", "group-ui", Map.of());
         pg = PostgresCluster.builder().name("dash").nodes(3).controlRole(CONTROL_ROLE).start();
@@ -120,7 +123,12 @@ class DashboardIT {
         waitFor(By.cssSelector("[data-test=read-only]"));
         assertThat(browser.driver().findElements(By.cssSelector("button[data-action]"))).isEmpty();
         waitUntil(() -> browser.driver().findElements(By.cssSelector("table[aria-label='Agent observations'] tbody tr")).size()
-                >= 9); // three agents x three nodes
+                >= 12); // four agents x three nodes
+        // the skewed agent's rows say so, the others' are in step (its probes are received 5 s "before" they started)
+        waitUntil(() -> java.util.regex.Pattern.compile("agent-skewed \\(zone-skewed\\).*clock −5\\.[0-2] s")
+                .matcher(text(By.cssSelector("table[aria-label='Agent observations'] tbody"))).results().count() == 3);
+        assertThat(text(By.cssSelector("table[aria-label='Agent observations'] tbody"))).contains("in step")
+                .doesNotContainPattern("agent-[123] \\(zone-[123]\\).*clock ");
         assertThat(browser.driver().findElements(By.cssSelector("table[aria-label=Nodes] tbody tr"))).hasSize(3);
         assertThat(text(By.cssSelector("table[aria-label=Nodes] thead"))).contains("WAL (current / replayed)");
         screenshot("cluster-viewer");

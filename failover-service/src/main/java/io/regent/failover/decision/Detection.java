@@ -69,6 +69,10 @@ final class Detection {
             return new LeaderVerdict(new NoAction("leader " + leader + " is healthy (reached by "
                     + Views.agents(healthy) + ")"), null);
         }
+        Optional<String> dead = provenDead(snapshot, leader, down, now);
+        if (dead.isPresent()) {
+            return new LeaderVerdict(null, dead.get());
+        }
         // any answer inside the window - a success, or an error the server reported itself - is life
         Optional<Sighting> seenAlive = snapshot.sightingsOf(leader).stream()
                 .filter(s -> s.lastAnswered() != null && s.localLastAnswered().isAfter(windowStart))
@@ -110,6 +114,41 @@ final class Detection {
         return new LeaderVerdict(null, "leader " + leader + " down: unreachable (" + errors + ") for "
                 + Views.agents(downForWindow) + " for at least " + Views.seconds(longest) + ", no agent reached it and no "
                 + "follower received " + stream + " from it since " + windowStart);
+    }
+
+    /**
+     * A leader proven dead needs no detection window: its own agent - the one that sees its processes - found no
+     * server process in its last {@link #MIN_FAILED_PROBES} or more probes, every one refused, a quorum of agents
+     * (that one among them) has been refused that many times, and nobody had an answer from it, nor a follower
+     * WAL, since the agent's run began. A server killed or crashed (kill -9, OOM killer) is proven dead at once;
+     * a network fault never is: the refusals must come with the agent's own sight of the process table, and
+     * timeouts (a slow or cut-off server) never count. Empty when not proven; then the window decides.
+     */
+    static Optional<String> provenDead(ClusterSnapshot snapshot, String leader, List<Sighting> down, Instant now) {
+        Optional<Sighting> own = down.stream().filter(s -> s.latest().agentEndpoint() != null
+                && Boolean.FALSE.equals(s.latest().serverRunning()) && refusedOnly(s)).findFirst();
+        if (own.isEmpty()) {
+            return Optional.empty();
+        }
+        Instant since = own.get().localDownSince();
+        List<Sighting> refusing = down.stream().filter(Detection::refusedOnly).toList();
+        boolean answeredSince = snapshot.sightingsOf(leader).stream()
+                .anyMatch(s -> s.lastAnswered() != null && s.localLastAnswered().isAfter(since));
+        if (refusing.size() < snapshot.policy().observerQuorum() || answeredSince
+                || followerWitness(snapshot, leader, since, now).isPresent()) {
+            return Optional.empty();
+        }
+        return Optional.of("leader " + leader + " down: its server process is gone (no postmaster, found by its own "
+                + "agent " + own.get().agent() + " in " + own.get().failedProbes() + " probes over "
+                + Duration.between(since, now).toMillis() + " ms) and " + Views.agents(refusing) + " were refused "
+                + "(REFUSED) since, with no answer and no follower hearing from it: proven dead, not waiting out the "
+                + Views.seconds(snapshot.policy().detectionWindow()) + " detection window");
+    }
+
+    /** A run of at least {@link #MIN_FAILED_PROBES} failed probes, every one refused (strong evidence). */
+    private static boolean refusedOnly(Sighting sighting) {
+        return sighting.failedProbes() >= MIN_FAILED_PROBES && !sighting.weak() && sighting.latest().error() != null
+                && sighting.latest().error().kind() == io.regent.events.ProbeErrorKind.REFUSED;
     }
 
     /** A run of failed probes counts only with at least this many: one lost probe is no evidence. */

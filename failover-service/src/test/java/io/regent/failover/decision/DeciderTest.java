@@ -413,6 +413,32 @@ class DeciderTest {
                                 .node("b", NodeRole.FOLLOWER, 100).node("c", NodeRole.FOLLOWER, 100).leader("a")
                                 .leaderUp("a", "m1", 100).leaderUp("a", "m2", 100).writableLeader("d", "m2", 300)),
                         Fence.class, "d", "node d accepts writes as a leader (seen by m2 at"),
+                row("proven dead: its own agent finds no server process, a quorum refused twice - no window to wait out",
+                        withFollowers(Scenario.threeNodes().nodeAgentFindsServerGone("a", 1_400, 1_200)
+                                .leaderDown("a", "m1", 1_400, 1_100, 100, REFUSED)),
+                        Failover.class, "b", "leader a down: its server process is gone (no postmaster, found by its own "
+                                + "agent node-a in 2 probes over 1200 ms) and [m1, node-a] were refused (REFUSED) since, "
+                                + "with no answer and no follower hearing from it: proven dead, not waiting out the 1.5 s "
+                                + "detection window"),
+                row("not proven dead: the own agent found the process gone once only - the window decides",
+                        withFollowers(Scenario.threeNodes().nodeAgentFindsServerGone("a", 1_400, 300)
+                                .leaderDown("a", "m1", 1_400, 1_100, 100, REFUSED)),
+                        Wait.class, null, "leader a unreachable for [m1, node-a] but"),
+                row("not proven dead: the own agent's process table says nothing (not known) - the window decides",
+                        withFollowers(Scenario.threeNodes().nodeAgentDown("a", 1_400, 1_200)
+                                .leaderDown("a", "m1", 1_400, 1_100, 100, REFUSED)),
+                        Wait.class, null, "leader a unreachable for [m1, node-a] but"),
+                row("not proven dead: the other agents only time out (a partition looks so) - the window decides",
+                        withFollowers(Scenario.threeNodes().nodeAgentFindsServerGone("a", 1_400, 1_200)
+                                .leaderDown("a", "m1", 1_400, 1_100, 100, TIMEOUT)
+                                .leaderDown("a", "m2", 1_400, 1_100, 100, TIMEOUT)),
+                        Wait.class, null, "leader a unreachable for [m1, m2, node-a] but"),
+                row("not proven dead: a follower heard from it after the own agent's run began",
+                        Scenario.threeNodes().nodeAgentFindsServerGone("a", 1_600, 1_200)
+                                .leaderDown("a", "m1", 1_600, 1_500, 100, REFUSED)
+                                .followerHearing("b", "m1", 150, LEADER_LSN, LEADER_LSN, 500)
+                                .follower("c", "m1", 150, LEADER_LSN, LEADER_LSN),
+                        Wait.class, null, "1 of the 2 agents required have seen it down for the whole detection window"),
                 row("zombie seen writable only by a probe that started before this epoch became known: not fenced on it",
                         withFollowers(new Scenario().node("d", NodeRole.LEADER, 100).node("a", NodeRole.LEADER, 100)
                                 .node("b", NodeRole.FOLLOWER, 100).node("c", NodeRole.FOLLOWER, 100).leader("a")

@@ -212,6 +212,15 @@ final class Scenario {
      * (the latest 300 ms ago), after a successful probe {@code healthyAgoMs} ago (none when negative).
      */
     Scenario nodeAgentDown(String node, long healthyAgoMs, long downSinceAgoMs) {
+        return nodeAgentDown(node, healthyAgoMs, downSinceAgoMs, null);
+    }
+
+    /** As {@link #nodeAgentDown}, the agent finding no server process at all (the postmaster gone) each time. */
+    Scenario nodeAgentFindsServerGone(String node, long healthyAgoMs, long downSinceAgoMs) {
+        return nodeAgentDown(node, healthyAgoMs, downSinceAgoMs, false);
+    }
+
+    private Scenario nodeAgentDown(String node, long healthyAgoMs, long downSinceAgoMs, Boolean serverRunning) {
         String agent = "node-" + node;
         String endpoint = "http://127.0.0.1:87" + node.charAt(0) % 10 + "0";
         if (healthyAgoMs >= 0) {
@@ -219,9 +228,9 @@ final class Scenario {
                     LEADER_LSN, null).withAgentEndpoint(endpoint));
         }
         for (long ago = downSinceAgoMs; ago > 300; ago -= 1000) {
-            observe(down(node, agent, ago, ProbeErrorKind.REFUSED).withAgentEndpoint(endpoint));
+            observe(down(node, agent, ago, ProbeErrorKind.REFUSED).asOwnAgent(endpoint, serverRunning));
         }
-        return observe(down(node, agent, 300, ProbeErrorKind.REFUSED).withAgentEndpoint(endpoint));
+        return observe(down(node, agent, 300, ProbeErrorKind.REFUSED).asOwnAgent(endpoint, serverRunning));
     }
 
     /**

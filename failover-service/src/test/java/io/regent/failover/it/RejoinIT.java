@@ -86,6 +86,10 @@ class RejoinIT {
             });
             long healedMillis = Duration.between(announced, Instant.now()).toMillis();
             System.out.println("failover announced -> old leader rewound, restarted, streaming: " + healedMillis + " ms");
+            OperationUpdated failover = operation("heal", OperationKind.FAILOVER);
+            assertThat(failover.phases()).as("killed, its agent saw no server process: no window to wait out")
+                    .anySatisfy(phase -> assertThat(phase.detail()).contains("its server process is gone")
+                            .contains("proven dead"));
 
             OperationUpdated rejoin = await().atMost(Duration.ofSeconds(20)).until(() -> operation("heal",
                     OperationKind.REJOIN), op -> op != null && op.status().isFinal());

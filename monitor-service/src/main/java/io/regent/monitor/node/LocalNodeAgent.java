@@ -80,6 +80,23 @@ public class LocalNodeAgent {
         return enabled() && node.clusterId().get().equals(clusterId) && node.name().get().equals(name);
     }
 
+    /**
+     * Whether the local server's main process runs (its {@code postmaster.pid} names a live process): what this
+     * agent alone can see, and what makes a refused connection proof of a dead server rather than of a network
+     * fault. Null when it cannot tell.
+     */
+    public Boolean serverRunning() {
+        if (!enabled()) {
+            return null;
+        }
+        try {
+            return control.isRunning(new LocalNode(node.name().get(), node.dataDirectory().get(), node.binDirectory(),
+                    node.osUser(), Map.of(), node.replicationUser(), ""));
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
     /** Where the failover-service reaches this agent's actions. */
     public String endpoint() {
         return node.advertisedUrl().orElseGet(() -> "http://127.0.0.1:"

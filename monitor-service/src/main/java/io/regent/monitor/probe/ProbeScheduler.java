@@ -164,7 +164,9 @@ public class ProbeScheduler {
             }
             NodeObserved observation = engines.probe(node, config.probeTimeout());
             if (localNode.isOwn(node.clusterId(), node.name())) {
-                observation = observation.withAgentEndpoint(localNode.endpoint()); // where to send node actions
+                // where to send node actions; and, when the probe failed, whether the server's process is there at all
+                observation = observation.asOwnAgent(localNode.endpoint(),
+                        observation.reachable() ? Boolean.TRUE : localNode.serverRunning());
             }
             timers.computeIfAbsent(node.key(), key -> Timer.builder("regent.probe.duration")
                     .tag("cluster", node.clusterId()).tag("node", node.name()).register(meters))
