@@ -37,6 +37,8 @@ public class Steps {
 
     /** Longer than the longest lease the registry grants (60 s) plus the margin. */
     private static final Duration LONGEST_LEASE_WAIT = Duration.ofSeconds(65);
+    /** How often a running lease is looked at again while a promotion waits for it. */
+    private static final Duration LEASE_POLL = Duration.ofMillis(200);
 
     private final EngineAdapter engine;
     private final FailoverConfig config;
@@ -76,7 +78,8 @@ public class Steps {
     /**
      * No promotion while the old leader may still hold its lease: its node agent fences its server before the
      * lease ends, and no renewal is granted once this failover is on record, so the wait is at most one lease.
-     * Waits in slices of at most a second, each after a fresh check of the hold. Null when there was nothing to
+     * Waits in slices of at most {@link #LEASE_POLL}, each after a fresh check of the hold (a holder gives its lease
+     * up within a renewal interval of its server's death: the promotion should not sleep past that). Null when there was nothing to
      * wait for (no lease, given up by its holder, another node's, or run out longer than the margin ago).
      */
     String awaitLeaderLease(Claim held, String clusterId, String leader) {
@@ -102,7 +105,7 @@ public class Steps {
                         + LONGEST_LEASE_WAIT.toSeconds() + " s; not promoting beside a leader that may take writes", null);
             }
             ownership.guard(held, "wait for the lease of " + leader + " to run out");
-            long slice = TimeUnit.MILLISECONDS.toNanos(Math.min(wait, 1_000)) - (System.nanoTime() - asked);
+            long slice = TimeUnit.MILLISECONDS.toNanos(Math.min(wait, LEASE_POLL.toMillis())) - (System.nanoTime() - asked);
             if (slice > 0) {
                 LockSupport.parkNanos(slice);
             }

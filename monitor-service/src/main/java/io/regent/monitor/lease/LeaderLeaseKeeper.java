@@ -110,7 +110,7 @@ public class LeaderLeaseKeeper {
                 forget();
                 heldEpoch = topology.get().epoch();
             }
-            if (!local.serverRunning(self.get())) {
+            if (Boolean.FALSE.equals(local.serverRunning())) {
                 release(clusterId, "the server of " + self.get().name() + " is not running");
                 return;
             }

@@ -83,7 +83,7 @@ public class LocalNodeAgent {
     /**
      * Whether the local server's main process runs (its {@code postmaster.pid} names a live process): what this
      * agent alone can see, and what makes a refused connection proof of a dead server rather than of a network
-     * fault. Null when it cannot tell.
+     * fault; false also proves it takes no writes (the lease is given up). Null when it cannot tell.
      */
     public Boolean serverRunning() {
         if (!enabled()) {
@@ -163,11 +163,6 @@ public class LocalNodeAgent {
         } finally {
             busy.unlock();
         }
-    }
-
-    /** Whether the local server's postmaster is alive ({@code postmaster.pid}): false proves it takes no writes. */
-    public boolean serverRunning(TopologyNode self) {
-        return control.isRunning(local(self));
     }
 
     /**
