@@ -38,6 +38,8 @@ public final class NetworkNamespace implements AutoCloseable {
     private final String innerAddress;
     private final Path directory;
     private final List<ServerProcess> relays = new ArrayList<>();
+    private final java.util.Set<Integer> exposed = new java.util.HashSet<>();
+    private final java.util.Set<Integer> reached = new java.util.HashSet<>();
     private boolean cut;
 
     private NetworkNamespace(String name, int subnet, Path directory) {
@@ -88,8 +90,14 @@ public final class NetworkNamespace implements AutoCloseable {
         return wrapped;
     }
 
-    /** Makes 127.0.0.1:{@code port} inside reachable as 127.0.0.1:{@code port} here (a server that runs inside). */
-    public NetworkNamespace expose(int port) {
+    /**
+     * Makes 127.0.0.1:{@code port} inside reachable as 127.0.0.1:{@code port} here (a server that runs inside).
+     * Exposing a port again changes nothing.
+     */
+    public synchronized NetworkNamespace expose(int port) {
+        if (!exposed.add(port)) {
+            return this;
+        }
         relay("expose-" + port, List.of(), "TCP-LISTEN:" + port + ",bind=127.0.0.1,reuseaddr,fork",
                 "TCP:" + innerAddress + ":" + port);
         relay("expose-" + port + "-inside", null, "TCP-LISTEN:" + port + ",bind=" + innerAddress + ",reuseaddr,fork",
@@ -97,8 +105,14 @@ public final class NetworkNamespace implements AutoCloseable {
         return this;
     }
 
-    /** Makes 127.0.0.1:{@code port} here reachable as 127.0.0.1:{@code port} inside (a server a process inside uses). */
-    public NetworkNamespace reach(int port) {
+    /**
+     * Makes 127.0.0.1:{@code port} here reachable as 127.0.0.1:{@code port} inside (a server a process inside uses).
+     * Reaching a port again changes nothing.
+     */
+    public synchronized NetworkNamespace reach(int port) {
+        if (!reached.add(port)) {
+            return this;
+        }
         relay("reach-" + port, List.of(), "TCP-LISTEN:" + port + ",bind=" + hostAddress + ",reuseaddr,fork",
                 "TCP:127.0.0.1:" + port);
         relay("reach-" + port + "-inside", null, "TCP-LISTEN:" + port + ",bind=127.0.0.1,reuseaddr,fork",
