@@ -40,8 +40,6 @@ public final class ClusterState {
     /** This instance's claim on the running operation, kept while it owns the cluster: renewed, not re-taken. */
     private Claim held;
     private Instant unfencedAt;
-    /** When the current epoch's topology reached this instance (its clock). */
-    private Instant epochKnownAt;
 
     public ClusterState(String clusterId) {
         this.clusterId = clusterId;
@@ -69,7 +67,7 @@ public final class ClusterState {
             return null;
         }
         return new ClusterSnapshot(topology, policy, sightings, lastFailoverAt, runningOperation, new Bookkeeping(
-                maintenanceUntil, refusedAtEpoch, fencedAt, unfencedAt, rejoining, nextRejoinAt, epochKnownAt));
+                maintenanceUntil, refusedAtEpoch, fencedAt, unfencedAt, rejoining, nextRejoinAt));
     }
 
     public synchronized TopologyChanged topology() {
@@ -79,9 +77,6 @@ public final class ClusterState {
     /** A newer snapshot replaces the current one; an older one (a late or replayed Kafka record) is ignored. */
     public synchronized void topology(TopologyChanged next) {
         if (next.supersedes(topology)) {
-            if (topology == null || next.epoch() != topology.epoch()) {
-                epochKnownAt = Instant.now();
-            }
             topology = next;
         }
     }

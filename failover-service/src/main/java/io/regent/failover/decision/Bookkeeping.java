@@ -14,21 +14,14 @@ import java.util.Map;
  * @param unfencedAt       when this instance last made the leader writable again; null when never
  * @param rejoining        a rejoin of the cluster runs now
  * @param nextRejoinAt     no rejoin starts before this (after a failed one); null when free
- * @param epochKnownAt     when this instance learned the topology's current epoch (its own clock): a probe that
- *                         started before then saw the world of the epoch before; null when unknown
  */
 public record Bookkeeping(Instant maintenanceUntil, long refusedAtEpoch, Map<String, Instant> fencedAt,
-        Instant unfencedAt, boolean rejoining, Instant nextRejoinAt, Instant epochKnownAt) {
+        Instant unfencedAt, boolean rejoining, Instant nextRejoinAt) {
 
-    public static final Bookkeeping NONE = new Bookkeeping(null, -1, Map.of(), null, false, null, null);
+    public static final Bookkeeping NONE = new Bookkeeping(null, -1, Map.of(), null, false, null);
 
     public Bookkeeping {
         fencedAt = fencedAt == null ? Map.of() : Map.copyOf(fencedAt);
-    }
-
-    public Bookkeeping(Instant maintenanceUntil, long refusedAtEpoch, Map<String, Instant> fencedAt,
-            Instant unfencedAt, boolean rejoining, Instant nextRejoinAt) {
-        this(maintenanceUntil, refusedAtEpoch, fencedAt, unfencedAt, rejoining, nextRejoinAt, null);
     }
 
     /** Whether this instance fenced {@code node} after {@code since}. */

@@ -47,16 +47,10 @@ final class Staleness {
             for (Sighting s : snapshot.freshSightingsOf(node.name(), now)) {
                 NodeObserved o = s.latest();
                 if (o.reachable() && o.role() == NodeRole.LEADER && !Boolean.TRUE.equals(o.readOnly())) {
-                    Instant probed = s.local(o.observedAt()).minusMillis(o.probeMillis() == null ? 0 : o.probeMillis());
-                    Instant epochKnownAt = snapshot.bookkeeping().epochKnownAt();
-                    if (epochKnownAt != null && probed.isBefore(epochKnownAt)) {
-                        // seen in the world of the previous epoch, where it may have led rightly (a switchover's
-                        // own fence follows it); the next probe of a node still writable is after the change
-                        continue;
-                    }
                     Instant recently = now.minus(snapshot.policy().observationMaxAge());
                     if (snapshot.bookkeeping().fencedAfter(node.name(), recently)
-                            && !probed.isAfter(snapshot.bookkeeping().fencedAt().get(node.name()))) {
+                            && !s.local(o.observedAt()).minusMillis(o.probeMillis() == null ? 0 : o.probeMillis())
+                                    .isAfter(snapshot.bookkeeping().fencedAt().get(node.name()))) {
                         return Optional.of(new Decision.Wait("node " + node.name() + " was fenced at "
                                 + snapshot.bookkeeping().fencedAt().get(node.name()) + "; waiting for an agent to "
                                 + "see it read-only (seen writable by " + o.observerId() + " at " + o.observedAt()

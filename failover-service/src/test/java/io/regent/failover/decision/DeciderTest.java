@@ -439,20 +439,6 @@ class DeciderTest {
                                 .followerHearing("b", "m1", 150, LEADER_LSN, LEADER_LSN, 500)
                                 .follower("c", "m1", 150, LEADER_LSN, LEADER_LSN),
                         Wait.class, null, "1 of the 2 agents required have seen it down for the whole detection window"),
-                row("zombie seen writable only by a probe that started before this epoch became known: not fenced on it",
-                        withFollowers(new Scenario().node("d", NodeRole.LEADER, 100).node("a", NodeRole.LEADER, 100)
-                                .node("b", NodeRole.FOLLOWER, 100).node("c", NodeRole.FOLLOWER, 100).leader("a")
-                                .leaderUp("a", "m1", 100).leaderUp("a", "m2", 100).writableLeader("d", "m2", 300))
-                                .bookkeeping(new Bookkeeping(null, -1, java.util.Map.of(), null, false, null,
-                                        NOW.minusMillis(250))),
-                        NoAction.class, null, "leader a is healthy"),
-                row("zombie seen writable by a probe that started after this epoch became known: fenced",
-                        withFollowers(new Scenario().node("d", NodeRole.LEADER, 100).node("a", NodeRole.LEADER, 100)
-                                .node("b", NodeRole.FOLLOWER, 100).node("c", NodeRole.FOLLOWER, 100).leader("a")
-                                .leaderUp("a", "m1", 100).leaderUp("a", "m2", 100).writableLeader("d", "m2", 300))
-                                .bookkeeping(new Bookkeeping(null, -1, java.util.Map.of(), null, false, null,
-                                        NOW.minusMillis(5_000))),
-                        Fence.class, "d", "node d accepts writes as a leader (seen by m2 at"),
                 row("an old leader already read-only is left alone",
                         withFollowers(new Scenario().node("d", NodeRole.LEADER, 100).node("a", NodeRole.LEADER, 100)
                                 .node("b", NodeRole.FOLLOWER, 100).node("c", NodeRole.FOLLOWER, 100).leader("a")
