@@ -1,7 +1,5 @@
 package io.regent.monitor.node;
 
-import io.regent.monitor.lease.LeaseRules;
-
 import io.quarkus.runtime.ShutdownEvent;
 import io.regent.engines.Deadline;
 import io.regent.engines.EngineActionException;
