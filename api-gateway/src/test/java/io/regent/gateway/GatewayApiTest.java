@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import io.regent.events.Engine;
 import io.regent.events.EventEnvelope;
+import io.regent.events.KafkaAccess;
 import io.regent.events.NodeObserved;
 import io.regent.events.NodeRole;
 import io.regent.events.RegentEvent;
@@ -16,15 +18,18 @@ import io.regent.events.Topics;
 import io.regent.events.TopologyChanged;
 import io.regent.events.TopologyNode;
 import io.regent.events.WalReceiverState;
+import io.regent.events.kafka.CommandSignature;
 import io.regent.events.kafka.RegentEventSerializer;
-import io.regent.testkit.kafka.KafkaBroker;
 import io.regent.testkit.kafka.TopicReader;
 import io.regent.testkit.keycloak.Keycloak;
+import io.regent.testkit.quarkus.CommandKeysTestResource;
 import io.regent.testkit.quarkus.KafkaTestResource;
 import io.regent.testkit.quarkus.KeycloakTestResource;
 import io.regent.testkit.security.TestTokens;
 import io.restassured.response.Response;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.PublicKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -47,8 +53,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * and the load balancers' routing checks following the topology and the agents' observations.
  */
 @QuarkusTest
-@QuarkusTestResource(KafkaTestResource.class)
+@QuarkusTestResource(value = KafkaTestResource.class, initArgs = @ResourceArg(name = "principal",
+        value = KafkaAccess.GATEWAY))
 @QuarkusTestResource(KeycloakTestResource.class)
+@QuarkusTestResource(CommandKeysTestResource.class)
 class GatewayApiTest {
 
     private static final Map<String, String> TOKENS = new java.util.concurrent.ConcurrentHashMap<>();
@@ -154,6 +162,22 @@ class GatewayApiTest {
         assertThat(command.candidate()).isEqualTo("alpha-3");
         assertThat(command.expectedEpoch()).isEqualTo(4L);
         assertThat(command.reason()).isEqualTo("kernel upgrade");
+
+        // signed for the operator: the failover-service's key verifies it, and a changed byte breaks it
+        ConsumerRecord<String, byte[]> record = TopicReader.readAllRaw(KafkaTestResource.broker(),
+                Topics.COMMANDS.name()).stream().filter(r -> new String(r.value(), StandardCharsets.UTF_8)
+                        .contains(operation.toString())).findFirst().orElseThrow();
+        List<PublicKey> keys = List.of(CommandSignature.publicKey(CommandKeysTestResource.verifyKey()));
+        CommandSignature.Verdict verdict = CommandSignature.verify(keys, record.topic(), record.key(), record.value(),
+                record.headers(), Instant.now(), Duration.ofMinutes(10));
+        assertThat(verdict.accepted()).as(verdict.reason()).isTrue();
+        assertThat(verdict.requester()).isEqualTo("operator");
+        assertThat(verdict.role()).isEqualTo("regent-operator");
+        byte[] tampered = record.value().clone();
+        tampered[tampered.length / 2] ^= 1;
+        assertThat(CommandSignature.verify(keys, record.topic(), record.key(), tampered, record.headers(),
+                Instant.now(), Duration.ofMinutes(10)).reason())
+                .isEqualTo("the signature does not verify with any configured key");
     }
 
     static Stream<Arguments> mistakes() {
@@ -309,10 +333,9 @@ class GatewayApiTest {
     }
 
     private static void publish(String cluster, RegentEvent event) {
-        KafkaBroker broker = KafkaTestResource.broker();
         String topic = event instanceof TopologyChanged ? Topics.TOPOLOGY.name() : Topics.NODE_HEALTH.name();
-        try (KafkaProducer<String, RegentEvent> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
-                broker.bootstrapServers(), "acks", "all"), new StringSerializer(),
+        try (KafkaProducer<String, RegentEvent> producer = new KafkaProducer<>(LiveFeedTest.producerConfig(),
+                new StringSerializer(),
                 new RegentEventSerializer(URI.create("/regent/test")))) {
             producer.send(new ProducerRecord<>(topic, cluster, event)).get();
         } catch (Exception e) {
@@ -321,7 +344,7 @@ class GatewayApiTest {
     }
 
     private static List<RegentEvent> commands() {
-        return TopicReader.readAll(KafkaTestResource.broker().bootstrapServers(), Topics.COMMANDS.name()).stream()
+        return TopicReader.readAll(KafkaTestResource.broker(), Topics.COMMANDS.name()).stream()
                 .map(r -> r.value()).filter(v -> v != null).map(EventEnvelope::data).toList();
     }
 }

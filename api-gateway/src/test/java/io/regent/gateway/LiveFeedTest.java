@@ -188,12 +188,19 @@ class LiveFeedTest {
 
     private static void publish(RegentEvent event) {
         String topic = event instanceof TopologyChanged ? Topics.TOPOLOGY.name() : Topics.OPERATIONS.name();
-        try (KafkaProducer<String, RegentEvent> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
-                KafkaTestResource.broker().bootstrapServers(), "acks", "all"), new StringSerializer(),
+        try (KafkaProducer<String, RegentEvent> producer = new KafkaProducer<>(producerConfig(), new StringSerializer(),
                 new RegentEventSerializer(URI.create("/regent/test")))) {
             producer.send(new ProducerRecord<>(topic, event.clusterId(), event)).get();
         } catch (Exception e) {
             throw new IllegalStateException("cannot publish " + event, e);
         }
+    }
+
+    /** A test's own producer: the admin principal (the gateway's may not write topology or node health). */
+    static Map<String, Object> producerConfig() {
+        Map<String, Object> config = new java.util.HashMap<>(KafkaTestResource.broker().clientConfig(
+                io.regent.events.KafkaAccess.ADMIN));
+        config.put("acks", "all");
+        return config;
     }
 }

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import io.regent.events.Engine;
+import io.regent.events.KafkaAccess;
 import io.regent.events.NodeObserved;
 import io.regent.events.NodeRole;
 import io.regent.events.ProbeErrorKind;
@@ -36,7 +38,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * the leader.
  */
 @QuarkusTest
-@QuarkusTestResource(KafkaTestResource.class)
+@QuarkusTestResource(value = KafkaTestResource.class, initArgs = @ResourceArg(name = "principal",
+        value = KafkaAccess.MONITOR))
 @QuarkusTestResource(MonitoredClusterResource.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AgentTest {
@@ -221,7 +224,7 @@ class AgentTest {
                 .map(r -> r.value().data(NodeObserved.class)).filter(o -> o.node().equals(node)).toList();
     }
 
-    private static String bootstrap() {
-        return KafkaTestResource.broker().bootstrapServers();
+    private static KafkaBroker bootstrap() {
+        return KafkaTestResource.broker();
     }
 }

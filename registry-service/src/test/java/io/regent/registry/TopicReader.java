@@ -1,9 +1,9 @@
 package io.regent.registry;
 
 import io.regent.events.EventEnvelope;
+import io.regent.testkit.quarkus.KafkaTestResource;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.eclipse.microprofile.config.ConfigProvider;
 
 /** The testkit's topic reader, pointed at the broker the application under test uses. */
 final class TopicReader {
@@ -12,7 +12,6 @@ final class TopicReader {
     }
 
     static List<ConsumerRecord<String, EventEnvelope>> readAll(String topic, String key) {
-        return io.regent.testkit.kafka.TopicReader.readAll(
-                ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class), topic, key);
+        return io.regent.testkit.kafka.TopicReader.readAll(KafkaTestResource.broker(), topic, key);
     }
 }

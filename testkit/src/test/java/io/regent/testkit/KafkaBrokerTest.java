@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.regent.events.Engine;
 import io.regent.events.EventEnvelope;
+import io.regent.events.KafkaAccess;
 import io.regent.events.NodeRole;
 import io.regent.events.RegentEvent;
 import io.regent.events.Replication;
@@ -160,18 +161,18 @@ class KafkaBrokerTest {
     }
 
     private static List<ConsumerRecord<String, EventEnvelope>> readAll(String topic) {
-        return TopicReader.readAll(broker.bootstrapServers(), topic);
+        return TopicReader.readAll(broker, topic);
     }
 
     private static KafkaProducer<String, RegentEvent> producer() {
         Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        props.putAll(broker.clientConfig(KafkaAccess.ADMIN));
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         return new KafkaProducer<>(props, new StringSerializer(),
                 new RegentEventSerializer(URI.create("/regent/testkit/kafka-broker-test")));
     }
 
     private static Admin admin() {
-        return Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()));
+        return Admin.create(broker.clientConfig(KafkaAccess.ADMIN));
     }
 }

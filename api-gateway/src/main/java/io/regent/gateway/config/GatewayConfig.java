@@ -3,6 +3,8 @@ package io.regent.gateway.config;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
 /** Typed configuration of the api-gateway ({@code regent.gateway.*}). */
 @ConfigMapping(prefix = "regent.gateway")
@@ -15,6 +17,36 @@ public interface GatewayConfig {
     Routing routing();
 
     Feed feed();
+
+    Commands commands();
+
+    Consumers consumers();
+
+    Agents agents();
+
+    interface Agents {
+        /**
+         * The monitor agents whose observations the routing checks and the dashboard use ({@code REGENT_KNOWN_AGENTS},
+         * comma-separated); any other id is skipped and counted. Unset or {@code *}: every agent id (Kafka's ACLs
+         * still keep everyone but agents off the topic).
+         */
+        Optional<List<String>> known();
+    }
+
+    interface Commands {
+        /**
+         * The Ed25519 private key (Base64 PKCS#8) with which this gateway signs the commands it accepts
+         * ({@code REGENT_COMMAND_SIGNING_KEY}); the failover-service acts only on commands its public key verifies.
+         * Without it the gateway refuses commands with 503.
+         */
+        Optional<String> signingKey();
+    }
+
+    interface Consumers {
+        /** Readiness fails when a Kafka consumer of this gateway has not completed a poll for this long. */
+        @WithDefault("30s")
+        Duration stalledAfter();
+    }
 
     interface Feed {
         /** Recent events kept for clients that reconnect with Last-Event-ID. */

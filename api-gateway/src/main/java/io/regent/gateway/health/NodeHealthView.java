@@ -2,13 +2,15 @@ package io.regent.gateway.health;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.regent.events.EventCodec;
 import io.regent.events.EventEnvelope;
 import io.regent.events.NodeObserved;
 import io.regent.events.NodeRole;
 import io.regent.events.OperationUpdated;
+import io.regent.events.RegentEvent;
 import io.regent.events.Topics;
 import io.regent.events.WalReceiverState;
+import io.regent.events.kafka.ConsumerProgress;
+import io.regent.events.kafka.RecordIntake;
 import io.regent.gateway.config.GatewayConfig;
 import io.regent.gateway.feed.LiveFeed;
 import io.smallrye.common.annotation.Identifier;
@@ -22,10 +24,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -52,6 +56,8 @@ public class NodeHealthView {
     private volatile boolean running;
     private Thread thread;
     private KafkaConsumer<String, byte[]> consumer;
+    private final RecordIntake intake;
+    private final ConsumerProgress progress = new ConsumerProgress("regent-gateway-health");
 
     private final LiveFeed feed;
     /** "cluster/node" → the summary last sent to the feed. */
@@ -101,10 +107,21 @@ public class NodeHealthView {
     }
 
     public NodeHealthView(@Identifier("default-kafka-broker") Map<String, Object> kafkaConfig, GatewayConfig config,
-            LiveFeed feed) {
+            LiveFeed feed, RejectedRecords rejected) {
         this.kafkaConfig = kafkaConfig;
         this.config = config;
         this.feed = feed;
+        this.intake = new RecordIntake("gateway health view", rejected::count);
+        List<String> known = config.agents().known().orElse(List.of());
+        this.knownAgents = known.isEmpty() || known.contains("*") ? null : Set.copyOf(known);
+    }
+
+    /** Agent ids whose observations count; null: every id. */
+    private final Set<String> knownAgents;
+
+    /** When the view last completed a poll (readiness). */
+    public ConsumerProgress progress() {
+        return progress;
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -141,38 +158,51 @@ public class NodeHealthView {
     private void run() {
         try {
             while (running) {
+                ConsumerRecords<String, byte[]> records;
                 try {
-                    for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                        EventEnvelope event = decode(record);
-                        if (event != null && event.data() instanceof NodeObserved observed) {
-                            offer(observed);
-                        } else if (event != null && event.data() instanceof OperationUpdated operation) {
-                            feed.publish("operation", operation.clusterId(), operation);
-                        }
-                    }
+                    records = consumer.poll(Duration.ofMillis(500));
                 } catch (WakeupException e) {
                     return;
                 } catch (RuntimeException e) {
+                    progress.failed(e.toString()); // readiness shows it if it lasts
                     LOG.warnf("reading node health failed, retrying: %s", e.toString());
                     sleep();
+                    continue;
                 }
+                for (ConsumerRecord<String, byte[]> record : records) {
+                    try {
+                        take(record);
+                    } catch (RuntimeException e) {
+                        intake.reject(record, "processing-failed", "key " + record.key(), e.toString());
+                    }
+                }
+                progress.progressed();
             }
         } finally {
             consumer.close(Duration.ofSeconds(2));
         }
     }
 
-    /** The record's event, or null for a tombstone or a record no Regent version wrote (logged and skipped). */
-    private static EventEnvelope decode(ConsumerRecord<String, byte[]> record) {
+    private static final Set<Class<? extends RegentEvent>> OBSERVATIONS = Set.of(NodeObserved.class);
+    private static final Set<Class<? extends RegentEvent>> OPERATIONS = Set.of(OperationUpdated.class);
+
+    /** One record: an observation or an operation update, or skipped and counted (never retried). */
+    private void take(ConsumerRecord<String, byte[]> record) {
         if (record.value() == null) {
-            return null;
+            intake.reject(record, "unreadable", "key " + record.key(), "an empty record (tombstone)");
+            return;
         }
-        try {
-            return EventCodec.decode(record.value());
-        } catch (RuntimeException unreadable) {
-            LOG.warnf("skipping an unreadable record at %s-%d offset %d (key %s): %s", record.topic(),
-                    record.partition(), record.offset(), record.key(), unreadable.getMessage());
-            return null;
+        boolean health = record.topic().equals(Topics.NODE_HEALTH.name());
+        EventEnvelope event = intake.accept(record, health ? OBSERVATIONS : OPERATIONS);
+        if (event != null && event.data() instanceof NodeObserved observed) {
+            if (knownAgents != null && !knownAgents.contains(observed.observerId())) {
+                intake.reject(record, "unknown-agent", observed.observerId(), "agent " + observed.observerId()
+                        + " is not in regent.gateway.agents.known");
+                return;
+            }
+            offer(observed);
+        } else if (event != null && event.data() instanceof OperationUpdated operation) {
+            feed.publish("operation", operation.clusterId(), operation);
         }
     }
 

@@ -14,12 +14,12 @@ import io.regent.gateway.topology.TopologyView;
 import io.smallrye.common.annotation.NonBlocking;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.PositiveOrZero;
 import jakarta.validation.constraints.Size;
-import jakarta.validation.constraints.Max;
-import jakarta.validation.constraints.Min;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -236,7 +236,7 @@ public class ClusterResource {
 
     private Response accept(String clusterId, String command, UUID requestId, RegentEvent event) {
         try {
-            commands.publish(clusterId, event);
+            commands.publish(clusterId, event, who(), identity.hasRole(Roles.ADMIN) ? Roles.ADMIN : Roles.OPERATOR);
         } catch (ProblemException e) {
             AUDIT.infof("who=%s what=%s cluster=%s request=%s outcome=failed (%s)", who(), command, clusterId,
                     requestId, e.getMessage());

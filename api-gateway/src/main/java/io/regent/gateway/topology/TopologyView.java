@@ -3,10 +3,12 @@ package io.regent.gateway.topology;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.regent.events.TopologyChanged;
+import io.regent.events.kafka.ConsumerProgress;
 import io.regent.events.kafka.TopologyFeed;
 import io.regent.gateway.config.GatewayConfig;
 import io.regent.gateway.feed.LiveFeed;
 import io.regent.gateway.health.NodeHealthView;
+import io.regent.gateway.health.RejectedRecords;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -30,9 +32,11 @@ public class TopologyView {
 
     private final LiveFeed feedOut;
     private final NodeHealthView health;
+    private final RejectedRecords rejected;
 
     public TopologyView(@Identifier("default-kafka-broker") Map<String, Object> kafkaConfig, GatewayConfig config,
-            LiveFeed feedOut, NodeHealthView health) {
+            LiveFeed feedOut, NodeHealthView health, RejectedRecords rejected) {
+        this.rejected = rejected;
         this.kafkaConfig = kafkaConfig;
         this.config = config;
         this.feedOut = feedOut;
@@ -40,8 +44,8 @@ public class TopologyView {
     }
 
     void onStart(@Observes StartupEvent event) {
-        feed = TopologyFeed.start(kafkaConfig, "regent-gateway-topology-" + config.instanceId(), this::offer,
-                this::forget);
+        feed = TopologyFeed.start(kafkaConfig, "regent-gateway-topology-" + config.instanceId(), null, this::offer,
+                this::forget, rejected::count);
     }
 
     void onStop(@Observes ShutdownEvent event) {
@@ -63,6 +67,11 @@ public class TopologyView {
         health.forget(clusterId);
         feedOut.forget(clusterId);
         feedOut.publish("cluster-deleted", clusterId, Map.of("clusterId", clusterId));
+    }
+
+    /** When the topology feed last completed a poll (readiness); null before start. */
+    public ConsumerProgress progress() {
+        return feed == null ? null : feed.progress();
     }
 
     public Optional<TopologyChanged> topology(String clusterId) {

@@ -70,8 +70,7 @@ class GatewayBenchmarkIT {
         try (Keycloak keycloak = Keycloak.start("http://127.0.0.1:" + port);
              ControlPlane plane = ControlPlane.start(0, keycloak);
              QuarkusService gateway = plane.startGateway("gateway-bench", port, keycloak.issuer());
-             KafkaProducer<String, RegentEvent> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
-                     plane.kafka.bootstrapServers(), "acks", "all", "linger.ms", 0), new StringSerializer(),
+             KafkaProducer<String, RegentEvent> producer = new KafkaProducer<>(producerConfig(plane), new StringSerializer(),
                      new RegentEventSerializer(URI.create("/regent/bench")))) {
             keycloak.createUser("reader", password, "regent-viewer");
             producer.send(new ProducerRecord<>(Topics.TOPOLOGY.name(), CLUSTER, topology(1))).get();
@@ -225,5 +224,13 @@ class GatewayBenchmarkIT {
     private static long pct(long[] sorted, int percentile) {
         return sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.max(0, (int) Math.ceil(percentile
                 / 100.0 * sorted.length) - 1))];
+    }
+
+    private static Map<String, Object> producerConfig(ControlPlane plane) {
+        Map<String, Object> config = new java.util.HashMap<>(plane.kafka.clientConfig(
+                io.regent.events.KafkaAccess.ADMIN));
+        config.put("acks", "all");
+        config.put("linger.ms", 0);
+        return config;
     }
 }

@@ -88,7 +88,7 @@ class GatewayIT {
             assertThat(status("/route/gw/gw-1/leader")).isEqualTo(200);
             assertThat(status("/route/gw/gw-2/follower")).isEqualTo(200);
             assertThat(gateway.process().logTail(2000)).as("the view read past the record and said so")
-                    .contains("skipping an unreadable record at " + Topics.NODE_HEALTH.name());
+                    .contains("skipping a record on " + Topics.NODE_HEALTH.name());
             String token = keycloak.userToken("olivia", PASSWORD);
 
             List<JsonNode[]> feed = new CopyOnWriteArrayList<>(); // {name, data}

@@ -53,7 +53,7 @@ public final class FailoverBenchmark {
     /** Runs the trials, printing one row each; returns the JSON summary line (for the caller to print last). */
     public String run(int trials, Mode mode) {
         Credentials superuser = new Credentials("postgres", demo.secrets().get("demo.superuser"));
-        try (TopologyFollower topology = new TopologyFollower(demo.kafkaBootstrapServers(), DemoLayout.CLUSTER);
+        try (TopologyFollower topology = new TopologyFollower(demo.applicationKafkaConfig(), DemoLayout.CLUSTER);
              CheckingWriter writer = new CheckingWriter("bench", () -> topology.latest() == null ? null
                      : topology.latest().leaderNode().orElse(null), superuser, new java.util.concurrent.atomic.AtomicLong())) {
             await("the writer's first acknowledged write", () -> (long) writer.acknowledged().size() > 0 ? true : null);

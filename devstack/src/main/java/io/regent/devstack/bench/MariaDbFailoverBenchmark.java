@@ -103,7 +103,7 @@ public final class MariaDbFailoverBenchmark {
                     "regent.failover.mariadb.replication-user", db.replicationUser().user()), db.controlUser(),
                     Map.of("REGENT_MARIADB_REPLICATION_PASSWORD", db.replicationUser().password()));
             try (AutoCloseable registration = plane.register(db, Map.of());
-                 TopologyFollower topology = new TopologyFollower(plane.kafka.bootstrapServers(), name)) {
+                 TopologyFollower topology = new TopologyFollower(plane.kafka.clientConfig(io.regent.events.KafkaAccess.APPLICATION), name)) {
                 await("the failover-service to own " + name, () -> plane.ownedBy(failover).contains(name) ? true : null);
                 await("three agents to watch " + name, () -> plane.nodeHealthObservers(name) >= 3 ? true : null);
                 Testkit.sleep(3_000); // steady state: every agent has several healthy sightings

@@ -76,7 +76,7 @@ public final class ChaosCampaign {
     public Result run(int faults, long seed) {
         Credentials superuser = new Credentials("postgres", demo.secrets().get("demo.superuser"));
         Instant campaignStart = Instant.now();
-        try (TopologyFollower topology = new TopologyFollower(demo.kafkaBootstrapServers(), DemoLayout.CLUSTER)) {
+        try (TopologyFollower topology = new TopologyFollower(demo.applicationKafkaConfig(), DemoLayout.CLUSTER)) {
             TopologyChanged first = await("the first topology", topology::latest, Duration.ofSeconds(30));
             TopologyNode firstLeader = first.leaderNode().orElseThrow();
             AtomicLong ids = new AtomicLong();

@@ -19,8 +19,9 @@ public final class TopologyFollower implements AutoCloseable {
     private final java.util.NavigableMap<Long, TopologyChanged> byEpoch = new java.util.concurrent.ConcurrentSkipListMap<>();
     private final TopologyFeed feed;
 
-    public TopologyFollower(String bootstrapServers, String cluster) {
-        feed = TopologyFeed.start(Map.of("bootstrap.servers", bootstrapServers), "regent-bench-follower",
+    /** Follows {@code cluster} with {@code kafkaConfig} (bootstrap servers and an application principal's credentials). */
+    public TopologyFollower(Map<String, Object> kafkaConfig, String cluster) {
+        feed = TopologyFeed.start(kafkaConfig, "regent-app-bench-follower",
                 topology -> {
                     if (topology.clusterId().equals(cluster)) {
                         receivedAt.putIfAbsent(topology.epoch(), Instant.now());

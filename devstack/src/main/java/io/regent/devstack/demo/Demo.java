@@ -3,6 +3,7 @@ package io.regent.devstack.demo;
 import static io.regent.devstack.demo.DemoLayout.CLUSTER;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.regent.events.KafkaAccess;
 import io.regent.testkit.NetworkNamespace;
 import io.regent.testkit.Testkit;
 import io.regent.testkit.kafka.KafkaBroker;
@@ -178,8 +179,9 @@ public final class Demo implements AutoCloseable {
         return QuarkusService.start(name, jar("registry-service"), port,
                 ServiceSettings.registry(kafka.bootstrapServers(), registryDatabase.initialLeader().jdbcUrl("regent"),
                         keycloak.issuer(), null),
-                Map.of("REGENT_REGISTRY_DB_PASSWORD", secrets.get("registrydb.app"),
-                        "REGENT_REGISTRY_CREDENTIALS_KEY", secrets.get("registry.credentials-key")), READY);
+                ServiceSettings.kafkaIdentity(kafka, KafkaAccess.REGISTRY, Map.of("REGENT_REGISTRY_DB_PASSWORD",
+                        secrets.get("registrydb.app"),
+                        "REGENT_REGISTRY_CREDENTIALS_KEY", secrets.get("registry.credentials-key"))), READY);
     }
 
     /** Where the other services reach the registry: HAProxy when there are two replicas. */
@@ -197,7 +199,9 @@ public final class Demo implements AutoCloseable {
     private QuarkusService startFailover(String instance, int port) {
         return QuarkusService.start(instance.equals("failover-1") ? "failover-service" : instance,
                 jar("failover-service"), port, failoverSettings(instance, "regent"), identity("regent-failover",
-                        Map.of("REGENT_NODE_PASSWORD", secrets.get("demo.control"))), READY);
+                        Map.of("REGENT_NODE_PASSWORD", secrets.get("demo.control"),
+                                "REGENT_COMMAND_VERIFY_KEYS", secrets.get("commands.verify-key"),
+                                "REGENT_KNOWN_AGENTS", String.join(",", knownAgents()))), READY);
     }
 
     /** Stops the (first) registry (SIGTERM) and starts it again on the same port and database. */
@@ -310,8 +314,10 @@ public final class Demo implements AutoCloseable {
                 jar("api-gateway"), DemoLayout.GATEWAY, ServiceSettings.gateway("gateway-1", kafka.bootstrapServers(),
                         keycloak.issuer(), registryUrl()),
                 // plain HTTP on loopback: the session cookie cannot be Secure here
-                Map.of("REGENT_SECURE_COOKIES", "false", "REGENT_SESSION_SECRET", secrets.get("gateway.session")
-                        + secrets.get("gateway.session")), READY), starter));
+                ServiceSettings.kafkaIdentity(kafka, KafkaAccess.GATEWAY, Map.of("REGENT_SECURE_COOKIES", "false",
+                        "REGENT_SESSION_SECRET", secrets.get("gateway.session") + secrets.get("gateway.session"),
+                        "REGENT_COMMAND_SIGNING_KEY", secrets.get("commands.signing-key"))),
+                READY), starter));
         for (CompletableFuture<?> start : starts) {
             join(start);
         }
@@ -390,8 +396,18 @@ public final class Demo implements AutoCloseable {
         return properties;
     }
 
+    /** The ids of the demo's agents: one next to each node and the remote one; no other agent's observations count. */
+    private List<String> knownAgents() {
+        List<String> ids = new ArrayList<>(List.of("remote-agent"));
+        cluster.nodes().forEach(node -> ids.add("node-agent-" + node.name()));
+        return ids;
+    }
+
+    /** The service's identity towards Keycloak and towards Kafka (its own SCRAM principal). */
     private Map<String, String> identity(String client, Map<String, String> environment) {
-        return ServiceSettings.identity(keycloak, client, null, environment);
+        String principal = client.equals("regent-failover") ? KafkaAccess.FAILOVER : KafkaAccess.MONITOR;
+        return ServiceSettings.kafkaIdentity(kafka, principal,
+                ServiceSettings.identity(keycloak, client, null, environment));
     }
 
     /** Registers the demo cluster with demo-1 leading, unless a previous run did. */
@@ -476,8 +492,9 @@ public final class Demo implements AutoCloseable {
         return cluster;
     }
 
-    public String kafkaBootstrapServers() {
-        return kafka.bootstrapServers();
+    /** Kafka client settings of an application following the topology (principal {@code regent-app}). */
+    public Map<String, Object> applicationKafkaConfig() {
+        return kafka.clientConfig(KafkaAccess.APPLICATION);
     }
 
     public DemoSecrets secrets() {

@@ -1,5 +1,6 @@
 package io.regent.devstack.demo;
 
+import io.regent.events.kafka.CommandSignature;
 import io.regent.testkit.Testkit;
 import java.io.IOException;
 import java.io.Reader;
@@ -50,6 +51,13 @@ public final class DemoSecrets {
                 byte[] key = new byte[32];
                 new SecureRandom().nextBytes(key);
                 values.put("registry.credentials-key", Base64.getEncoder().encodeToString(key));
+                changed = true;
+            }
+            if (!values.containsKey("commands.signing-key")) {
+                // the gateway signs accepted commands with it; the failover-service verifies with the public half
+                String[] pair = CommandSignature.newKeyPair();
+                values.put("commands.signing-key", pair[0]);
+                values.put("commands.verify-key", pair[1]);
                 changed = true;
             }
             if (changed) {

@@ -130,6 +130,13 @@ final class PostgresActions {
             conninfo.put("host", leader.host());
             conninfo.put("port", Integer.toString(leader.port()));
             conninfo.remove("hostaddr");
+            if (conninfo.remove("password") != null) {
+                // never send the password through SQL, where log_statement would write it to the server's log:
+                // the node's passfile holds it (written by its agent or whoever built the follower)
+                conninfo.putIfAbsent("passfile", Passfile.path(setting(connection, "data_directory")));
+                LOG.log(System.Logger.Level.WARNING, () -> node + ": primary_conninfo carried the replication password; it now "
+                        + "reads the replication password from " + conninfo.get("passfile") + " (docs/security.md)");
+            }
             execute(connection, "ALTER SYSTEM SET primary_conninfo = " + literal(Conninfo.format(conninfo)));
             execute(connection, "SELECT pg_reload_conf()");
             LOG.log(System.Logger.Level.INFO, () -> node + " now follows " + leader.name() + " at " + leader.host() + ":"

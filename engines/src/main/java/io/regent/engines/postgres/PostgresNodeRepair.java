@@ -103,10 +103,12 @@ public final class PostgresNodeRepair {
                     }
                 }
             }
+            // the password goes to the passfile, never into a setting (docs/security.md)
+            Passfile.write(node, node.replicationUser(), node.replicationPassword() == null ? ""
+                    : node.replicationPassword());
             kept.add("primary_conninfo = " + quote(Conninfo.format(new java.util.LinkedHashMap<>(Map.of(
                     "host", leader.host(), "port", Integer.toString(leader.port()), "user", node.replicationUser(),
-                    "password", node.replicationPassword() == null ? "" : node.replicationPassword(),
-                    "application_name", node.name())))));
+                    "passfile", Passfile.in(data).toString(), "application_name", node.name())))));
             LocalCommands.write(node, auto, String.join("\n", kept) + "\n");
             LocalCommands.write(node, data.resolve("standby.signal"), "");
         } catch (IOException e) {
@@ -126,8 +128,9 @@ public final class PostgresNodeRepair {
         }
     }
 
-    private static String quote(String value) {
-        return "'" + value.replace("'", "''") + "'";
+    /** A configuration file's quoted string, as ALTER SYSTEM writes it: quotes and backslashes doubled. */
+    static String quote(String value) {
+        return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'";
     }
 
     private static Duration remaining(long deadline) {

@@ -3,6 +3,7 @@ package io.regent.failover.config;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -55,6 +56,36 @@ public interface FailoverConfig {
     /** On taking a cluster over, observations this recent are replayed to rebuild what agents saw. */
     @WithDefault("30s")
     Duration healthReplay();
+
+    Commands commands();
+
+    Agents agents();
+
+    /** Readiness fails when a Kafka consumer loop of this instance has not completed a poll for this long. */
+    @WithDefault("30s")
+    Duration consumerStalledAfter();
+
+    /** Who may ask for a switchover, failover or maintenance (docs/security.md). */
+    interface Commands {
+        /**
+         * Base64 X.509 Ed25519 public keys of the gateways' command signing keys ({@code REGENT_COMMAND_VERIFY_KEYS},
+         * comma-separated; two during a rotation). A command that none of them verifies is dropped and counted.
+         */
+        Optional<List<String>> verifyKeys();
+
+        /** A signed command older than this (or this far in the future: clocks differ) is dropped. */
+        @WithDefault("10m")
+        Duration maxAge();
+    }
+
+    /** Whose observations count toward the failover quorum. */
+    interface Agents {
+        /**
+         * The monitor agents' ids ({@code REGENT_KNOWN_AGENTS}, comma-separated); an observation from any other id
+         * is dropped and counted. {@code *} trusts every id (only where Kafka's ACLs are the whole defence).
+         */
+        Optional<List<String>> known();
+    }
 
     /** Kafka consumer group shared by all instances: one instance owns each cluster's partition. */
     @WithDefault("regent-failover")

@@ -16,7 +16,9 @@ import io.regent.events.RegentEvent;
 import io.regent.events.SwitchoverRequested;
 import io.regent.events.Topics;
 import io.regent.events.TopologyChanged;
-import io.regent.events.kafka.RegentEventDeserializer;
+import io.regent.events.kafka.CommandSignature;
+import io.regent.events.kafka.ConsumerProgress;
+import io.regent.events.kafka.RecordIntake;
 import io.regent.events.kafka.TopologyFeed;
 import io.regent.failover.cluster.ClusterState;
 import io.regent.failover.config.FailoverConfig;
@@ -32,6 +34,7 @@ import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.nio.charset.StandardCharsets;
+import java.security.PublicKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -50,12 +53,14 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.clients.consumer.RangeAssignor;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.utils.Utils;
 import org.eclipse.microprofile.rest.client.inject.RestClient;
@@ -103,8 +108,14 @@ public class FailoverLoop {
 
     private volatile boolean running;
     private TopologyFeed feed;
-    private KafkaConsumer<String, EventEnvelope> consumer;
+    private KafkaConsumer<String, byte[]> consumer;
     private Thread thread;
+    private final ConsumerProgress progress = new ConsumerProgress("regent-failover-loop");
+    private final RecordIntake intake;
+    private final Map<String, Counter> rejections = new ConcurrentHashMap<>();
+    private final List<PublicKey> commandKeys;
+    /** Agent ids whose observations count; {@code *} trusts every id (tests, a deployment that chooses so). */
+    private final Set<String> knownAgents;
 
     public FailoverLoop(FailoverConfig config, @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig,
             @RestClient RegistryApi registry, FailoverExecutor executor, RejoinExecutor rejoins, MeterRegistry metrics) {
@@ -114,11 +125,36 @@ public class FailoverLoop {
         this.registry = registry;
         this.executor = executor;
         this.metrics = metrics;
+        this.intake = new RecordIntake("failover-service", this::rejected);
+        this.commandKeys = config.commands().verifyKeys().orElse(List.of()).stream().filter(k -> !k.isBlank())
+                .map(CommandSignature::publicKey).toList();
+        this.knownAgents = Set.copyOf(config.agents().known().orElse(List.of()));
+    }
+
+    /** Counts a skipped record: {@code regent_kafka_records_rejected_total{topic, reason}}. */
+    private void rejected(String topic, String reason) {
+        rejections.computeIfAbsent(topic + "|" + reason, k -> metrics.counter("regent_kafka_records_rejected_total",
+                "topic", topic, "reason", reason)).increment();
+    }
+
+    /** The loop's and the topology feed's progress, for readiness. */
+    public List<ConsumerProgress> consumers() {
+        return feed == null ? List.of(progress) : List.of(progress, feed.progress());
     }
 
     void onStart(@Observes StartupEvent event) {
-        feed = TopologyFeed.start(kafkaConfig, "regent-failover-topology-" + config.instanceId(),
-                this::topologyChanged, this::clusterDeleted);
+        feed = TopologyFeed.start(kafkaConfig, "regent-failover-topology-" + config.instanceId(), null,
+                this::topologyChanged, this::clusterDeleted, this::rejected);
+        if (commandKeys.isEmpty()) {
+            LOG.error("no command verification key (regent.failover.commands.verify-keys, REGENT_COMMAND_VERIFY_KEYS): "
+                    + "every switchover, failover and maintenance command is dropped");
+        }
+        if (knownAgents.isEmpty()) {
+            LOG.error("no known agents (regent.failover.agents.known, REGENT_KNOWN_AGENTS): no observation counts, "
+                    + "so no failover can happen");
+        } else if (knownAgents.contains("*")) {
+            LOG.warn("regent.failover.agents.known is '*': an observation from any agent id counts");
+        }
         Map<String, Object> props = new HashMap<>(kafkaConfig);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, config.consumerGroup());
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "regent-failover-" + config.instanceId());
@@ -128,7 +164,8 @@ public class FailoverLoop {
         // a dead instance's clusters move to another within seconds, not the default 45
         props.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 6_000);
         props.putIfAbsent(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1_500);
-        consumer = new KafkaConsumer<>(props, new StringDeserializer(), new RegentEventDeserializer());
+        // records are decoded one by one (RecordIntake): an unreadable one is skipped and counted, never retried
+        consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
         running = true;
         thread = new Thread(this::run, "regent-failover-loop");
         thread.setDaemon(true);
@@ -189,26 +226,14 @@ public class FailoverLoop {
         try {
             consumer.subscribe(List.of(Topics.NODE_HEALTH.name(), Topics.COMMANDS.name()), new Rebalance());
             while (running) {
-                for (ConsumerRecord<String, EventEnvelope> record : pollSafely()) {
-                    if (record.key() == null || record.value() == null
-                            || !ownedPartitions.contains(record.partition())) {
+                for (ConsumerRecord<String, byte[]> record : pollSafely()) {
+                    if (!ownedPartitions.contains(record.partition())) {
                         continue;
                     }
-                    RegentEvent event = record.value().data();
-                    if (deleted.contains(record.key())) {
-                        continue;
-                    }
-                    if (event instanceof NodeObserved observed) {
-                        Long replayEnd = replayEnds.get(record.partition());
-                        boolean replayed = replayEnd != null && record.offset() < replayEnd;
-                        Instant receivedAt = receivedAt(observed, Instant.now(), replayed);
-                        stateOf(observed.clusterId()).record(observed, receivedAt);
-                        if (!replayed) {
-                            clockOffset(observed, receivedAt);
-                        }
-                    } else if (event instanceof FailoverRequested || event instanceof SwitchoverRequested
-                            || event instanceof MaintenanceChanged) {
-                        pending.computeIfAbsent(record.key(), k -> new ArrayDeque<>()).add(event);
+                    try {
+                        take(record);
+                    } catch (RuntimeException e) {
+                        intake.reject(record, "processing-failed", "key " + record.key(), e.toString());
                     }
                 }
                 evaluate(Instant.now());
@@ -222,13 +247,85 @@ public class FailoverLoop {
         }
     }
 
-    private Iterable<ConsumerRecord<String, EventEnvelope>> pollSafely() {
+    private static final Set<Class<? extends RegentEvent>> OBSERVATIONS = Set.of(NodeObserved.class);
+    private static final Set<Class<? extends RegentEvent>> COMMANDS = Set.of(FailoverRequested.class,
+            SwitchoverRequested.class, MaintenanceChanged.class);
+
+    /**
+     * One record through the door: observations only from known agents, commands only signed by a gateway for
+     * a requester with a role that may ask; anything else is skipped and counted (DESIGN.md invariant 12).
+     */
+    private void take(ConsumerRecord<String, byte[]> record) {
+        if (record.value() == null) {
+            intake.reject(record, "unreadable", "key " + record.key(), "an empty record (tombstone) on " + record.topic());
+            return;
+        }
+        boolean health = record.topic().equals(Topics.NODE_HEALTH.name());
+        EventEnvelope envelope = intake.accept(record, health ? OBSERVATIONS : COMMANDS);
+        if (envelope == null || deleted.contains(record.key())) {
+            return;
+        }
+        if (envelope.data() instanceof NodeObserved observed) {
+            if (!knownAgents.contains("*") && !knownAgents.contains(observed.observerId())) {
+                intake.reject(record, "unknown-agent", observed.observerId(), "agent " + observed.observerId()
+                        + " is not in regent.failover.agents.known: its observations do not count");
+                return;
+            }
+            Long replayEnd = replayEnds.get(record.partition());
+            boolean replayed = replayEnd != null && record.offset() < replayEnd;
+            Instant receivedAt = receivedAt(observed, Instant.now(), replayed);
+            stateOf(observed.clusterId()).record(observed, receivedAt);
+            if (!replayed) {
+                clockOffset(observed, receivedAt);
+            }
+            return;
+        }
+        CommandSignature.Verdict verdict = CommandSignature.verify(commandKeys, record.topic(), record.key(),
+                record.value(), record.headers(), Instant.now(), config.commands().maxAge());
+        String requestedBy = requestedBy(envelope.data());
+        if (!verdict.accepted()) {
+            intake.reject(record, "unverified-command", String.valueOf(envelope.source()), verdict.reason()
+                    + " (claims to come from " + requestedBy + ")");
+            return;
+        }
+        if (!verdict.requester().equals(requestedBy)) {
+            intake.reject(record, "unverified-command", String.valueOf(envelope.source()), "signed for "
+                    + verdict.requester() + " but names " + requestedBy + " as the requester");
+            return;
+        }
+        pending.computeIfAbsent(record.key(), k -> new ArrayDeque<>()).add(envelope.data());
+    }
+
+    private static String requestedBy(RegentEvent command) {
+        if (command instanceof FailoverRequested request) {
+            return request.requestedBy();
+        } else if (command instanceof SwitchoverRequested request) {
+            return request.requestedBy();
+        }
+        return ((MaintenanceChanged) command).requestedBy();
+    }
+
+    private Iterable<ConsumerRecord<String, byte[]>> pollSafely() {
         try {
-            return consumer.poll(config.tick());
-        } catch (RecordDeserializationException e) {
-            LOG.warnf("skipping an unreadable record: %s", e.getMessage());
-            consumer.seek(e.topicPartition(), e.offset() + 1);
+            ConsumerRecords<String, byte[]> records = consumer.poll(config.tick());
+            progress.progressed();
+            return records;
+        } catch (WakeupException e) {
+            throw e;
+        } catch (KafkaException e) {
+            // e.g. a revoked grant: retried each tick, and readiness shows the stall
+            progress.failed(e.toString());
+            LOG.warnf("polling failed, retrying: %s", e.toString());
+            sleepQuietly(RETRY_BACKOFF);
             return List.of();
+        }
+    }
+
+    private static void sleepQuietly(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -26,6 +26,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -498,6 +500,66 @@ class RejoinIT {
 
     private static OperationUpdated operation(String cluster, OperationKind kind) {
         return plane.operations(cluster).stream().filter(o -> o.kind() == kind).findFirst().orElse(null);
+    }
+
+    /**
+     * The replication password lives in each node's passfile, never in a statement: with one that has a quote, a
+     * backslash, a colon and spaces, replication works after a failover, the old leader's rejoin and a switchover,
+     * and with {@code log_statement = all} on every server no server log holds it (DESIGN.md invariant 9).
+     */
+    @Test
+    void aHardPasswordReplicatesThroughFailoverRejoinAndSwitchoverAndNoServerLogsIt() throws Exception {
+        String password = "it's a \\ pass:word " + Testkit.randomSecret();
+        try (PostgresCluster pg = PostgresCluster.builder().name("secret").nodes(3).controlRole(CONTROL_ROLE)
+                .passwords("super-" + Testkit.randomSecret(), password).start()) {
+            for (PostgresNode node : pg.nodes()) {
+                node.execute("ALTER SYSTEM SET log_statement = 'all'");
+                node.execute("SELECT pg_reload_conf()");
+            }
+            pg.initialLeader().execute("CREATE TABLE t (id int PRIMARY KEY)");
+            try (Stack stack = Stack.start(pg)) {
+                PostgresNode old = pg.initialLeader();
+                old.kill();
+                TopologyChanged failedOver = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                        .until(() -> plane.topology("secret"), t -> t.epoch() > stack.epoch
+                                && !old.name().equals(t.leader()));
+                // the old leader's agent rewinds it; it streams from the new leader with the password of its passfile
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                        .until(() -> old.walReceiverStatus().filter("streaming"::equals).isPresent());
+                String third = pg.nodes().stream().map(PostgresNode::name)
+                        .filter(n -> !n.equals(old.name()) && !n.equals(failedOver.leader())).findFirst().orElseThrow();
+                TopologyChanged current = plane.topology("secret");
+                plane.send("secret", new SwitchoverRequested(UUID.randomUUID(), "secret", current.leader(), third,
+                        current.epoch(), "secrets-it", Instant.now(), "a switchover re-points every follower by SQL"));
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                        .until(() -> third.equals(plane.topology("secret").leader()));
+                PostgresNode leader = pg.node(third);
+                leader.execute("INSERT INTO t VALUES (1)");
+                for (PostgresNode follower : pg.nodes()) {
+                    if (follower != leader) {
+                        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                                .untilAsserted(() -> {
+                                    assertThat(follower.walReceiverStatus()).as(follower.name()).contains("streaming");
+                                    assertThat(follower.queryValue("SELECT count(*) FROM t")).isEqualTo(1L);
+                                });
+                    }
+                }
+            }
+            // every log of every server: the testkit's and the one each agent starts its server with
+            StringBuilder statements = new StringBuilder();
+            for (PostgresNode node : pg.nodes()) {
+                Path data = node.dataDirectory();
+                for (Path log : List.of(node.logFile(), data.resolveSibling(data.getFileName() + ".log"))) {
+                    if (Files.exists(log)) {
+                        String text = Files.readString(log);
+                        assertThat(text).as("%s", log).doesNotContain(password);
+                        statements.append(text);
+                    }
+                }
+            }
+            assertThat(statements).as("log_statement took effect and the re-points were logged, without a password")
+                    .contains("ALTER SYSTEM SET primary_conninfo").contains("passfile=");
+        }
     }
 
     private static PostgresCluster cluster(String name) {

@@ -115,7 +115,7 @@ class RelayHandoverIT {
                 .isEqualTo(stale.revision());
 
         Map<String, TopologyChanged> delivered = new ConcurrentHashMap<>();
-        try (TopologyFeed feed = TopologyFeed.start(Map.of("bootstrap.servers", plane.kafka.bootstrapServers()),
+        try (TopologyFeed feed = TopologyFeed.start(plane.kafka.clientConfig(io.regent.events.KafkaAccess.APPLICATION),
                 "relay-handover-it", snapshot -> delivered.put(snapshot.clusterId(), snapshot), id -> { })) {
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(delivered.keySet())
                     .containsAll(clusters));

@@ -2,8 +2,8 @@ package io.regent.monitor.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
-import java.time.Duration;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
@@ -17,6 +17,10 @@ public interface MonitorConfig {
     /** Failure domain the agent runs in. */
     @WithDefault("default")
     String zone();
+
+    /** Readiness fails when the topology feed has not completed a poll for this long. */
+    @WithDefault("30s")
+    Duration consumerStalledAfter();
 
     /** How often every node is probed. */
     @WithDefault("1s")

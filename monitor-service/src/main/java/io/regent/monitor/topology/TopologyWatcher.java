@@ -1,7 +1,9 @@
 package io.regent.monitor.topology;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.regent.events.kafka.ConsumerProgress;
 import io.regent.events.kafka.TopologyFeed;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -20,13 +22,25 @@ public class TopologyWatcher {
     private final Map<String, Object> kafkaConfig;
     private TopologyFeed feed;
 
-    public TopologyWatcher(WatchedNodes nodes, @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig) {
+    private final MeterRegistry meters;
+
+    public TopologyWatcher(WatchedNodes nodes, @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig,
+            MeterRegistry meters) {
         this.nodes = nodes;
         this.kafkaConfig = kafkaConfig;
+        this.meters = meters;
     }
 
     void onStart(@Observes StartupEvent event) {
-        feed = TopologyFeed.start(kafkaConfig, "regent-monitor-topology", nodes::apply, nodes::remove);
+        // skipped records: regent_kafka_records_rejected_total{topic, reason}
+        feed = TopologyFeed.start(kafkaConfig, "regent-monitor-topology", null, nodes::apply, nodes::remove,
+                (topic, reason) -> meters.counter("regent_kafka_records_rejected_total", "topic", topic,
+                        "reason", reason).increment());
+    }
+
+    /** When the feed last completed a poll (readiness); null before start. */
+    public ConsumerProgress progress() {
+        return feed == null ? null : feed.progress();
     }
 
     void onStop(@Observes ShutdownEvent event) {

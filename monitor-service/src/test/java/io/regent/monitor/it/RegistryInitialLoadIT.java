@@ -30,7 +30,7 @@ class RegistryInitialLoadIT {
                 assertThat(plane.topologyEvents("loaded")).as("nothing on the topology topic").isEmpty();
                 plane.startAgent("agent-rest", "zone-r");
                 await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-                    List<NodeObserved> observed = TopicReader.readAll(plane.kafka.bootstrapServers(),
+                    List<NodeObserved> observed = TopicReader.readAll(plane.kafka,
                             Topics.NODE_HEALTH.name(), "loaded").stream()
                             .map(r -> r.value().data(NodeObserved.class)).toList();
                     assertThat(observed).anySatisfy(o -> {

@@ -3,6 +3,7 @@ package io.regent.monitor.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.regent.events.KafkaAccess;
 import io.regent.events.NodeObserved;
 import io.regent.events.NodeRole;
 import io.regent.events.Topics;
@@ -11,6 +12,7 @@ import io.regent.testkit.kafka.KafkaBroker;
 import io.regent.testkit.kafka.TopicReader;
 import io.regent.testkit.postgres.PostgresCluster;
 import io.regent.testkit.quarkus.QuarkusService;
+import io.regent.testkit.stack.ServiceSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,14 +35,14 @@ class TwoAgentsIT {
         try (KafkaBroker kafka = KafkaBroker.start();
              PostgresCluster cluster = PostgresCluster.builder().name("quorum").nodes(3).start()) {
             kafka.createRegentTopics();
-            Topologies.announce(kafka.bootstrapServers(), "quorum", cluster);
+            Topologies.announce(kafka, "quorum", cluster);
             List<QuarkusService> agents = new ArrayList<>();
             try {
                 for (String[] agent : new String[][] {{"agent-a", "zone-a"}, {"agent-b", "zone-b"}}) {
                     agents.add(startAgent(jar, agent[0], agent[1], kafka, cluster));
                 }
                 await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-                    List<NodeObserved> observed = TopicReader.readAll(kafka.bootstrapServers(),
+                    List<NodeObserved> observed = TopicReader.readAll(kafka,
                             Topics.NODE_HEALTH.name(), "quorum").stream()
                             .map(r -> r.value().data(NodeObserved.class)).toList();
                     Map<String, Set<String>> observersByNode = observed.stream().collect(Collectors.groupingBy(
@@ -72,6 +74,7 @@ class TwoAgentsIT {
                 "kafka.bootstrap.servers", kafka.bootstrapServers(),
                 "regent.monitor.registry.initial-load", "false", // no registry here: the topic alone
                 "regent.monitor.credentials.default.username", cluster.controlRole().user()),
-                Map.of("REGENT_NODE_PASSWORD", cluster.controlRole().password()), Duration.ofSeconds(90));
+                ServiceSettings.kafkaIdentity(kafka, KafkaAccess.MONITOR, Map.of("REGENT_NODE_PASSWORD",
+                        cluster.controlRole().password())), Duration.ofSeconds(90));
     }
 }

@@ -85,6 +85,10 @@ public interface RegistryConfig {
          */
         @WithDefault("100ms")
         Duration fetchWait();
+
+        /** Readiness fails when the feed has not completed a poll for this long (a broker outage is no stall). */
+        @WithDefault("30s")
+        Duration stalledAfter();
     }
 
     /** Failover policy of a cluster created without one. */

@@ -3,13 +3,8 @@ package io.regent.registry.rest;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.regent.events.OperationUpdated;
 import io.regent.events.TopologyChanged;
+import io.regent.registry.crypto.CredentialsCipher;
 import io.regent.registry.domain.ClusterEntity;
-import io.regent.registry.service.ClusterService;
-import io.regent.registry.service.LeaderLeaseService;
-import io.regent.registry.service.TopologyWrites;
-import io.regent.registry.service.OperationService;
-import io.regent.registry.service.ProblemException;
-import io.regent.registry.service.Snapshots;
 import io.regent.registry.rest.dto.ClusterRequest;
 import io.regent.registry.rest.dto.ClusterResponse;
 import io.regent.registry.rest.dto.ClusterUpdateRequest;
@@ -20,7 +15,14 @@ import io.regent.registry.rest.dto.NodeRequest;
 import io.regent.registry.rest.dto.NodeResponse;
 import io.regent.registry.rest.dto.OperationRequest;
 import io.regent.registry.rest.dto.PageResponse;
+import io.regent.registry.rest.dto.StoredCredentials;
 import io.regent.registry.rest.dto.TopologyUpdateRequest;
+import io.regent.registry.service.ClusterService;
+import io.regent.registry.service.LeaderLeaseService;
+import io.regent.registry.service.OperationService;
+import io.regent.registry.service.ProblemException;
+import io.regent.registry.service.Snapshots;
+import io.regent.registry.service.TopologyWrites;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
@@ -49,6 +51,8 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Consumes(MediaType.APPLICATION_JSON)
 @Tag(name = "Clusters", description = "Clusters, their nodes, topology and operations")
 public class ClusterResource {
+
+    private static final org.jboss.logging.Logger AUDIT = org.jboss.logging.Logger.getLogger("regent.audit");
 
     private final ClusterService clusters;
     private final TopologyWrites topologyWrites;
@@ -89,6 +93,22 @@ public class ClusterResource {
     @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.ADMIN, Roles.SERVICE})
     public ClusterResponse get(@PathParam("id") String id) {
         return response(clusters.get(id));
+    }
+
+    /**
+     * The cluster's stored database login, decrypted, for the failover-service and the agents, which act on its
+     * nodes with it; no person gets it, whatever their role. Never cached on the way ({@code no-store}); each
+     * read is logged, without the secret.
+     */
+    @GET
+    @Path("/{id}/credentials")
+    @RolesAllowed(Roles.SERVICE)
+    @Operation(summary = "A cluster's database login, for Regent's services only")
+    public Response credentials(@PathParam("id") String id) {
+        CredentialsCipher.Plain plain = clusters.credentials(id);
+        AUDIT.infof("who=%s what=read-credentials cluster=%s", identity.getPrincipal().getName(), id);
+        return Response.ok(new StoredCredentials(id, plain.username(), plain.password()))
+                .header("Cache-Control", "no-store").build();
     }
 
     @PUT

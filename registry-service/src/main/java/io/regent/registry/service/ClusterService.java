@@ -149,6 +149,26 @@ public class ClusterService {
         return clusters.requireWithNodes(id);
     }
 
+    /**
+     * The cluster's stored login, decrypted - for the other Regent services, which act on its nodes with it.
+     * 404 when the cluster does not exist or has none stored; 503 when this registry cannot decrypt it.
+     */
+    @Transactional
+    public CredentialsCipher.Plain credentials(String clusterId) {
+        clusters.requireWithNodes(clusterId);
+        CredentialsEntity row = entityManager.find(CredentialsEntity.class, clusterId);
+        if (row == null) {
+            throw new ProblemException(404, "No credentials stored", "Cluster '" + clusterId + "' has no stored "
+                    + "credentials: the services use their default login for it, if they are configured to.", Map.of());
+        }
+        try {
+            return cipher.decrypt(row);
+        } catch (IllegalStateException e) {
+            // the message names the cluster and the key id, never the secret
+            throw new ProblemException(503, "Credentials cannot be decrypted", e.getMessage(), Map.of());
+        }
+    }
+
     /** Which of these clusters have credentials stored, in one query. */
     public Set<String> withStoredCredentials(List<String> ids) {
         if (ids.isEmpty()) {

@@ -1,8 +1,10 @@
 package io.regent.registry.service;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.regent.events.TopologyChanged;
+import io.regent.events.kafka.ConsumerProgress;
 import io.regent.events.kafka.TopologyFeed;
 import io.regent.registry.config.RegistryConfig;
 import io.smallrye.common.annotation.Identifier;
@@ -32,9 +34,18 @@ public class TopologyView {
     private final Map<String, Object> kafkaConfig;
     private TopologyFeed feed;
 
-    public TopologyView(RegistryConfig config, @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig) {
+    private final MeterRegistry meters;
+
+    public TopologyView(RegistryConfig config, @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig,
+            MeterRegistry meters) {
         this.config = config;
         this.kafkaConfig = kafkaConfig;
+        this.meters = meters;
+    }
+
+    /** When the feed last completed a poll (readiness); null when it does not follow the topic. */
+    public ConsumerProgress progress() {
+        return feed == null ? null : feed.progress();
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -42,7 +53,10 @@ public class TopologyView {
             Map<String, Object> consumer = new HashMap<>(kafkaConfig);
             consumer.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 64 * 1024);
             consumer.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, (int) config.topologyView().fetchWait().toMillis());
-            feed = TopologyFeed.start(consumer, "regent-registry-topology-view", origin, this::offer, this::forget);
+            // skipped records: regent_kafka_records_rejected_total{topic, reason}
+            feed = TopologyFeed.start(consumer, "regent-registry-topology-view", origin, this::offer, this::forget,
+                    (topic, reason) -> meters.counter("regent_kafka_records_rejected_total", "topic", topic,
+                            "reason", reason).increment());
         }
     }
 

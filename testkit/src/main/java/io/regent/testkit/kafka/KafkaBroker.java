@@ -28,10 +28,29 @@ public interface KafkaBroker extends AutoCloseable {
     /** {@code host:port} for clients. */
     String bootstrapServers();
 
+    /**
+     * The broker only serves authenticated clients (SASL/SCRAM-SHA-512) and authorises them by
+     * {@link io.regent.events.KafkaAccess}: the client settings of one of its principals (a service
+     * principal, or {@link io.regent.events.KafkaAccess#ADMIN} for a test's own reading and writing).
+     */
+    Map<String, Object> clientConfig(String principal);
+
+    /** The SCRAM password of {@code principal}. */
+    String password(String principal);
+
+    /** Adds a SCRAM user with no grant (a stranger), and returns its client settings. */
+    Map<String, Object> addUser(String principal);
+
+    /** Creates these ACLs (existing ones are left alone). */
+    void grant(Collection<io.regent.events.KafkaAccess.Grant> grants);
+
+    /** Deletes these ACLs (e.g. to stall a consumer the way a mistaken ACL change would). */
+    void revoke(Collection<io.regent.events.KafkaAccess.Grant> grants);
+
     /** Creates the topics with their partition count and configs; existing ones are left alone. */
     void createTopics(Collection<TopicSpec> topics);
 
-    /** Creates every topic of {@link io.regent.events.Topics#ALL}. */
+    /** Creates every topic of {@link io.regent.events.Topics#ALL} and grants {@link io.regent.events.KafkaAccess#GRANTS}. */
     void createRegentTopics();
 
     /** Controlled shutdown (SIGTERM); the port and data are kept for {@link #restart()}. */

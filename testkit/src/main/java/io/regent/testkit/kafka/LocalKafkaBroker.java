@@ -1,5 +1,6 @@
 package io.regent.testkit.kafka;
 
+import io.regent.events.KafkaAccess;
 import io.regent.events.TopicSpec;
 import io.regent.events.Topics;
 import io.regent.testkit.FreePorts;
@@ -42,9 +43,14 @@ final class LocalKafkaBroker implements KafkaBroker {
      */
     static final String FULL_JIT_PROPERTY = "regent.testkit.kafka.full-jit";
 
+    /** The controller listener's own principal (SASL PLAIN, a static user): a super user, as KRaft requires. */
+    private static final String CONTROLLER_PRINCIPAL = "regent-controller";
+
     private final Path directory;
     private final Path configFile;
     private final int port;
+    /** principal → SCRAM password; kept in the broker's directory so a persistent broker keeps its users. */
+    private final Map<String, String> passwords;
     private volatile ServerProcess process;
 
     private LocalKafkaBroker(Path directory, int port, int controllerPort, Map<String, String> overrides)
@@ -52,15 +58,33 @@ final class LocalKafkaBroker implements KafkaBroker {
         this.directory = directory;
         this.port = port;
         this.configFile = directory.resolve("server.properties");
+        this.passwords = KafkaCredentials.loadOrCreate(directory.resolve("credentials.properties"));
         Map<String, String> config = new LinkedHashMap<>();
         config.put("process.roles", "broker,controller");
         config.put("node.id", "1");
         config.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-        config.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        config.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        // clients authenticate with SCRAM-SHA-512 and are authorised by ACL (KafkaAccess); there is no
+        // unauthenticated listener: the controller's takes only its own static PLAIN user
+        config.put("listeners", "CLIENT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        config.put("advertised.listeners", "CLIENT://127.0.0.1:" + port);
         config.put("controller.listener.names", "CONTROLLER");
-        config.put("inter.broker.listener.name", "PLAINTEXT");
-        config.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        config.put("inter.broker.listener.name", "CLIENT");
+        config.put("listener.security.protocol.map", "CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT");
+        config.put("sasl.enabled.mechanisms", "SCRAM-SHA-512");
+        config.put("sasl.mechanism.inter.broker.protocol", "SCRAM-SHA-512");
+        config.put("sasl.mechanism.controller.protocol", "PLAIN");
+        config.put("listener.name.client.sasl.enabled.mechanisms", "SCRAM-SHA-512");
+        config.put("listener.name.client.scram-sha-512.sasl.jaas.config", KafkaCredentials.scramJaas(
+                KafkaAccess.ADMIN, passwords.get(KafkaAccess.ADMIN)));
+        config.put("listener.name.controller.sasl.enabled.mechanisms", "PLAIN");
+        String controllerPassword = passwords.get(CONTROLLER_PRINCIPAL);
+        config.put("listener.name.controller.plain.sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"" + CONTROLLER_PRINCIPAL
+                        + "\" password=\"" + controllerPassword + "\" user_" + CONTROLLER_PRINCIPAL + "=\""
+                        + controllerPassword + "\";");
+        config.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+        config.put("super.users", "User:" + KafkaAccess.ADMIN + ";User:" + CONTROLLER_PRINCIPAL);
+        config.put("allow.everyone.if.no.acl.found", "false");
         config.put("log.dirs", directory.resolve("data").toString());
         // topics are created with the settings of the contract, never implicitly
         config.put("auto.create.topics.enable", "false");
@@ -78,6 +102,7 @@ final class LocalKafkaBroker implements KafkaBroker {
         StringBuilder text = new StringBuilder("# written by the Regent testkit\n");
         config.forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
         Files.writeString(configFile, text.toString(), StandardCharsets.UTF_8);
+        KafkaCredentials.ownerOnly(configFile);
     }
 
     static KafkaBroker startNew(Map<String, String> overrides) {
@@ -109,9 +134,16 @@ final class LocalKafkaBroker implements KafkaBroker {
     /** Writes meta.properties for a single-voter KRaft quorum; done once, the data survives restarts. */
     private void format() {
         Path log = Testkit.get().logFile(directory.resolve("format.log"), "kafka-format");
+        List<String> arguments = new ArrayList<>(List.of("format", "--ignore-formatted", "--cluster-id",
+                randomClusterId(), "--config", configFile.toString()));
+        // the SCRAM users go into the first metadata records: they exist before any client connects
+        passwords.forEach((principal, password) -> {
+            if (!principal.equals(CONTROLLER_PRINCIPAL)) {
+                arguments.addAll(List.of("--add-scram", "SCRAM-SHA-512=[name=" + principal + ",password=" + password + "]"));
+            }
+        });
         ServerProcess formatter = ServerProcess.start("Kafka storage format",
-                javaCommand("kafka.tools.StorageTool", "format", "--ignore-formatted", "--cluster-id",
-                        randomClusterId(), "--config", configFile.toString()),
+                javaCommand("kafka.tools.StorageTool", arguments.toArray(String[]::new)),
                 directory, log, Map.of());
         if (!formatter.waitForExit(START_TIMEOUT)) {
             formatter.kill();
@@ -172,7 +204,7 @@ final class LocalKafkaBroker implements KafkaBroker {
 
     private Admin admin() {
         Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        props.putAll(clientConfig(KafkaAccess.ADMIN));
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000");
         props.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "500");
@@ -202,6 +234,37 @@ final class LocalKafkaBroker implements KafkaBroker {
     }
 
     @Override
+    public String password(String principal) {
+        String password = passwords.get(principal);
+        if (password == null) {
+            throw new TestkitException("the broker has no user " + principal);
+        }
+        return password;
+    }
+
+    @Override
+    public Map<String, Object> clientConfig(String principal) {
+        return KafkaCredentials.clientConfig(bootstrapServers(), principal, password(principal));
+    }
+
+    @Override
+    public synchronized Map<String, Object> addUser(String principal) {
+        String password = KafkaCredentials.newPassword();
+        withAdmin("add Kafka user " + principal, admin -> admin.alterUserScramCredentials(List.of(
+                new org.apache.kafka.clients.admin.UserScramCredentialUpsertion(principal,
+                        new org.apache.kafka.clients.admin.ScramCredentialInfo(
+                                org.apache.kafka.clients.admin.ScramMechanism.SCRAM_SHA_512, 8192), password))).all());
+        passwords.put(principal, password);
+        return clientConfig(principal);
+    }
+
+    @Override
+    public void grant(Collection<KafkaAccess.Grant> grants) {
+        withAdmin("create ACLs", admin -> admin.createAcls(grants.stream().flatMap(KafkaCredentials::aclBindings)
+                .toList()).all());
+    }
+
+    @Override
     public void createTopics(Collection<TopicSpec> topics) {
         try (Admin admin = admin()) {
             for (TopicSpec spec : topics) {
@@ -225,8 +288,28 @@ final class LocalKafkaBroker implements KafkaBroker {
     }
 
     @Override
+    public void revoke(Collection<KafkaAccess.Grant> grants) {
+        withAdmin("delete ACLs", admin -> admin.deleteAcls(grants.stream().flatMap(KafkaCredentials::aclBindings)
+                .map(org.apache.kafka.common.acl.AclBinding::toFilter).toList()).all());
+    }
+
+    /** One admin request as the super user, waited for (30 s). */
+    private void withAdmin(String what, java.util.function.Function<Admin, org.apache.kafka.common.KafkaFuture<?>>
+            request) {
+        try (Admin admin = admin()) {
+            request.apply(admin).get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new TestkitException("cannot " + what + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TestkitException("interrupted: " + what, e);
+        }
+    }
+
+    @Override
     public void createRegentTopics() {
         createTopics(Topics.ALL);
+        grant(KafkaAccess.GRANTS); // idempotent: an existing binding is left as it is
     }
 
     @Override

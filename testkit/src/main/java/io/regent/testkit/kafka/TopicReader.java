@@ -26,16 +26,31 @@ public final class TopicReader {
     }
 
     /** Every record of the topic, in partition order (tombstones have a null value). */
-    public static List<ConsumerRecord<String, EventEnvelope>> readAll(String bootstrapServers, String topic) {
+    public static List<ConsumerRecord<String, EventEnvelope>> readAll(KafkaBroker broker, String topic) {
+        return readAll(broker.clientConfig(io.regent.events.KafkaAccess.ADMIN), topic);
+    }
+
+    /** As {@link #readAll(KafkaBroker, String)}, with these client settings (at least bootstrap and credentials). */
+    public static List<ConsumerRecord<String, EventEnvelope>> readAll(Map<String, Object> clientConfig, String topic) {
+        return read(clientConfig, topic, new RegentEventDeserializer());
+    }
+
+    /** Every record of the topic as its bytes, with headers (e.g. to check a command's signature). */
+    public static List<ConsumerRecord<String, byte[]>> readAllRaw(KafkaBroker broker, String topic) {
+        return read(broker.clientConfig(io.regent.events.KafkaAccess.ADMIN), topic,
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer());
+    }
+
+    private static <V> List<ConsumerRecord<String, V>> read(Map<String, Object> clientConfig, String topic,
+            org.apache.kafka.common.serialization.Deserializer<V> values) {
         Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.putAll(clientConfig);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "testkit-reader-" + UUID.randomUUID());
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         // what applications see: the registry publishes in transactions, aborted batches are not events
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        List<ConsumerRecord<String, EventEnvelope>> records = new ArrayList<>();
-        try (KafkaConsumer<String, EventEnvelope> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-                new RegentEventDeserializer())) {
+        List<ConsumerRecord<String, V>> records = new ArrayList<>();
+        try (KafkaConsumer<String, V> consumer = new KafkaConsumer<>(props, new StringDeserializer(), values)) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
                     .map(p -> new TopicPartition(topic, p.partition())).toList();
             consumer.assign(partitions);
@@ -58,8 +73,8 @@ public final class TopicReader {
     }
 
     /** The records of one key (one cluster), in order. */
-    public static List<ConsumerRecord<String, EventEnvelope>> readAll(String bootstrapServers, String topic,
+    public static List<ConsumerRecord<String, EventEnvelope>> readAll(KafkaBroker broker, String topic,
             String key) {
-        return readAll(bootstrapServers, topic).stream().filter(r -> key.equals(r.key())).toList();
+        return readAll(broker, topic).stream().filter(r -> key.equals(r.key())).toList();
     }
 }

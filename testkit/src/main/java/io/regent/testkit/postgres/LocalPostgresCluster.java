@@ -201,7 +201,7 @@ final class LocalPostgresCluster implements PostgresCluster {
         int version = ((Number) leader.queryValue("SELECT current_setting('server_version_num')::int")).intValue();
         List<String> statements = new ArrayList<>(List.of(
                 "CREATE ROLE " + replicationUser.user() + " WITH REPLICATION LOGIN PASSWORD '"
-                        + replicationUser.password() + "'",
+                        + replicationUser.password().replace("'", "''") + "'",
                 // DESIGN.md: the control-plane role is never a superuser
                 "CREATE ROLE " + controlRole.user() + " WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '"
                         + controlRole.password() + "'",
@@ -232,14 +232,28 @@ final class LocalPostgresCluster implements PostgresCluster {
                 follower.nodeDirectory(), Map.of("PGPASSWORD", replicationUser.password()),
                 "pg_basebackup of " + follower.name() + " from " + leader.name());
         writeOwned(follower.dataDirectory().resolve("standby.signal"), "", osUser);
+        // the password in a passfile, as Regent's node agents write it: never in a setting or a statement
+        Path passfile = follower.dataDirectory().resolve("regent.pgpass");
+        writeOwned(passfile, "*:*:*:" + passfileField(replicationUser.user()) + ":"
+                + passfileField(replicationUser.password()) + "\n", osUser);
         appendOwned(follower.dataDirectory().resolve("postgresql.auto.conf"),
-                "primary_conninfo = '" + leader.primaryConninfo() + "'\n", osUser);
+                "primary_conninfo = " + configQuote(leader.primaryConninfo(passfile)) + "\n", osUser);
         follower.writeNodeConfig();
     }
 
-    String replicationConninfo(String host, int port) {
-        return "host=" + host + " port=" + port + " user=" + replicationUser.user() + " password="
-                + replicationUser.password();
+    String replicationConninfo(String host, int port, Path passfile) {
+        return "host=" + host + " port=" + port + " user=" + replicationUser.user() + " passfile='"
+                + passfile.toString().replace("\\", "\\\\").replace("'", "\\'") + "'";
+    }
+
+    /** libpq's password file escapes ':' and '\' with a backslash. */
+    private static String passfileField(String value) {
+        return value.replace("\\", "\\\\").replace(":", "\\:");
+    }
+
+    /** A configuration file's quoted string, as ALTER SYSTEM writes it: quotes and backslashes doubled. */
+    private static String configQuote(String value) {
+        return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'";
     }
 
     static void run(List<String> command, Path workingDirectory, Map<String, String> environment, String what) {

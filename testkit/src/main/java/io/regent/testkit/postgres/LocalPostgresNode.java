@@ -63,8 +63,8 @@ final class LocalPostgresNode implements PostgresNode {
                 """.formatted(name, port, name), osUser);
     }
 
-    String primaryConninfo() {
-        return cluster.replicationConninfo(host(), port);
+    String primaryConninfo(Path passfile) {
+        return cluster.replicationConninfo(host(), port, passfile);
     }
 
     @Override

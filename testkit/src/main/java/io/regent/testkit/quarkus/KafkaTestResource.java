@@ -1,18 +1,28 @@
 package io.regent.testkit.quarkus;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.regent.events.KafkaAccess;
 import io.regent.testkit.kafka.KafkaBroker;
+import io.regent.testkit.kafka.KafkaCredentials;
 import java.util.Map;
 
 /**
  * A real Kafka broker with Regent's topics for a {@code @QuarkusTest}:
- * {@code @QuarkusTestResource(KafkaTestResource.class)}. Sets {@code kafka.bootstrap.servers}.
+ * {@code @QuarkusTestResource(value = KafkaTestResource.class, initArgs = @ResourceArg(name = "principal",
+ * value = KafkaAccess.GATEWAY))}. Sets {@code kafka.bootstrap.servers} and the SASL settings of that
+ * principal - the service under test gets exactly its own grants.
  */
 public class KafkaTestResource implements QuarkusTestResourceLifecycleManager {
 
     private static volatile KafkaBroker current;
 
     private KafkaBroker broker;
+    private String principal = KafkaAccess.ADMIN;
+
+    @Override
+    public void init(Map<String, String> initArgs) {
+        principal = initArgs.getOrDefault("principal", KafkaAccess.ADMIN);
+    }
 
     /** The broker of the running test resource, for tests that stop and restart it. */
     public static KafkaBroker broker() {
@@ -28,7 +38,7 @@ public class KafkaTestResource implements QuarkusTestResourceLifecycleManager {
         broker = KafkaBroker.start();
         current = broker;
         broker.createRegentTopics();
-        return Map.of("kafka.bootstrap.servers", broker.bootstrapServers());
+        return KafkaCredentials.quarkusProperties(broker.clientConfig(principal));
     }
 
     @Override

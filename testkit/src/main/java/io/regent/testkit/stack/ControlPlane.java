@@ -4,12 +4,15 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.regent.events.EventCodec;
 import io.regent.events.EventEnvelope;
+import io.regent.events.KafkaAccess;
 import io.regent.events.NodeObserved;
 import io.regent.events.OperationUpdated;
 import io.regent.events.RegentEvent;
 import io.regent.events.Topics;
 import io.regent.events.TopologyChanged;
+import io.regent.events.kafka.CommandSignature;
 import io.regent.events.kafka.RegentEventSerializer;
 import io.regent.testkit.NetworkNamespace;
 import io.regent.testkit.Testkit;
@@ -85,6 +88,8 @@ public final class ControlPlane implements AutoCloseable {
 
     /** Where identities come from: null for tokens signed by the testkit's key, else this realm. */
     private final Keycloak keycloak;
+    /** The gateways sign accepted commands with the private half; the failover-services verify with the public. */
+    private final String[] commandKeys = CommandSignature.newKeyPair();
     private final String adminPassword = Testkit.randomSecret();
 
     private ControlPlane(KafkaBroker kafka, PostgresCluster registryDatabase, List<QuarkusService> registries,
@@ -149,8 +154,9 @@ public final class ControlPlane implements AutoCloseable {
             Map<String, String> properties = ServiceSettings.registry(kafka.bootstrapServers(), db.jdbcUrl("regent"),
                     keycloak == null ? null : keycloak.issuer(), TestTokens.PUBLIC_KEY);
             properties.putAll(registryProperties);
-            Map<String, String> environment = Map.of("REGENT_REGISTRY_DB_PASSWORD", password,
-                    "REGENT_REGISTRY_CREDENTIALS_KEY", Base64.getEncoder().encodeToString(key));
+            Map<String, String> environment = ServiceSettings.kafkaIdentity(kafka, KafkaAccess.REGISTRY, Map.of(
+                    "REGENT_REGISTRY_DB_PASSWORD", password,
+                    "REGENT_REGISTRY_CREDENTIALS_KEY", Base64.getEncoder().encodeToString(key)));
             RegistryRecipe recipe = new RegistryRecipe(properties, environment);
             for (int i = 1; i <= registryReplicas; i++) {
                 registries.add(startRegistry(recipe, registryReplicas == 1 ? "registry" : "registry-" + i,
@@ -231,8 +237,15 @@ public final class ControlPlane implements AutoCloseable {
         return agent;
     }
 
+    /** The service's identity towards Keycloak (or the static token) and towards Kafka (its own SCRAM principal). */
     private Map<String, String> identity(String clientId, Map<String, String> environment) {
-        return ServiceSettings.identity(keycloak, clientId, SERVICE_TOKEN, environment);
+        String principal = switch (clientId) {
+            case "regent-monitor" -> KafkaAccess.MONITOR;
+            case "regent-failover" -> KafkaAccess.FAILOVER;
+            default -> throw new IllegalArgumentException("no Kafka principal for " + clientId);
+        };
+        return ServiceSettings.kafkaIdentity(kafka, principal,
+                ServiceSettings.identity(keycloak, clientId, SERVICE_TOKEN, environment));
     }
 
     /** A token with the {@code regent-service} role, as the services hold. */
@@ -311,9 +324,18 @@ public final class ControlPlane implements AutoCloseable {
 
     /** The same with the registry at {@code registryUrl} (e.g. nowhere, to see the gateway without it). */
     public QuarkusService startGateway(String name, int port, String issuer, URI registryUrl) {
-        return QuarkusService.start(name, jar("gateway"), port, ServiceSettings.gateway(name,
-                kafka.bootstrapServers(), issuer, registryUrl), Map.of("REGENT_SECURE_COOKIES", "false",
-                        "REGENT_SESSION_SECRET", Testkit.randomSecret() + Testkit.randomSecret()), READY);
+        return startGateway(name, port, issuer, registryUrl, Map.of());
+    }
+
+    /** The same with {@code extra} system properties. */
+    public QuarkusService startGateway(String name, int port, String issuer, URI registryUrl,
+            Map<String, String> extra) {
+        Map<String, String> properties = ServiceSettings.gateway(name, kafka.bootstrapServers(), issuer, registryUrl);
+        properties.putAll(extra);
+        return QuarkusService.start(name, jar("gateway"), port, properties, ServiceSettings.kafkaIdentity(kafka, KafkaAccess.GATEWAY,
+                        Map.of("REGENT_SECURE_COOKIES", "false",
+                                "REGENT_SESSION_SECRET", Testkit.randomSecret() + Testkit.randomSecret(),
+                                "REGENT_COMMAND_SIGNING_KEY", commandKeys[0])), READY);
     }
 
     /** A failover-service instance in its own consumer group (one group per test keeps tests apart). */
@@ -334,11 +356,17 @@ public final class ControlPlane implements AutoCloseable {
      */
     public QuarkusService startFailover(String instance, String group, Map<String, String> extra,
             Credentials nodeUser, Map<String, String> secrets) {
-        Map<String, String> properties = ServiceSettings.failover(instance, group, kafka.bootstrapServers(),
+        // the failover principal may join only groups named regent-failover...
+        String consumerGroup = group.startsWith("regent-failover") ? group : "regent-failover-" + group;
+        Map<String, String> properties = ServiceSettings.failover(instance, consumerGroup, kafka.bootstrapServers(),
                 registryUrl(), nodeUser.user());
         properties.putAll(extra);
         Map<String, String> environment = new java.util.HashMap<>(secrets);
         environment.put("REGENT_NODE_PASSWORD", nodeUser.password());
+        environment.put("REGENT_COMMAND_VERIFY_KEYS", commandKeys[1]);
+        // every agent id counts unless the test names them (regent.failover.agents.known): Kafka's ACLs still
+        // keep anyone but an agent off the node-health topic
+        environment.put("REGENT_KNOWN_AGENTS", "*");
         QuarkusService service = QuarkusService.start(instance, jar("failover"), properties, identity(
                 "regent-failover", environment), READY);
         started.add(service);
@@ -394,7 +422,7 @@ public final class ControlPlane implements AutoCloseable {
     /** Every topology snapshot of the cluster on the topic, in order. */
     public List<TopologyChanged> topologyEvents(String cluster) {
         List<TopologyChanged> events = new ArrayList<>();
-        for (ConsumerRecord<String, EventEnvelope> record : TopicReader.readAll(kafka.bootstrapServers(),
+        for (ConsumerRecord<String, EventEnvelope> record : TopicReader.readAll(kafka,
                 Topics.TOPOLOGY.name(), cluster)) {
             if (record.value() != null) {
                 events.add(record.value().data(TopologyChanged.class));
@@ -403,14 +431,40 @@ public final class ControlPlane implements AutoCloseable {
         return events;
     }
 
-    /** Publishes a command to the commands topic, keyed by its cluster, as the gateway does. */
+    /**
+     * Publishes a command to the commands topic, keyed by its cluster, as a gateway does: signed for its
+     * requester with the operator role.
+     */
     public void send(String cluster, RegentEvent command) {
-        publish(Topics.COMMANDS.name(), cluster, command);
+        Map<String, Object> props = new HashMap<>(kafka.clientConfig(KafkaAccess.GATEWAY));
+        props.put("acks", "all");
+        byte[] value = new EventCodec(URI.create("/regent/it")).encode(command);
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.COMMANDS.name(), cluster, value);
+        CommandSignature.sign(CommandSignature.privateKey(commandKeys[0]), Topics.COMMANDS.name(), cluster, value,
+                requester(command), "regent-operator", Instant.now(), record.headers());
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
+                new ByteArraySerializer())) {
+            producer.send(record).get();
+        } catch (Exception e) {
+            throw new TestkitException("cannot send " + command + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String requester(RegentEvent command) {
+        if (command instanceof io.regent.events.SwitchoverRequested request) {
+            return request.requestedBy();
+        } else if (command instanceof io.regent.events.FailoverRequested request) {
+            return request.requestedBy();
+        } else if (command instanceof io.regent.events.MaintenanceChanged request) {
+            return request.requestedBy();
+        }
+        throw new IllegalArgumentException(command + " is not a command");
     }
 
     /** Publishes {@code event} to {@code topic} with a plain producer (e.g. a stale record a consumer must ignore). */
     public void publish(String topic, String key, RegentEvent event) {
-        Map<String, Object> props = Map.of("bootstrap.servers", kafka.bootstrapServers(), "acks", "all");
+        Map<String, Object> props = new HashMap<>(kafka.clientConfig(KafkaAccess.ADMIN));
+        props.put("acks", "all");
         try (KafkaProducer<String, RegentEvent> producer = new KafkaProducer<>(props, new StringSerializer(),
                 new RegentEventSerializer(URI.create("/regent/it")))) {
             producer.send(new ProducerRecord<>(topic, key, event)).get();
@@ -421,7 +475,13 @@ public final class ControlPlane implements AutoCloseable {
 
     /** Publishes bytes no Regent version wrote (a consumer must skip them and go on). */
     public void publishRaw(String topic, String key, byte[] value) {
-        Map<String, Object> props = Map.of("bootstrap.servers", kafka.bootstrapServers(), "acks", "all");
+        publishRaw(KafkaAccess.ADMIN, topic, key, value);
+    }
+
+    /** The same as Kafka principal {@code principal} (e.g. a compromised agent's, allowed to write node health). */
+    public void publishRaw(String principal, String topic, String key, byte[] value) {
+        Map<String, Object> props = new HashMap<>(kafka.clientConfig(principal));
+        props.put("acks", "all");
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
                 new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(topic, key, value)).get();
@@ -433,7 +493,7 @@ public final class ControlPlane implements AutoCloseable {
     /** Whether every agent's newest observation of {@code node} says it is reachable. */
     public boolean seenReachableByAll(String cluster, String node) {
         Map<String, NodeObserved> newest = new HashMap<>();
-        for (var record : TopicReader.readAll(kafka.bootstrapServers(), Topics.NODE_HEALTH.name(), cluster)) {
+        for (var record : TopicReader.readAll(kafka, Topics.NODE_HEALTH.name(), cluster)) {
             if (record.value() != null) {
                 NodeObserved observed = record.value().data(NodeObserved.class);
                 if (observed.node().equals(node)) {
@@ -446,7 +506,7 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     public long nodeHealthObservers(String cluster) {
-        return TopicReader.readAll(kafka.bootstrapServers(), Topics.NODE_HEALTH.name(), cluster).stream()
+        return TopicReader.readAll(kafka, Topics.NODE_HEALTH.name(), cluster).stream()
                 .filter(r -> r.value() != null).map(r -> r.value().data(NodeObserved.class).observerId())
                 .distinct().count();
     }

@@ -1,6 +1,7 @@
 package io.regent.testkit.stack;
 
 import io.regent.testkit.OsUser;
+import io.regent.testkit.kafka.KafkaBroker;
 import io.regent.testkit.keycloak.Keycloak;
 import io.regent.testkit.mariadb.MariaDbCluster;
 import io.regent.testkit.postgres.PostgresBinaries;
@@ -101,6 +102,19 @@ public final class ServiceSettings {
             result.put("REGENT_OIDC_CLIENT_ID", clientId);
             result.put("REGENT_OIDC_CLIENT_SECRET", keycloak.clientSecret(clientId));
         }
+        return result;
+    }
+
+    /**
+     * {@code environment} plus the Kafka principal and password the service authenticates with
+     * ({@code REGENT_KAFKA_USERNAME}, {@code REGENT_KAFKA_PASSWORD}; the broker authorises it by
+     * {@link io.regent.events.KafkaAccess}).
+     */
+    public static Map<String, String> kafkaIdentity(KafkaBroker kafka, String principal,
+            Map<String, String> environment) {
+        Map<String, String> result = new LinkedHashMap<>(environment);
+        result.put("REGENT_KAFKA_USERNAME", principal);
+        result.put("REGENT_KAFKA_PASSWORD", kafka.password(principal));
         return result;
     }
 
