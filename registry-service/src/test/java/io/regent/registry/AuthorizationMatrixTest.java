@@ -52,6 +52,8 @@ class AuthorizationMatrixTest {
                         null), 200, readers),
                 new Endpoint("GET operation", () -> new Call("GET", "/api/v1/operations/" + freshOperation(), null),
                         200, readers),
+                new Endpoint("GET credentials", () -> new Call("GET", "/api/v1/clusters/" + freshWithLogin()
+                        + "/credentials", null), 200, List.of("service")),
                 new Endpoint("POST cluster", () -> new Call("POST", "/api/v1/clusters", json(Api.cluster(
                         "authz-new-" + SEQUENCE.incrementAndGet()))), 201, List.of("admin")),
                 new Endpoint("PUT cluster", () -> new Call("PUT", "/api/v1/clusters/" + fresh(),
@@ -157,6 +159,13 @@ class AuthorizationMatrixTest {
     private static String fresh() {
         String id = "authz-" + SEQUENCE.incrementAndGet();
         Api.createCluster(id);
+        return id;
+    }
+
+    private static String freshWithLogin() {
+        String id = fresh();
+        Api.as(Api.ADMIN).body(Map.of("displayName", id, "credentials", Map.of("username", "own", "password",
+                "own-secret"))).put("/api/v1/clusters/" + id).then().statusCode(200);
         return id;
     }
 

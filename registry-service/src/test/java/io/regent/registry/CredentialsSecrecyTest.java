@@ -116,6 +116,31 @@ class CredentialsSecrecyTest {
     }
 
     @Test
+    void onlyTheServicesReadAClustersLoginNeverCachedAndTheReadIsLoggedWithoutIt() {
+        Map<String, Object> body = new HashMap<>(Api.cluster("secret-c"));
+        body.put("credentials", Map.of("username", "own_control", "password", PASSWORD));
+        Api.as(Api.ADMIN).body(body).post("/api/v1/clusters").then().statusCode(201);
+
+        io.restassured.response.Response read = Api.as(Api.SERVICE).get("/api/v1/clusters/secret-c/credentials");
+        assertThat(read.statusCode()).isEqualTo(200);
+        assertThat(read.header("Cache-Control")).isEqualTo("no-store");
+        assertThat(read.jsonPath().getString("username")).isEqualTo("own_control");
+        assertThat(read.jsonPath().getString("password")).isEqualTo(PASSWORD);
+        for (String person : List.of(Api.ADMIN, Api.OPERATOR, Api.VIEWER)) {
+            assertThat(Api.as(person).get("/api/v1/clusters/secret-c/credentials").then().statusCode(403).extract()
+                    .asString()).doesNotContain(PASSWORD);
+        }
+        Api.createCluster("secret-none");
+        assertThat(Api.as(Api.SERVICE).get("/api/v1/clusters/secret-none/credentials").then().statusCode(404)
+                .extract().jsonPath().getString("detail")).isEqualTo("Cluster 'secret-none' has no stored "
+                        + "credentials: the services use their default login for it, if they are configured to.");
+        synchronized (logged) {
+            assertThat(logged).anyMatch(line -> line.contains("what=read-credentials") && line.contains("secret-c"))
+                    .noneMatch(line -> line.contains(PASSWORD));
+        }
+    }
+
+    @Test
     void aCiphertextMovedToAnotherClusterDoesNotDecrypt() {
         Map<String, Object> body = new HashMap<>(Api.cluster("secret-b"));
         body.put("credentials", Map.of("username", "regent", "password", PASSWORD));

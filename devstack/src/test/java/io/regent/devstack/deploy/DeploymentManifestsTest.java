@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.TextNode;
+import io.regent.events.KafkaAccess;
 import io.regent.events.TopicSpec;
 import io.regent.events.Topics;
+import io.regent.events.kafka.CommandSignature;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.UncheckedIOException;
@@ -15,6 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -43,7 +47,11 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * {@code deploy/compose/}), {@code k8s/} and the services' {@code Dockerfile.jvm} - against what the
  * services actually read: the {@code ${REGENT_*}} references of each service's
  * {@code application.properties}, Quarkus' HTTP port and health endpoints, the clients and
- * placeholders of {@code keycloak/regent-realm.json}, and the topics of {@link Topics}.
+ * placeholders of {@code keycloak/regent-realm.json}, the topics of {@link Topics}, and who may do what
+ * on Kafka ({@link KafkaAccess}: SASL_SSL, one principal per service, the ACLs {@code deploy/kafka/} and
+ * the Strimzi {@code KafkaUser}s apply), and who may make the failover-service act ({@link CommandSignature}:
+ * only the gateways hold the command signing key, the failover-services its public half, and the known
+ * agents are exactly the agents the same deployment runs).
  *
  * <p>Every check collects all its problems and fails with one line per problem saying where it is and
  * what to change. Nothing here runs a container: the files are read as data.
@@ -76,11 +84,19 @@ class DeploymentManifestsTest {
                     "REGENT_REGISTRY_CREDENTIALS_KEY",
                     "without the AES key the registry refuses to store node credentials (503)"),
             "monitor-service", serviceIdentity("the agents probe the nodes as the regent role"),
-            "failover-service", serviceIdentity("the failover-service promotes and fences as the regent role"),
+            "failover-service", with(serviceIdentity("the failover-service promotes and fences as the regent role"),
+                    "REGENT_COMMAND_VERIFY_KEYS", "without the public half of the gateways' signing key it drops "
+                            + "every switchover, failover and maintenance command (the default is empty)",
+                    "REGENT_KNOWN_AGENTS", "without the agents' ids no observation counts, so no failover can happen "
+                            + "(the default is empty)"),
             "api-gateway", Map.of(
                     "REGENT_SESSION_SECRET",
                     "without it every gateway instance encrypts dashboard sessions with its own random key, "
-                            + "so sessions end on restart and across instances"));
+                            + "so sessions end on restart and across instances",
+                    "REGENT_COMMAND_SIGNING_KEY", "without it the gateway refuses every command with 503 (the default "
+                            + "is empty)",
+                    "REGENT_KNOWN_AGENTS", "without it the routing checks and the dashboard take node health from any "
+                            + "agent id (the default is empty)"));
 
     /** Variables no deployment may set. */
     private static final Map<String, String> FORBIDDEN = Map.of(
@@ -96,6 +112,41 @@ class DeploymentManifestsTest {
 
     /** Deployments that promise a PodDisruptionBudget (all of them). */
     private static final List<String> PDB_PROMISED = SERVICES;
+
+    /** The principal each service logs in to Kafka as (io.regent.events.KafkaAccess). */
+    private static final Map<String, String> KAFKA_PRINCIPALS = Map.of(
+            "registry-service", KafkaAccess.REGISTRY,
+            "monitor-service", KafkaAccess.MONITOR,
+            "failover-service", KafkaAccess.FAILOVER,
+            "api-gateway", KafkaAccess.GATEWAY);
+    /** The controller listener's only user (deploy/kafka/kafka-start.sh): the second and last super user. */
+    private static final String KAFKA_CONTROLLER = "regent-controller";
+    private static final String STANDARD_AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer";
+    private static final String KAFKA_DIR = "deploy/kafka";
+    private static final String KAFKA_START = KAFKA_DIR + "/kafka-start.sh";
+    private static final String SETUP_USERS = KAFKA_DIR + "/setup-users.sh";
+    private static final String SETUP_ACLS = KAFKA_DIR + "/setup-acls.sh";
+    /** What deploy/kafka/make-certs.sh writes: the broker's PEM key store and the CA clients trust. */
+    private static final Path KAFKA_KEYSTORE = ROOT.resolve(KAFKA_DIR + "/certs/broker/keystore.pem");
+    private static final Path KAFKA_CLIENT_CA = ROOT.resolve(KAFKA_DIR + "/certs/client/ca.crt");
+    /** A principal's password Secret is this prefix + the principal (Strimzi's User Operator secretPrefix). */
+    private static final String KAFKA_SECRET_PREFIX = "kafka-";
+
+    /** Operator commands: the gateways sign them, the failover-service acts only on those it verifies. */
+    private static final String SIGNING_KEY = "REGENT_COMMAND_SIGNING_KEY";
+    private static final String VERIFY_KEYS = "REGENT_COMMAND_VERIFY_KEYS";
+    /** The monitor agents whose observations the failover-service (and the gateway's routing checks) take. */
+    private static final String KNOWN_AGENTS = "REGENT_KNOWN_AGENTS";
+    /** The Secret and key the gateways read the signing key from on Kubernetes; nothing else may read it. */
+    private static final String SIGNING_SECRET = "regent-command-signing";
+    private static final String SIGNING_SECRET_KEY = "signing-key";
+    /** Prints the key pair as the two .env lines. */
+    private static final String MAKE_COMMAND_KEYS = "deploy/make-command-keys.sh";
+    /**
+     * What runs a Regent service on Kubernetes: Deployments, and a StatefulSet for the agents, whose ids (the pod
+     * names) must be stable to be listed in REGENT_KNOWN_AGENTS.
+     */
+    private static final Set<String> WORKLOAD_KINDS = Set.of("Deployment", "StatefulSet");
 
     private static final Pattern ENV_REFERENCE =
             Pattern.compile("\\$\\{(REGENT_[A-Z0-9_]+)(:([^}]*))?}");
@@ -251,7 +302,7 @@ class DeploymentManifestsTest {
                     + " should build " + DOCKERFILE + ", not " + dockerfile);
         }
         for (Manifest manifest : k8sBase()) {
-            if (manifest.kind().equals("Deployment")) {
+            if (WORKLOAD_KINDS.contains(manifest.kind())) {
                 for (JsonNode container : manifest.doc().path("spec").path("template").path("spec").path("containers")) {
                     String image = container.path("image").asText();
                     problems.check(!image.startsWith("regent/") || imageModule(image).isPresent(), manifest
@@ -828,7 +879,8 @@ class DeploymentManifestsTest {
         for (Workload workload : k8sWorkloads()) {
             int replicas = workload.node().path("spec").path("replicas").asInt(1);
             String name = workload.node().path("metadata").path("name").asText();
-            List<Integer> patched = overlayPatches().stream().filter(p -> p.kind().equals("Deployment")
+            String kind = workload.node().path("kind").asText();
+            List<Integer> patched = overlayPatches().stream().filter(p -> p.kind().equals(kind)
                     && p.name().equals(name) && p.doc().path("spec").has("replicas"))
                     .map(p -> p.doc().path("spec").path("replicas").asInt()).toList();
             if (workload.module().equals("failover-service")) {
@@ -973,7 +1025,8 @@ class DeploymentManifestsTest {
                         + "(Regent's topics come from KafkaTopics with their partitions)");
                 Set<String> bootstraps = new TreeSet<>();
                 for (JsonNode listener : kafka.doc().path("spec").path("kafka").path("listeners")) {
-                    if (!listener.path("tls").asBoolean(false) && listener.path("type").asText().equals("internal")) {
+                    // the services speak SASL_SSL: an internal listener with TLS
+                    if (listener.path("tls").asBoolean(false) && listener.path("type").asText().equals("internal")) {
                         bootstraps.add(name + "-kafka-bootstrap:" + listener.path("port").asInt());
                     }
                 }
@@ -981,7 +1034,7 @@ class DeploymentManifestsTest {
                         .map(p -> p.doc().path("data").path("REGENT_KAFKA_BOOTSTRAP").asText(null))
                         .filter(Objects::nonNull).findFirst().orElse(null);
                 problems.check(configured != null && bootstraps.contains(configured), ROOT.relativize(overlay)
-                        + " should patch REGENT_KAFKA_BOOTSTRAP to the Strimzi bootstrap Service " + bootstraps
+                        + " should patch REGENT_KAFKA_BOOTSTRAP to the Strimzi bootstrap Service of a TLS listener " + bootstraps
                         + " (it is " + configured + ")");
                 for (Manifest topic : own.stream().filter(m -> m.kind().equals("KafkaTopic")).toList()) {
                     String topicName = topic.doc().path("spec").path("topicName").asText(topic.name());
@@ -1022,6 +1075,480 @@ class DeploymentManifestsTest {
             }
         }
         problems.assertNone("KafkaTopic " + spec.name());
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // operator commands and observations: the command signing key, the known agents
+    // ---------------------------------------------------------------------------------------------
+
+    @Test
+    void onlyTheGatewaysGetTheCommandSigningKey() {
+        Problems problems = new Problems();
+        problems.addAll(composeSigningKeyProblems(compose()));
+        for (Workload workload : k8sWorkloads()) {
+            boolean gateway = workload.module().equals("api-gateway");
+            if (gateway) {
+                JsonNode entry = workload.env().get(SIGNING_KEY);
+                JsonNode ref = entry == null ? JSON.createObjectNode() : entry.path("valueFrom").path("secretKeyRef");
+                problems.check(ref.path("name").asText().equals(SIGNING_SECRET) && ref.path("key").asText().equals(
+                        SIGNING_SECRET_KEY), workload + ": " + SIGNING_KEY + " should come from Secret " + SIGNING_SECRET
+                        + ", key " + SIGNING_SECRET_KEY + " (k8s/README.md), never from the manifest or a ConfigMap");
+            }
+            problems.check(gateway || !k8sSecretsRead(workload).contains(SIGNING_SECRET), workload + " reads Secret "
+                    + SIGNING_SECRET + ": the command signing key belongs to the gateways only - whoever holds it can "
+                    + "make the failover-service switch over, fail over or stop acting");
+        }
+        problems.assertNone("the command signing key");
+    }
+
+    @Test
+    void failoverServicesVerifyCommandsWithThePublicKey() {
+        Problems problems = new Problems();
+        JsonNode compose = compose();
+        for (Workload failover : composeWorkloads(compose)) {
+            if (!failover.module().equals("failover-service")) {
+                continue;
+            }
+            String value = literal(failover.env().get(VERIFY_KEYS));
+            Optional<String> variable = reference(value);
+            problems.check(variable.isPresent() && !variable.get().equals(SIGNING_KEY), failover + ": " + VERIFY_KEYS
+                    + " is " + value + "; it should be ${" + VERIFY_KEYS + ":?...} from .env, the public half of the "
+                    + "gateways' " + SIGNING_KEY + " (" + MAKE_COMMAND_KEYS + " prints both lines)");
+        }
+        for (Workload failover : k8sWorkloads()) {
+            if (!failover.module().equals("failover-service")) {
+                continue;
+            }
+            List<Path> deployments = new ArrayList<>();
+            deployments.add(null); // the base
+            deployments.addAll(overlays());
+            for (Path overlay : deployments) {
+                String where = (overlay == null ? "" : ROOT.relativize(overlay) + ": ") + failover;
+                k8sEnvValue(failover, VERIFY_KEYS, overlay, k8sBase())
+                        .ifPresent(value -> problems.addAll(verifyKeyProblems(where, value)));
+            }
+        }
+        Path script = ROOT.resolve(MAKE_COMMAND_KEYS);
+        problems.check(Files.isRegularFile(script) && Files.isExecutable(script), MAKE_COMMAND_KEYS + " should exist "
+                + "and be executable: .env.example and k8s/README.md make the key pair with it");
+        problems.check(read(ROOT.resolve(".env.example")).contains(MAKE_COMMAND_KEYS), ".env.example should say that "
+                + SIGNING_KEY + " and " + VERIFY_KEYS + " come from " + MAKE_COMMAND_KEYS + " (random bytes are no key pair)");
+        problems.assertNone("the command verification keys");
+    }
+
+    @Test
+    void knownAgentsAreTheAgentsComposeRuns() {
+        Problems problems = new Problems();
+        problems.addAll(composeKnownAgentProblems(compose()));
+        problems.assertNone("known agents in docker-compose.yml");
+    }
+
+    @Test
+    void knownAgentsAreTheAgentsKubernetesRuns() {
+        Problems problems = new Problems();
+        problems.addAll(k8sKnownAgentProblems(k8sBase(), null));
+        overlays().forEach(overlay -> problems.addAll(k8sKnownAgentProblems(k8sBase(), overlay)));
+        problems.assertNone("known agents in k8s/");
+    }
+
+    /** The checkers themselves: an agent left out of the list, and the signing key where it does not belong. */
+    @Test
+    void commandAndAgentChecksCatchWhatTheyAreFor() {
+        JsonNode snippet = yaml("""
+                services:
+                  agent-a:
+                    image: regent/monitor-service:dev
+                    environment: { REGENT_AGENT_ID: agent-a }
+                  agent-b:
+                    image: regent/monitor-service:dev
+                    environment: { REGENT_AGENT_ID: agent-b }
+                  agent-c:
+                    image: regent/monitor-service:dev
+                    hostname: agent-c
+                  failover:
+                    image: regent/failover-service:dev
+                    environment:
+                      REGENT_KNOWN_AGENTS: agent-a,agent-x
+                      REGENT_COMMAND_VERIFY_KEYS: ${REGENT_COMMAND_SIGNING_KEY:?}
+                  gateway:
+                    image: regent/api-gateway:dev
+                    environment:
+                      REGENT_KNOWN_AGENTS: "*"
+                      REGENT_COMMAND_SIGNING_KEY: ${REGENT_COMMAND_SIGNING_KEY:?}
+                  gateway-2:
+                    image: regent/api-gateway:dev
+                    environment: { REGENT_COMMAND_SIGNING_KEY: not-a-reference }
+                """);
+        List<String> agents = composeKnownAgentProblems(snippet);
+        assertThat(agents).anySatisfy(p -> assertThat(p).contains("service failover")
+                .contains("does not list [agent-b, agent-c]"));
+        assertThat(agents).anySatisfy(p -> assertThat(p).contains("service failover").contains("lists [agent-x]"));
+        assertThat(agents).anySatisfy(p -> assertThat(p).contains("service gateway").contains("every agent id"));
+        assertThat(composeKnownAgentProblems(yaml("""
+                services:
+                  agent:
+                    image: regent/monitor-service:dev
+                """))).singleElement().asString().contains("service agent").contains("REGENT_AGENT_ID");
+        List<String> signing = composeSigningKeyProblems(snippet);
+        assertThat(signing).anySatisfy(p -> assertThat(p).contains("service failover").contains("gateways only"));
+        assertThat(signing).anySatisfy(p -> assertThat(p).contains("service gateway-2").contains("from .env"));
+        assertThat(signing).noneMatch(p -> p.contains("service gateway "));
+        String[] pair = CommandSignature.newKeyPair(); // private, public
+        assertThat(verifyKeyProblems("snippet", pair[1] + "," + pair[0])).singleElement().asString()
+                .contains("not a Base64 X.509").doesNotContain(pair[0].substring(12)); // the private key is not shown
+        assertThat(verifyKeyProblems("snippet", pair[1])).isEmpty();
+
+        // Kubernetes: a fourth agent the ConfigMap does not list; agents whose pods have random names
+        String manifests = """
+                apiVersion: v1
+                kind: ConfigMap
+                metadata: { name: regent-config }
+                data: { REGENT_KNOWN_AGENTS: "regent-monitor-0,regent-monitor-1,regent-monitor-2" }
+                ---
+                apiVersion: apps/v1
+                kind: StatefulSet
+                metadata: { name: regent-monitor }
+                spec:
+                  replicas: 4
+                  template:
+                    spec:
+                      containers:
+                        - { name: monitor, image: "regent/monitor-service:0.1.0" }
+                ---
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: { name: regent-failover }
+                spec:
+                  template:
+                    spec:
+                      containers:
+                        - name: failover
+                          image: regent/failover-service:0.1.0
+                          env:
+                            - name: REGENT_KNOWN_AGENTS
+                              valueFrom: { configMapKeyRef: { name: regent-config, key: REGENT_KNOWN_AGENTS } }
+                """;
+        assertThat(k8sKnownAgentProblems(snippetManifests(manifests), null)).singleElement().asString()
+                .contains("does not list [regent-monitor-3]");
+        assertThat(k8sKnownAgentProblems(snippetManifests(manifests.replace("kind: StatefulSet", "kind: Deployment")),
+                null)).anySatisfy(p -> assertThat(p).contains("Deployment regent-monitor").contains("StatefulSet"));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Kafka: SASL_SSL everywhere, one principal per service, the ACLs of KafkaAccess
+    // ---------------------------------------------------------------------------------------------
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("services")
+    void everyServiceHasAKafkaPrincipalOfItsOwn(String module) {
+        Problems problems = new Problems();
+        String principal = KAFKA_PRINCIPALS.get(module);
+        problems.check(principal != null && KafkaAccess.SERVICE_PRINCIPALS.contains(principal), "this test's "
+                + "KAFKA_PRINCIPALS gives " + module + " no principal of io.regent.events.KafkaAccess.SERVICE_PRINCIPALS");
+        problems.check(KafkaAccess.GRANTS.stream().anyMatch(g -> g.principal().equals(principal)),
+                "io.regent.events.KafkaAccess grants " + principal + " (" + module + ") nothing");
+        ServiceConfig config = CONFIGS.get(module);
+        String byDefault = config.defaultOf("REGENT_KAFKA_USERNAME");
+        problems.check(config.refs().containsKey("REGENT_KAFKA_USERNAME") && config.refs().containsKey("REGENT_KAFKA_PASSWORD"),
+                config.file() + " should read REGENT_KAFKA_USERNAME and REGENT_KAFKA_PASSWORD (kafka.sasl.jaas.config)");
+        problems.check(byDefault == null || byDefault.equals(principal), config.file() + " logs in to Kafka as " + byDefault
+                + " by default; the service's principal is " + principal);
+        problems.check(config.refs().containsKey("REGENT_KAFKA_SECURITY_PROTOCOL"), config.file()
+                + " should read REGENT_KAFKA_SECURITY_PROTOCOL (kafka.security.protocol): the deployments set SASL_SSL");
+        problems.assertNone(module + ": Kafka principal");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("regentWorkloads")
+    void kafkaClientLogsInAsItsOwnPrincipalOverTls(Workload workload) {
+        Problems problems = new Problems();
+        String principal = KAFKA_PRINCIPALS.get(workload.module());
+        Map<String, JsonNode> env = workload.env();
+        String username = literal(env.get("REGENT_KAFKA_USERNAME"));
+        problems.check(Objects.equals(principal, username), workload + ": REGENT_KAFKA_USERNAME is " + username
+                + "; set it to " + principal + ", the service's own principal (io.regent.events.KafkaAccess)");
+        String protocol = literal(env.get("REGENT_KAFKA_SECURITY_PROTOCOL"));
+        problems.check("SASL_SSL".equals(protocol), workload + ": REGENT_KAFKA_SECURITY_PROTOCOL is " + protocol
+                + "; set it to SASL_SSL - the broker takes authenticated, encrypted clients only");
+        String type = literal(env.get("KAFKA_SSL_TRUSTSTORE_TYPE"));
+        problems.check("PEM".equals(type), workload + ": KAFKA_SSL_TRUSTSTORE_TYPE is " + type
+                + "; set it to PEM (the CA certificate, as deploy/kafka/make-certs.sh and Strimzi write it)");
+        String truststore = literal(env.get("KAFKA_SSL_TRUSTSTORE_LOCATION"));
+        JsonNode password = env.get("REGENT_KAFKA_PASSWORD");
+        if (workload.container() == null) { // docker compose
+            Optional<String> variable = reference(literal(password));
+            Optional<String> created = Optional.ofNullable(composeKafkaPasswordVariables().get(principal));
+            problems.check(variable.isPresent() && variable.equals(created), workload + ": REGENT_KAFKA_PASSWORD is "
+                    + literal(password) + "; it must be the ${...} variable kafka-init creates " + principal + " with ("
+                    + created.orElse("none: see " + SETUP_USERS + " and kafka-init's environment") + ")");
+            Optional<Mounted> ca = truststore == null ? Optional.empty() : composeMountedFrom(workload.node(), truststore);
+            problems.check(ca.isPresent() && ca.get().host().equals(KAFKA_CLIENT_CA) && ca.get().readOnly(), workload
+                    + ": KAFKA_SSL_TRUSTSTORE_LOCATION " + truststore + " should be ./" + ROOT.relativize(KAFKA_CLIENT_CA)
+                    + " (written by deploy/kafka/make-certs.sh), mounted read-only; it is "
+                    + ca.map(m -> ROOT.relativize(m.host()) + (m.readOnly() ? "" : " (writable)")).orElse("no mounted file"));
+        } else {
+            JsonNode ref = password == null ? JSON.createObjectNode() : password.path("valueFrom").path("secretKeyRef");
+            String secret = KAFKA_SECRET_PREFIX + principal;
+            problems.check(ref.path("name").asText().equals(secret) && ref.path("key").asText().equals("password"), workload
+                    + ": REGENT_KAFKA_PASSWORD should come from Secret " + secret + ", key password (" + principal
+                    + "'s own Secret, the one Strimzi's User Operator makes with secretPrefix " + KAFKA_SECRET_PREFIX + ")");
+            Optional<SecretFile> ca = truststore == null ? Optional.empty() : k8sSecretFile(workload, truststore);
+            problems.check(ca.isPresent() && ca.get().key().equals("ca.crt"), workload + ": KAFKA_SSL_TRUSTSTORE_LOCATION "
+                    + truststore + " should be key ca.crt of a Secret volume mounted into the container");
+            String readme = read(ROOT.resolve("k8s/README.md"));
+            ca.ifPresent(file -> problems.check(readme.contains("`" + file.secret() + "`") && readme.contains("`ca.crt`"),
+                    workload + " reads the Kafka CA from key ca.crt of Secret " + file.secret()
+                            + ": document both in k8s/README.md (and how to make them)"));
+        }
+        problems.assertNone(workload + ": Kafka client");
+    }
+
+    @Test
+    void composeKafkaTakesOnlyAuthenticatedEncryptedClients() {
+        Problems problems = new Problems();
+        JsonNode compose = compose();
+        Map<String, JsonNode> services = composeServices(compose);
+        List<String> brokers = services.keySet().stream()
+                .filter(name -> composeEnvironment(services.get(name)).containsKey("KAFKA_PROCESS_ROLES")).toList();
+        problems.check(!brokers.isEmpty(), "docker-compose.yml runs no Kafka broker (a service with KAFKA_PROCESS_ROLES)");
+        for (String name : brokers) {
+            JsonNode broker = services.get(name);
+            String where = "docker-compose.yml service " + name;
+            Map<String, String> env = composeEnvironment(broker);
+            Map<String, String> protocols = new TreeMap<>();
+            for (String entry : env.getOrDefault("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP", "").split(",")) {
+                String[] pair = entry.trim().split(":");
+                if (pair.length == 2) {
+                    protocols.put(pair[0], pair[1]);
+                }
+            }
+            for (String listener : env.getOrDefault("KAFKA_LISTENERS", "").split(",")) {
+                String listenerName = listener.trim().replaceFirst("://.*$", "");
+                String protocol = protocols.getOrDefault(listenerName, listenerName); // or named after its protocol
+                problems.check(protocol.equals("SASL_SSL"), where + ": listener " + listener.trim() + " is " + protocol
+                        + "; every listener, the controller's too, should be SASL_SSL - anything else is a way in "
+                        + "without a password, or without encryption");
+            }
+            for (String advertised : env.getOrDefault("KAFKA_ADVERTISED_LISTENERS", "").split(",")) {
+                String listenerName = advertised.trim().replaceFirst("://.*$", "");
+                String mechanisms = env.getOrDefault("KAFKA_LISTENER_NAME_" + listenerName + "_SASL_ENABLED_MECHANISMS",
+                        env.get("KAFKA_SASL_ENABLED_MECHANISMS"));
+                problems.check("SCRAM-SHA-512".equals(mechanisms), where + ": clients log in on " + listenerName
+                        + " with " + mechanisms + "; offer SCRAM-SHA-512 only (the services' kafka.sasl.mechanism)");
+            }
+            String controllerListener = env.getOrDefault("KAFKA_CONTROLLER_LISTENER_NAMES", "");
+            String controllerMechanisms = env.getOrDefault("KAFKA_LISTENER_NAME_" + controllerListener
+                    + "_SASL_ENABLED_MECHANISMS", env.get("KAFKA_SASL_ENABLED_MECHANISMS"));
+            problems.check("PLAIN".equals(controllerMechanisms) && "PLAIN".equals(env.get("KAFKA_SASL_MECHANISM_CONTROLLER_PROTOCOL")),
+                    where + ": the controller listener " + controllerListener + " should take SASL PLAIN with its one static "
+                            + "user " + KAFKA_CONTROLLER + " (" + KAFKA_START + " writes it); it offers " + controllerMechanisms);
+            problems.check(STANDARD_AUTHORIZER.equals(env.get("KAFKA_AUTHORIZER_CLASS_NAME")), where
+                    + ": KAFKA_AUTHORIZER_CLASS_NAME should be " + STANDARD_AUTHORIZER + " (it is "
+                    + env.get("KAFKA_AUTHORIZER_CLASS_NAME") + "): without an authorizer every principal may do anything");
+            problems.check("false".equals(env.get("KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND")), where
+                    + ": KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND should be \"false\": a resource without ACLs is closed");
+            Set<String> superUsers = new TreeSet<>();
+            for (String user : env.getOrDefault("KAFKA_SUPER_USERS", "").split(";")) {
+                if (!user.isBlank()) {
+                    superUsers.add(user.trim());
+                }
+            }
+            problems.check(superUsers.equals(Set.of("User:" + KafkaAccess.ADMIN, "User:" + KAFKA_CONTROLLER)), where
+                    + ": KAFKA_SUPER_USERS is " + superUsers + "; it should be exactly User:" + KafkaAccess.ADMIN + ";User:"
+                    + KAFKA_CONTROLLER + " - a service principal must live with its ACLs");
+            problems.check("PEM".equals(env.get("KAFKA_SSL_KEYSTORE_TYPE")) && composeMountedFrom(broker,
+                            env.getOrDefault("KAFKA_SSL_KEYSTORE_LOCATION", "/nowhere"))
+                            .filter(m -> m.host().equals(KAFKA_KEYSTORE) && m.readOnly()).isPresent(),
+                    where + ": KAFKA_SSL_KEYSTORE_LOCATION should be ./" + ROOT.relativize(KAFKA_KEYSTORE)
+                            + " (deploy/kafka/make-certs.sh) mounted read-only, KAFKA_SSL_KEYSTORE_TYPE PEM");
+            problems.check(composeMountedFrom(broker, env.getOrDefault("KAFKA_SSL_TRUSTSTORE_LOCATION", "/nowhere"))
+                            .filter(m -> m.host().equals(KAFKA_CLIENT_CA)).isPresent(),
+                    where + ": KAFKA_SSL_TRUSTSTORE_LOCATION should be ./" + ROOT.relativize(KAFKA_CLIENT_CA)
+                            + " (its own connections to the controller listener verify the certificate)");
+            Optional<Mount> start = composeMounts(broker).stream()
+                    .filter(m -> m.host().equals(ROOT.resolve(KAFKA_START))).findFirst();
+            problems.check(start.isPresent() && text(broker.path("entrypoint")).contains(start.get().target()), where
+                    + " should start with ./" + KAFKA_START + " (mounted, as its entrypoint): it adds the listeners' "
+                    + "users and formats the storage with " + KafkaAccess.ADMIN + "'s SCRAM credential");
+            for (String variable : List.of("REGENT_KAFKA_ADMIN_PASSWORD", "REGENT_KAFKA_CONTROLLER_PASSWORD")) {
+                problems.check(reference(env.get(variable)).isPresent(), where + " should get " + variable
+                        + " from .env (" + KAFKA_START + " reads it)");
+            }
+            problems.check(text(broker.path("healthcheck").path("test")).contains("--command-config"), where
+                    + ": the healthcheck's Kafka tool needs --command-config (regent-admin's client settings): the "
+                    + "broker answers nobody else");
+        }
+
+        Map<String, String> users = kafkaUserVariables();
+        problems.check(users.keySet().equals(new TreeSet<>(KafkaAccess.SERVICE_PRINCIPALS)), SETUP_USERS + " creates "
+                + users.keySet() + "; io.regent.events.KafkaAccess.SERVICE_PRINCIPALS are " + KafkaAccess.SERVICE_PRINCIPALS);
+        Optional<String> init = composeKafkaInit(compose);
+        if (init.isEmpty()) {
+            problems.add("docker-compose.yml has no service that mounts ./" + SETUP_USERS + " and ./" + SETUP_ACLS
+                    + " and runs them (kafka-init): the services' principals would not exist");
+        } else {
+            JsonNode service = services.get(init.get());
+            String where = "docker-compose.yml service " + init.get();
+            String command = text(service.path("command"));
+            for (String script : List.of(SETUP_USERS, SETUP_ACLS)) {
+                Optional<Mount> mount = composeMounts(service).stream()
+                        .filter(m -> m.host().equals(ROOT.resolve(script))).findFirst();
+                problems.check(mount.isPresent() && command.contains(mount.get().target()), where + " should mount ./"
+                        + script + " and run it");
+            }
+            for (String line : command.split("\n")) {
+                problems.check(!line.contains("/opt/kafka/bin/") || line.contains("--command-config"), where + ": `"
+                        + line.trim() + "` needs --command-config (regent-admin's client settings)");
+            }
+            Map<String, String> env = composeEnvironment(service);
+            brokers.forEach(broker -> problems.check(sameVariable(env.get("REGENT_KAFKA_ADMIN_PASSWORD"),
+                            composeEnvironment(services.get(broker)).get("REGENT_KAFKA_ADMIN_PASSWORD")),
+                    where + ": REGENT_KAFKA_ADMIN_PASSWORD must be the ${...} variable the broker " + broker
+                            + " formats its storage with"));
+            Map<String, String> variables = composeKafkaPasswordVariables();
+            users.forEach((principal, variable) -> problems.check(variables.containsKey(principal), where + " should set "
+                    + variable + " from .env: " + SETUP_USERS + " creates " + principal + " with it"));
+            problems.check(new TreeSet<>(variables.values()).size() == variables.size(), where
+                    + ": two principals share a password variable " + variables);
+            for (Workload workload : composeWorkloads(compose)) {
+                problems.check(readyBefore(services, workload.name()).contains(init.get()), workload + " should wait for "
+                        + init.get() + " (depends_on: {" + init.get() + ": {condition: service_completed_successfully}}): "
+                        + "its Kafka user and ACLs come from there");
+            }
+        }
+        problems.check(gitignored(ROOT.resolve(KAFKA_DIR), "certs/"), KAFKA_DIR + "/.gitignore must list certs/ "
+                + "(deploy/kafka/make-certs.sh writes the CA's and the broker's private keys there)");
+        problems.assertNone("Kafka security in docker-compose.yml");
+    }
+
+    @Test
+    void composeAppliesTheAclsOfKafkaAccess() {
+        Problems problems = new Problems();
+        String script = read(ROOT.resolve(SETUP_ACLS));
+        List<String> unreadable = new ArrayList<>();
+        List<Acl> acls = scriptAcls(SETUP_ACLS, script, unreadable);
+        problems.addAll(unreadable);
+        problems.addAll(aclDifferences(SETUP_ACLS, acls));
+        problems.check(script.contains("kafka-acls.sh") && script.contains("--add")
+                        && script.contains("--allow-principal \"User:$principal\""),
+                SETUP_ACLS + ": acl() should run kafka-acls.sh --add --allow-principal \"User:$principal\" with its arguments");
+        problems.assertNone("the ACLs of " + SETUP_ACLS);
+    }
+
+    @Test
+    void strimziKafkaTakesOnlyScramOverTlsAndAuthorizesByAcl() {
+        Problems problems = new Problems();
+        for (Path overlay : overlays()) {
+            List<Manifest> own = overlayResources(overlay);
+            for (Manifest kafka : own.stream().filter(m -> m.kind().equals("Kafka")).toList()) {
+                JsonNode spec = kafka.doc().path("spec").path("kafka");
+                for (JsonNode listener : spec.path("listeners")) {
+                    String name = listener.path("name").asText();
+                    problems.check(listener.path("tls").asBoolean(false), kafka + ": listener " + name
+                            + " should have tls: true (SASL_SSL); a listener without TLS sends passwords and data in clear");
+                    problems.check("scram-sha-512".equals(listener.path("authentication").path("type").asText()), kafka
+                            + ": listener " + name + " should have authentication: {type: scram-sha-512}");
+                }
+                problems.check("simple".equals(spec.path("authorization").path("type").asText()), kafka
+                        + " needs authorization: {type: simple} - without it every user may do anything");
+                Set<String> superUsers = new TreeSet<>();
+                spec.path("authorization").path("superUsers").forEach(u -> superUsers.add(u.asText()));
+                problems.check(superUsers.equals(Set.of(KafkaAccess.ADMIN)), kafka + ": authorization.superUsers is "
+                        + superUsers + "; of Regent's principals only " + KafkaAccess.ADMIN + " is a super user");
+                problems.check(!"true".equals(spec.path("config").path("allow.everyone.if.no.acl.found").asText()), kafka
+                        + " must not set allow.everyone.if.no.acl.found: true");
+                JsonNode userOperator = kafka.doc().path("spec").path("entityOperator").path("userOperator");
+                problems.check(!userOperator.isMissingNode(), kafka + " needs entityOperator.userOperator: nothing would "
+                        + "create the KafkaUsers");
+                problems.check(KAFKA_SECRET_PREFIX.equals(userOperator.path("secretPrefix").asText()), kafka
+                        + ": entityOperator.userOperator.secretPrefix should be " + KAFKA_SECRET_PREFIX + " - the Deployments "
+                        + "read the password of principal P from Secret " + KAFKA_SECRET_PREFIX + "P");
+
+                Map<String, Manifest> users = kafkaUsers(own, kafka.name());
+                Set<String> principals = new TreeSet<>(KafkaAccess.SERVICE_PRINCIPALS);
+                principals.add(KafkaAccess.ADMIN);
+                for (String principal : principals) {
+                    Manifest user = users.get(principal);
+                    problems.check(user != null && "scram-sha-512".equals(user.doc().path("spec").path("authentication")
+                            .path("type").asText()), ROOT.relativize(overlay) + " needs a KafkaUser " + principal
+                            + " (label strimzi.io/cluster: " + kafka.name() + ") with authentication: {type: scram-sha-512}");
+                }
+                users.keySet().forEach(user -> problems.check(principals.contains(user), ROOT.relativize(overlay)
+                        + " has KafkaUser " + user + ", which is no principal of io.regent.events.KafkaAccess"));
+                Optional.ofNullable(users.get(KafkaAccess.ADMIN)).ifPresent(admin -> problems.check(
+                        admin.doc().path("spec").path("authorization").path("acls").isEmpty(), admin
+                                + " needs no ACLs: it is a super user"));
+
+                // the services trust the CA Strimzi signs the listener's certificate with
+                String clusterCa = kafka.name() + "-cluster-ca-cert";
+                for (Workload workload : k8sWorkloads()) {
+                    String truststore = literal(workload.env().get("KAFKA_SSL_TRUSTSTORE_LOCATION"));
+                    Optional<SecretFile> ca = truststore == null ? Optional.empty() : k8sSecretFile(workload, truststore);
+                    String secret = ca.map(file -> patchedSecretName(overlay, workload.name(), file)).orElse(null);
+                    problems.check(clusterCa.equals(secret) && ca.get().key().equals("ca.crt"), ROOT.relativize(overlay)
+                            + ": " + workload.name() + " should read the Kafka CA from Secret " + clusterCa
+                            + " (key ca.crt; patch the volume's secretName), not " + secret);
+                }
+            }
+        }
+        problems.assertNone("Strimzi Kafka security");
+    }
+
+    @Test
+    void strimziKafkaUsersHaveTheAclsOfKafkaAccess() {
+        Problems problems = new Problems();
+        for (Path overlay : overlays()) {
+            List<Manifest> own = overlayResources(overlay);
+            for (Manifest kafka : own.stream().filter(m -> m.kind().equals("Kafka")).toList()) {
+                List<String> unreadable = new ArrayList<>();
+                List<Acl> acls = strimziAcls(kafkaUsers(own, kafka.name()).values(), unreadable);
+                problems.addAll(unreadable);
+                problems.addAll(aclDifferences(ROOT.relativize(overlay) + "'s KafkaUsers", acls));
+            }
+        }
+        problems.assertNone("the ACLs of the KafkaUsers");
+    }
+
+    /** The checker itself: a missing grant and one KafkaAccess does not have must both be reported. */
+    @Test
+    void aclCheckCatchesAMissingAndAnExtraGrant() {
+        List<String> unreadable = new ArrayList<>();
+        List<Acl> script = scriptAcls("snippet", """
+                # the monitor may write commands, and may not read topology
+                acl regent-monitor --topic regent.node-health.v1 --operation Write --operation Describe
+                acl regent-monitor --topic regent.commands.v1 --operation Write \\
+                  --operation Describe
+                acl regent-monitor --topic regent.topology.v1 --allow-host 10.0.0.1 --operation Describe
+                """, unreadable);
+        assertThat(unreadable).singleElement().asString().contains("--allow-host");
+        List<String> differences = aclDifferences("snippet", script);
+        assertThat(differences).anySatisfy(p -> assertThat(p)
+                .contains("does not grant User:regent-monitor READ on topic regent.topology.v1"));
+        assertThat(differences).anySatisfy(p -> assertThat(p)
+                .contains("grants User:regent-monitor WRITE on topic regent.commands.v1"));
+        assertThat(differences).filteredOn(p -> p.contains("User:regent-monitor"))
+                .noneMatch(p -> p.contains("regent.node-health.v1"));
+
+        JsonNode user = yaml("""
+                apiVersion: kafka.strimzi.io/v1beta2
+                kind: KafkaUser
+                metadata: { name: regent-app, labels: { strimzi.io/cluster: regent } }
+                spec:
+                  authentication: { type: scram-sha-512 }
+                  authorization:
+                    type: simple
+                    acls:
+                      - resource: { type: topic, name: regent.topology.v1, patternType: literal }
+                        operations: [Read, Describe]
+                      - resource: { type: group, name: regent-app }
+                        operations: [Read]
+                """);
+        List<Acl> strimzi = strimziAcls(List.of(new Manifest(ROOT.resolve("snippet.yaml"), user)), unreadable);
+        List<String> strimziDifferences = aclDifferences("snippet", strimzi);
+        assertThat(strimziDifferences).anySatisfy(p -> assertThat(p)
+                .contains("does not grant User:regent-app READ on group regent-app*"));
+        assertThat(strimziDifferences).anySatisfy(p -> assertThat(p)
+                .contains("grants User:regent-app READ on group regent-app,"));
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -1097,6 +1624,150 @@ class DeploymentManifestsTest {
                 }
             }
         }));
+        return problems;
+    }
+
+    /**
+     * The command signing key in docker-compose.yml: every gateway takes it from .env with {@code ${...:?}}, and
+     * no other service gets that variable.
+     */
+    static List<String> composeSigningKeyProblems(JsonNode compose) {
+        List<String> problems = new ArrayList<>();
+        Set<String> variables = new TreeSet<>(Set.of(SIGNING_KEY));
+        for (Workload gateway : composeWorkloads(compose)) {
+            if (!gateway.module().equals("api-gateway")) {
+                continue;
+            }
+            String value = literal(gateway.env().get(SIGNING_KEY));
+            Matcher whole = WHOLE_REFERENCE.matcher(value == null ? "" : value.trim());
+            if (whole.matches() && ":?".equals(whole.group(2))) {
+                variables.add(whole.group(1));
+            } else {
+                problems.add(gateway + ": " + SIGNING_KEY + " is " + (value == null ? "not set" : "not a ${...:?} reference")
+                        + "; take it from .env: ${" + SIGNING_KEY + ":?...} (" + MAKE_COMMAND_KEYS + " prints it), never "
+                        + "a value in the file");
+            }
+        }
+        composeServices(compose).forEach((service, node) -> {
+            if (composeModule(node).filter("api-gateway"::equals).isPresent()) {
+                return;
+            }
+            composeEnvironment(node).forEach((name, value) -> {
+                Matcher variable = COMPOSE_VARIABLE.matcher(value);
+                while (variable.find()) {
+                    if (variables.contains(variable.group(1))) {
+                        problems.add("docker-compose.yml service " + service + " gets ${" + variable.group(1) + "} (as "
+                                + name + "): the command signing key belongs to the gateways only - whoever holds it "
+                                + "can make the failover-service switch over, fail over or stop acting");
+                    }
+                }
+            });
+        });
+        return problems;
+    }
+
+    /** A REGENT_COMMAND_VERIFY_KEYS value: Base64 X.509 Ed25519 public keys, read as the failover-service reads them. */
+    static List<String> verifyKeyProblems(String where, String value) {
+        List<String> problems = new ArrayList<>();
+        for (String key : value.split(",")) {
+            if (key.isBlank()) {
+                continue; // skipped by the service too; an empty value is a placeholder the README says to fill in
+            }
+            try {
+                CommandSignature.publicKey(key);
+            } catch (IllegalArgumentException e) {
+                String shown = key.strip().length() > 16 ? key.strip().substring(0, 12) + "..." : key.strip();
+                problems.add(where + ": " + VERIFY_KEYS + " has " + shown + ", which is " + e.getMessage()
+                        + " - use the " + VERIFY_KEYS + " line of " + MAKE_COMMAND_KEYS + " (and never the private key)");
+            }
+        }
+        return problems;
+    }
+
+    /** The REGENT_KNOWN_AGENTS of docker-compose.yml's services against the agent ids its monitor agents have. */
+    static List<String> composeKnownAgentProblems(JsonNode compose) {
+        List<String> problems = new ArrayList<>();
+        Set<String> agents = new TreeSet<>();
+        for (Workload agent : composeWorkloads(compose)) {
+            if (!agent.module().equals("monitor-service")) {
+                continue;
+            }
+            String id = Optional.ofNullable(literal(agent.env().get("REGENT_AGENT_ID")))
+                    .orElse(agent.node().path("hostname").asText(null)); // else $HOSTNAME
+            if (id == null || id.isBlank() || reference(id).isPresent()) {
+                problems.add(agent + " has no agent id in the file: set REGENT_AGENT_ID - by default it is the "
+                        + "container's hostname, a random id no " + KNOWN_AGENTS + " can list");
+            } else {
+                agents.add(id);
+            }
+        }
+        if (!problems.isEmpty()) {
+            return problems; // a list cannot match ids nobody knows
+        }
+        for (Workload reader : composeWorkloads(compose)) {
+            if (reader.env().containsKey(KNOWN_AGENTS)) { // whether it must: NEEDED
+                problems.addAll(knownAgentProblems(reader.toString(), literal(reader.env().get(KNOWN_AGENTS)), agents,
+                        "the REGENT_AGENT_IDs of its monitor agents"));
+            }
+        }
+        return problems;
+    }
+
+    /**
+     * The REGENT_KNOWN_AGENTS of the workloads among {@code manifests}, as {@code overlay} patches them (null: as
+     * they are), against the agent ids their monitor agents have.
+     */
+    static List<String> k8sKnownAgentProblems(List<Manifest> manifests, Path overlay) {
+        List<String> problems = new ArrayList<>();
+        List<Workload> workloads = k8sWorkloads(manifests);
+        Set<String> agents = k8sAgentIds(workloads, overlay, problems);
+        if (!problems.isEmpty()) {
+            return problems; // a list cannot match ids nobody knows
+        }
+        for (Workload reader : workloads) {
+            if (!reader.env().containsKey(KNOWN_AGENTS)) {
+                continue; // whether it must: NEEDED
+            }
+            String where = (overlay == null ? "" : ROOT.relativize(overlay) + ": ") + reader;
+            problems.addAll(knownAgentProblems(where, k8sEnvValue(reader, KNOWN_AGENTS, overlay, manifests).orElse(null),
+                    agents, "the pod names of its agents"));
+        }
+        return problems;
+    }
+
+    /**
+     * One REGENT_KNOWN_AGENTS value against the agent ids its deployment runs: exactly those, no {@code *}, no
+     * blanks (the services compare ids as they are).
+     */
+    static List<String> knownAgentProblems(String where, String value, Set<String> agents, String source) {
+        List<String> problems = new ArrayList<>();
+        if (value == null) {
+            problems.add(where + ": " + KNOWN_AGENTS + " is no plain value (nor a ConfigMap key) this test can read; "
+                    + "list the agents, " + String.join(",", agents));
+            return problems;
+        }
+        List<String> listed = value.isEmpty() ? List.of() : List.of(value.split(",", -1));
+        if (listed.contains("*")) {
+            problems.add(where + ": " + KNOWN_AGENTS + " is " + value + ", which trusts every agent id - anyone who may "
+                    + "publish node health could count toward a failover; list the agents, " + String.join(",", agents));
+            return problems;
+        }
+        listed.stream().filter(id -> id.isEmpty() || !id.equals(id.strip())).forEach(id -> problems.add(where + ": "
+                + KNOWN_AGENTS + " `" + value + "` has the entry `" + id + "`: no blanks, no empty entries (the ids are "
+                + "compared as they are)"));
+        Set<String> missing = new TreeSet<>(agents);
+        missing.removeAll(listed);
+        Set<String> extra = new TreeSet<>(listed);
+        extra.removeAll(agents);
+        extra.removeIf(id -> id.isBlank() || !id.equals(id.strip()));
+        if (!missing.isEmpty()) {
+            problems.add(where + ": " + KNOWN_AGENTS + " does not list " + missing + ": their observations would be "
+                    + "dropped - add them (it is `" + value + "`; " + source + ": " + agents + ")");
+        }
+        if (!extra.isEmpty()) {
+            problems.add(where + ": " + KNOWN_AGENTS + " lists " + extra + ", which no agent of this deployment is ("
+                    + source + ": " + agents + "): remove them - an id nobody runs is one anyone could publish as");
+        }
         return problems;
     }
 
@@ -1259,6 +1930,87 @@ class DeploymentManifestsTest {
         return ports;
     }
 
+    /** A bind mount of a compose service: the host path (absolute, normalised) at {@code target}. */
+    record Mount(Path host, String target, boolean readOnly) {
+    }
+
+    /** What a container path is on the host through a bind mount. */
+    record Mounted(Path host, boolean readOnly) {
+    }
+
+    /** The bind mounts of a compose service (named volumes left out). */
+    static List<Mount> composeMounts(JsonNode service) {
+        List<Mount> mounts = new ArrayList<>();
+        for (JsonNode volume : service.path("volumes")) {
+            String source;
+            String target;
+            boolean readOnly;
+            if (volume.isTextual()) {
+                String[] parts = volume.asText().split(":");
+                if (parts.length < 2) {
+                    continue;
+                }
+                source = parts[0];
+                target = parts[1];
+                readOnly = parts.length > 2 && List.of(parts[2].split(",")).contains("ro");
+            } else {
+                source = volume.path("source").asText();
+                target = volume.path("target").asText();
+                readOnly = volume.path("read_only").asBoolean(false);
+            }
+            if (source.startsWith(".") || source.startsWith("/")) {
+                mounts.add(new Mount(ROOT.resolve(source).normalize(), target, readOnly));
+            }
+        }
+        return mounts;
+    }
+
+    /** The host file behind {@code containerPath}, through the deepest bind mount that holds it. */
+    static Optional<Mounted> composeMountedFrom(JsonNode service, String containerPath) {
+        Path wanted = Path.of(containerPath).normalize();
+        Mount best = null;
+        for (Mount mount : composeMounts(service)) {
+            Path target = Path.of(mount.target()).normalize();
+            if (wanted.startsWith(target) && (best == null || target.getNameCount() > Path.of(best.target()).getNameCount())) {
+                best = mount;
+            }
+        }
+        if (best == null) {
+            return Optional.empty();
+        }
+        String inside = Path.of(best.target()).normalize().relativize(wanted).toString();
+        return Optional.of(new Mounted(best.host().resolve(inside).normalize(), best.readOnly()));
+    }
+
+    /** The one-shot service that runs deploy/kafka/setup-users.sh (kafka-init). */
+    static Optional<String> composeKafkaInit(JsonNode compose) {
+        return composeServices(compose).entrySet().stream()
+                .filter(e -> composeMounts(e.getValue()).stream().anyMatch(m -> m.host().equals(ROOT.resolve(SETUP_USERS))))
+                .map(Map.Entry::getKey).findFirst();
+    }
+
+    /** principal -> the environment variable deploy/kafka/setup-users.sh takes its password from. */
+    static Map<String, String> kafkaUserVariables() {
+        Map<String, String> users = new TreeMap<>();
+        Matcher m = Pattern.compile("(?m)^\\s*user\\s+(\\S+)\\s+(\\S+)\\s*$").matcher(read(ROOT.resolve(SETUP_USERS)));
+        while (m.find()) {
+            users.put(m.group(1), m.group(2));
+        }
+        return users;
+    }
+
+    /** principal -> the .env variable docker compose hands kafka-init for that principal's password. */
+    static Map<String, String> composeKafkaPasswordVariables() {
+        Map<String, String> variables = new TreeMap<>();
+        JsonNode compose = compose();
+        composeKafkaInit(compose).ifPresent(init -> {
+            Map<String, String> env = composeEnvironment(composeServices(compose).get(init));
+            kafkaUserVariables().forEach((principal, variable) -> reference(env.get(variable))
+                    .ifPresent(v -> variables.put(principal, v)));
+        });
+        return variables;
+    }
+
     /** depends_on as target -> condition. */
     static Map<String, String> dependencies(JsonNode service) {
         Map<String, String> dependencies = new LinkedHashMap<>();
@@ -1339,9 +2091,14 @@ class DeploymentManifestsTest {
     }
 
     static List<Workload> k8sWorkloads() {
+        return k8sWorkloads(k8sBase());
+    }
+
+    /** The Regent containers of the Deployments and StatefulSets among {@code manifests}. */
+    static List<Workload> k8sWorkloads(List<Manifest> manifests) {
         List<Workload> workloads = new ArrayList<>();
-        for (Manifest manifest : k8sBase()) {
-            if (!manifest.kind().equals("Deployment")) {
+        for (Manifest manifest : manifests) {
+            if (!WORKLOAD_KINDS.contains(manifest.kind())) {
                 continue;
             }
             for (JsonNode container : manifest.doc().path("spec").path("template").path("spec").path("containers")) {
@@ -1349,13 +2106,13 @@ class DeploymentManifestsTest {
                     Map<String, JsonNode> env = new TreeMap<>();
                     container.path("env").forEach(entry -> env.put(entry.path("name").asText(), entry));
                     for (JsonNode from : container.path("envFrom")) {
-                        JsonNode configMap = k8sBase().stream().filter(m -> m.kind().equals("ConfigMap")
+                        JsonNode configMap = manifests.stream().filter(m -> m.kind().equals("ConfigMap")
                                 && m.name().equals(from.path("configMapRef").path("name").asText()))
                                 .map(Manifest::doc).findFirst().orElse(JSON.createObjectNode());
                         String prefix = from.path("prefix").asText("");
                         fieldNames(configMap.path("data")).forEach(key -> env.putIfAbsent(prefix + key, from));
                     }
-                    workloads.add(new Workload(ROOT.relativize(manifest.file()) + ": Deployment", manifest.name(), module,
+                    workloads.add(new Workload(ROOT.relativize(manifest.file()) + ": " + manifest.kind(), manifest.name(), module,
                             env, manifest.doc(), container));
                 });
             }
@@ -1424,6 +2181,170 @@ class DeploymentManifestsTest {
             }
         }
         return generated;
+    }
+
+    /** A file a container reads from a Secret: the pod's volume, the Secret and the key. */
+    record SecretFile(String volume, String secret, String key) {
+    }
+
+    /** The Secret key a container sees at {@code path}, through a mounted secret volume. */
+    static Optional<SecretFile> k8sSecretFile(Workload workload, String path) {
+        Path file = Path.of(path).normalize();
+        JsonNode volumes = workload.node().path("spec").path("template").path("spec").path("volumes");
+        for (JsonNode mount : workload.container().path("volumeMounts")) {
+            Path at = Path.of(mount.path("mountPath").asText("/")).normalize();
+            if (mount.has("subPath") || !file.startsWith(at) || file.equals(at)) {
+                continue;
+            }
+            String relative = at.relativize(file).toString();
+            for (JsonNode volume : volumes) {
+                if (!volume.path("name").asText().equals(mount.path("name").asText()) || !volume.has("secret")) {
+                    continue;
+                }
+                JsonNode items = volume.path("secret").path("items");
+                String key = items.isEmpty() ? relative : null;
+                for (JsonNode item : items) {
+                    if (item.path("path").asText().equals(relative)) {
+                        key = item.path("key").asText();
+                    }
+                }
+                if (key != null) {
+                    return Optional.of(new SecretFile(volume.path("name").asText(), volume.path("secret")
+                            .path("secretName").asText(), key));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The Secret an overlay's workload patches mount as {@code file}'s volume (the base's when unpatched). */
+    static String patchedSecretName(Path overlay, String deployment, SecretFile file) {
+        String secret = file.secret();
+        for (Manifest patch : overlayPatches(overlay)) {
+            if (!WORKLOAD_KINDS.contains(patch.kind()) || !patch.name().equals(deployment)) {
+                continue;
+            }
+            for (JsonNode volume : patch.doc().path("spec").path("template").path("spec").path("volumes")) {
+                if (volume.path("name").asText().equals(file.volume()) && volume.path("secret").has("secretName")) {
+                    secret = volume.path("secret").path("secretName").asText();
+                }
+            }
+        }
+        return secret;
+    }
+
+    /**
+     * The agent ids the monitor agents among {@code workloads} run with, as {@code overlay} patches them (null: as
+     * they are): REGENT_AGENT_ID, by default the pod name - stable only in a StatefulSet ({@code name-0} ..).
+     */
+    static Set<String> k8sAgentIds(List<Workload> workloads, Path overlay, List<String> problems) {
+        Set<String> ids = new TreeSet<>();
+        JsonNode kustomization = overlay == null ? JSON.createObjectNode() : yamlFile(overlay.resolve("kustomization.yaml"));
+        for (Workload agent : workloads) {
+            if (!agent.module().equals("monitor-service")) {
+                continue;
+            }
+            String kind = agent.node().path("kind").asText();
+            int replicas = agent.node().path("spec").path("replicas").asInt(1);
+            if (overlay != null) {
+                for (Manifest patch : overlayPatches(overlay)) {
+                    if (patch.kind().equals(kind) && patch.name().equals(agent.name())
+                            && patch.doc().path("spec").has("replicas")) {
+                        replicas = patch.doc().path("spec").path("replicas").asInt();
+                    }
+                }
+            }
+            String where = (overlay == null ? "" : ROOT.relativize(overlay) + ": ") + agent;
+            JsonNode id = agent.env().get("REGENT_AGENT_ID");
+            boolean podName = id == null || "metadata.name".equals(id.path("valueFrom").path("fieldRef").path("fieldPath")
+                    .asText());
+            if (!podName && id.has("value")) {
+                ids.add(id.path("value").asText());
+                if (replicas > 1) {
+                    problems.add(where + ": its " + replicas + " pods all have the agent id " + id.path("value").asText()
+                            + " - the observer quorum counts distinct ids");
+                }
+            } else if (!podName) {
+                problems.add(where + ": REGENT_AGENT_ID comes from " + id.path("valueFrom") + "; leave it the pod name "
+                        + "(fieldRef metadata.name) so that REGENT_KNOWN_AGENTS can list it");
+            } else if (!kind.equals("StatefulSet")) {
+                problems.add(where + ": the agent id is the pod name, and a " + kind + "'s pods get random names that no "
+                        + KNOWN_AGENTS + " can list: run the agents as a StatefulSet (pods " + agent.name() + "-0, "
+                        + agent.name() + "-1, ...)");
+            } else {
+                String name = kustomization.path("namePrefix").asText("") + agent.name()
+                        + kustomization.path("nameSuffix").asText("");
+                for (int ordinal = 0; ordinal < replicas; ordinal++) {
+                    ids.add(name + "-" + ordinal);
+                }
+            }
+        }
+        return ids;
+    }
+
+    /**
+     * The value a container's variable has - its literal value, or its ConfigMap key's (an overlay's ConfigMap
+     * patch first) - or empty when it comes from elsewhere (a Secret, the downward API) or is not set.
+     */
+    static Optional<String> k8sEnvValue(Workload workload, String variable, Path overlay, List<Manifest> manifests) {
+        JsonNode entry = workload.env().get(variable);
+        if (entry == null) {
+            return Optional.empty();
+        }
+        if (entry.has("value")) {
+            return Optional.of(entry.path("value").asText());
+        }
+        String configMap;
+        String key;
+        if (entry.path("valueFrom").has("configMapKeyRef")) {
+            configMap = entry.path("valueFrom").path("configMapKeyRef").path("name").asText();
+            key = entry.path("valueFrom").path("configMapKeyRef").path("key").asText();
+        } else if (entry.has("configMapRef")) { // envFrom
+            configMap = entry.path("configMapRef").path("name").asText();
+            key = variable.substring(entry.path("prefix").asText("").length());
+        } else {
+            return Optional.empty();
+        }
+        List<Manifest> sources = new ArrayList<>(overlay == null ? List.of() : overlayPatches(overlay));
+        sources.addAll(manifests);
+        return sources.stream().filter(m -> m.kind().equals("ConfigMap") && m.name().equals(configMap)
+                        && m.doc().path("data").has(key))
+                .map(m -> m.doc().path("data").path(key).asText()).findFirst();
+    }
+
+    /** The Secrets a workload's container or pod reads: env, envFrom, secret and projected volumes. */
+    static Set<String> k8sSecretsRead(Workload workload) {
+        Set<String> secrets = new TreeSet<>();
+        workload.container().path("env").forEach(e -> {
+            if (e.path("valueFrom").has("secretKeyRef")) {
+                secrets.add(e.path("valueFrom").path("secretKeyRef").path("name").asText());
+            }
+        });
+        workload.container().path("envFrom").forEach(e -> {
+            if (e.has("secretRef")) {
+                secrets.add(e.path("secretRef").path("name").asText());
+            }
+        });
+        for (JsonNode volume : workload.node().path("spec").path("template").path("spec").path("volumes")) {
+            if (volume.has("secret")) {
+                secrets.add(volume.path("secret").path("secretName").asText());
+            }
+            volume.path("projected").path("sources").forEach(source -> {
+                if (source.has("secret")) {
+                    secrets.add(source.path("secret").path("name").asText());
+                }
+            });
+        }
+        return secrets;
+    }
+
+    /** An overlay's KafkaUsers of the Strimzi cluster {@code cluster}, by name (= SCRAM principal). */
+    static Map<String, Manifest> kafkaUsers(List<Manifest> manifests, String cluster) {
+        Map<String, Manifest> users = new TreeMap<>();
+        manifests.stream().filter(m -> m.kind().equals("KafkaUser")
+                        && cluster.equals(m.doc().path("metadata").path("labels").path("strimzi.io/cluster").asText()))
+                .forEach(m -> users.put(m.name(), m));
+        return users;
     }
 
     static Map<String, String> podLabels(Workload workload) {
@@ -1511,6 +2432,127 @@ class DeploymentManifestsTest {
     }
 
     // ---------------------------------------------------------------------------------------------
+    // Kafka ACLs
+    // ---------------------------------------------------------------------------------------------
+
+    /** One Kafka ACL binding (allow, any host): upper-case resource type, match and operation, as Kafka names them. */
+    record Acl(String principal, String resource, String match, String name, String operation) {
+        @Override
+        public String toString() {
+            return "User:" + principal + " " + operation + " on " + resource.toLowerCase().replace('_', '-') + " " + name
+                    + (match.equals("PREFIXED") ? "*" : "");
+        }
+    }
+
+    /** io.regent.events.KafkaAccess.GRANTS as the bindings Kafka stores (one per operation). */
+    static Set<Acl> kafkaAccessAcls() {
+        Set<Acl> acls = new LinkedHashSet<>();
+        for (KafkaAccess.Grant grant : KafkaAccess.GRANTS) {
+            grant.operations().forEach(operation -> acls.add(new Acl(grant.principal(), grant.resource().name(),
+                    grant.match().name(), grant.name(), operation.name())));
+        }
+        return acls;
+    }
+
+    /** Where {@code applied} differs from KafkaAccess.GRANTS: a grant missing, or one too many. */
+    static List<String> aclDifferences(String where, Collection<Acl> applied) {
+        List<String> problems = new ArrayList<>();
+        Set<Acl> expected = kafkaAccessAcls();
+        Comparator<Acl> order = Comparator.comparing(Acl::toString);
+        expected.stream().filter(acl -> !applied.contains(acl)).sorted(order).forEach(acl -> problems.add(where
+                + " does not grant " + acl + " (io.regent.events.KafkaAccess.GRANTS does): the service would be refused"));
+        new LinkedHashSet<>(applied).stream().filter(acl -> !expected.contains(acl)).sorted(order).forEach(acl -> problems.add(
+                where + " grants " + acl + ", which io.regent.events.KafkaAccess.GRANTS does not: least privilege"));
+        return problems;
+    }
+
+    /**
+     * The ACLs the {@code acl PRINCIPAL OPTIONS...} lines of deploy/kafka/setup-acls.sh add, read the way
+     * kafka-acls.sh --add reads its options (every resource times every operation; literal by default;
+     * no --operation means All). Options this reading does not know are reported.
+     */
+    static List<Acl> scriptAcls(String where, String script, List<String> problems) {
+        List<Acl> acls = new ArrayList<>();
+        for (String line : script.replace("\\\n", " ").lines().map(String::trim).toList()) {
+            if (!line.startsWith("acl ")) {
+                continue;
+            }
+            String[] tokens = line.split("\\s+");
+            List<String[]> resources = new ArrayList<>();
+            List<String> operations = new ArrayList<>();
+            String match = "LITERAL";
+            for (int i = 2; i < tokens.length; i++) {
+                String option = tokens[i];
+                String value = i + 1 < tokens.length ? tokens[i + 1].replaceAll("^[\"']|[\"']$", "") : "";
+                switch (option) {
+                    case "--topic" -> resources.add(new String[] {"TOPIC", value});
+                    case "--group" -> resources.add(new String[] {"GROUP", value});
+                    case "--transactional-id" -> resources.add(new String[] {"TRANSACTIONAL_ID", value});
+                    case "--resource-pattern-type" -> match = value.toUpperCase();
+                    case "--operation" -> operations.add(value.toUpperCase());
+                    default -> {
+                        problems.add(where + ": `" + line + "` has option " + option + ", which this test does not "
+                                + "read; grant with --topic/--group/--transactional-id, --resource-pattern-type, --operation");
+                        if (value.startsWith("--") || value.isEmpty()) {
+                            continue;
+                        }
+                    }
+                }
+                i++; // the option's value
+            }
+            if (operations.isEmpty()) {
+                operations.add("ALL");
+            }
+            for (String[] resource : resources) {
+                for (String operation : operations) {
+                    acls.add(new Acl(tokens[1].replaceAll("^[\"']|[\"']$", ""), resource[0], match, resource[1], operation));
+                }
+            }
+        }
+        return acls;
+    }
+
+    /** The ACLs Strimzi's User Operator creates for KafkaUsers with authorization: {type: simple}. */
+    static List<Acl> strimziAcls(Collection<Manifest> users, List<String> problems) {
+        Map<String, String> types = Map.of("topic", "TOPIC", "group", "GROUP", "transactionalId", "TRANSACTIONAL_ID",
+                "cluster", "CLUSTER");
+        Map<String, String> patterns = Map.of("literal", "LITERAL", "prefix", "PREFIXED");
+        List<Acl> acls = new ArrayList<>();
+        for (Manifest user : users) {
+            JsonNode authorization = user.doc().path("spec").path("authorization");
+            if (authorization.isMissingNode()) {
+                continue;
+            }
+            if (!"simple".equals(authorization.path("type").asText())) {
+                problems.add(user + ": authorization type " + authorization.path("type").asText() + " - use simple");
+                continue;
+            }
+            for (JsonNode rule : authorization.path("acls")) {
+                JsonNode resource = rule.path("resource");
+                String type = types.get(resource.path("type").asText());
+                String match = patterns.get(resource.path("patternType").asText("literal"));
+                if (type == null || match == null) {
+                    problems.add(user + ": ACL resource " + resource + " is not understood (type topic, group or "
+                            + "transactionalId; patternType literal or prefix)");
+                }
+                if (!"allow".equals(rule.path("type").asText("allow")) || !"*".equals(rule.path("host").asText("*"))) {
+                    problems.add(user + ": ACL " + rule + " - grant with type allow from any host, as KafkaAccess does");
+                }
+                List<String> operations = new ArrayList<>();
+                rule.path("operations").forEach(o -> operations.add(o.asText().toUpperCase()));
+                if (rule.has("operation")) {
+                    operations.add(rule.path("operation").asText().toUpperCase());
+                }
+                String name = resource.path("name").asText("CLUSTER".equals(type) ? "kafka-cluster" : "");
+                for (String operation : operations) {
+                    acls.add(new Acl(user.name(), String.valueOf(type), String.valueOf(match), name, operation));
+                }
+            }
+        }
+        return acls;
+    }
+
+    // ---------------------------------------------------------------------------------------------
     // the realm
     // ---------------------------------------------------------------------------------------------
 
@@ -1561,6 +2603,20 @@ class DeploymentManifestsTest {
                 "REGENT_OIDC_CLIENT_ENABLED", "without \"true\" the service has no token for the registry",
                 "REGENT_OIDC_URL", "the realm the service's client obtains its tokens from (the default is empty)",
                 "REGENT_OIDC_CLIENT_SECRET", "the secret of the service's confidential Keycloak client");
+    }
+
+    /** {@code base} and more entries (name, reason, name, reason, ...). */
+    private static Map<String, String> with(Map<String, String> base, String... more) {
+        Map<String, String> all = new LinkedHashMap<>(base);
+        for (int i = 0; i + 1 < more.length; i += 2) {
+            all.put(more[i], more[i + 1]);
+        }
+        return Map.copyOf(all);
+    }
+
+    /** The documents of a YAML snippet as manifests (the checkers' own tests). */
+    static List<Manifest> snippetManifests(String yaml) {
+        return yamlDocuments(yaml).stream().map(doc -> new Manifest(ROOT.resolve("snippet.yaml"), doc)).toList();
     }
 
     static Path repositoryRoot() {

@@ -93,8 +93,24 @@ public interface FailoverConfig {
 
     Registry registry();
 
-    /** Database credentials by name; every cluster uses "default" for now. */
+    /**
+     * The shared database login ("default"): used for a cluster only when the registry stores no login of its own
+     * and {@code cluster-logins.fallback-to-default} allows it.
+     */
     Map<String, Credentials> credentials();
+
+    ClusterLoginsConfig clusterLogins();
+
+    /** Each cluster's own database login, fetched from the registry (docs/security.md). */
+    interface ClusterLoginsConfig {
+        /** A fetched login is used this long, then fetched again: a rotated password takes effect without a restart. */
+        @WithDefault("60s")
+        Duration refresh();
+
+        /** Whether a cluster with no stored login is reached with the default login; false: it is not acted on. */
+        @WithDefault("true")
+        boolean fallbackToDefault();
+    }
 
     /** MariaDB clusters. */
     Mariadb mariadb();

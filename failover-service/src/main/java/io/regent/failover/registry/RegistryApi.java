@@ -53,6 +53,11 @@ public interface RegistryApi {
     @Path("/clusters/{id}/operations")
     OperationUpdated createOperation(@PathParam("id") String id, RegistryRequests.NewOperation operation);
 
+    /** The cluster's own database login (404 when none is stored). */
+    @GET
+    @Path("/clusters/{id}/credentials")
+    RegistryRequests.StoredLogin credentials(@PathParam("id") String id);
+
     @GET
     @Path("/clusters/{id}/leader-lease")
     RegistryRequests.LeaderLease leaderLease(@PathParam("id") String id);

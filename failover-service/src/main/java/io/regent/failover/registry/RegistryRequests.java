@@ -62,6 +62,14 @@ public final class RegistryRequests {
 
     /** The leader's lease as the registry's database sees it; remainingMillis negative once run out, null if none. */
     @JsonIgnoreProperties(ignoreUnknown = true)
+    /** A cluster's stored database login; {@link #toString()} masks the password. */
+    public record StoredLogin(String clusterId, String username, String password) {
+        @Override
+        public String toString() {
+            return "StoredLogin[clusterId=" + clusterId + ", username=" + username + ", password=***]";
+        }
+    }
+
     public record LeaderLease(String clusterId, String node, Long epoch, String holder, Long remainingMillis) {
     }
 

@@ -503,6 +503,52 @@ class RejoinIT {
     }
 
     /**
+     * A cluster with a login of its own, stored encrypted by the registry - the services' default login does not
+     * exist on its servers: the agents probe with it, the failover-service promotes with it, the old leader's agent
+     * rewinds with it; rotated (ALTER ROLE + the registry), the new password is used without restarting anything.
+     */
+    @Test
+    void aClustersOwnLoginFromTheRegistryIsUsedAndARotationNeedsNoRestart() throws Exception {
+        Credentials first = new Credentials("own_control", "first-" + Testkit.randomSecret());
+        Credentials second = new Credentials("own_control", "second-" + Testkit.randomSecret());
+        Map<String, String> quickRefresh = Map.of("regent.monitor.cluster-logins.refresh", "1s",
+                "regent.failover.cluster-logins.refresh", "1s");
+        List<QuarkusService> started = new ArrayList<>();
+        try (PostgresCluster pg = PostgresCluster.builder().name("ownlogin").nodes(3).controlRole(first).start()) {
+            for (PostgresNode node : pg.nodes()) {
+                started.add(plane.startNodeAgent(pg, node, quickRefresh));
+            }
+            QuarkusService failover = plane.startFailover("failover-ownlogin", "group-ownlogin", quickRefresh);
+            try (AutoCloseable registered = plane.register(pg, Map.of(), first)) {
+                await().atMost(Duration.ofSeconds(30)).until(() -> plane.ownedBy(failover).contains("ownlogin"));
+                // the default login does not exist there: a leader role is only seen with the cluster's own
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1))
+                        .until(() -> plane.seenReachableByAll("ownlogin", "ownlogin-1"));
+
+                pg.initialLeader().execute("ALTER ROLE own_control PASSWORD '" + second.password() + "'");
+                plane.storeLogin("ownlogin", second);
+                Testkit.sleep(3_000); // past every service's 1 s refresh
+
+                PostgresNode old = pg.initialLeader();
+                old.kill();
+                TopologyChanged failedOver = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                        .until(() -> plane.topology("ownlogin"), t -> t.epoch() > 0 && !old.name().equals(t.leader()));
+                OperationUpdated rejoin = await().atMost(Duration.ofSeconds(60)).until(() -> operation("ownlogin",
+                        OperationKind.REJOIN), op -> op != null && op.status().isFinal());
+                assertThat(rejoin.status()).as("error: %s", rejoin.error()).isEqualTo(OperationStatus.SUCCEEDED);
+                assertThat(operation("ownlogin", OperationKind.FAILOVER).status()).isEqualTo(OperationStatus.SUCCEEDED);
+                assertThat(role(plane.topology("ownlogin"), old.name())).isEqualTo(NodeRole.FOLLOWER);
+                assertThat(failedOver.leader()).isNotEqualTo(old.name());
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1))
+                        .until(() -> plane.seenReachableByAll("ownlogin", failedOver.leader()));
+            }
+        } finally {
+            started.forEach(QuarkusService::close);
+            plane.stopFailoverInstances();
+        }
+    }
+
+    /**
      * The replication password lives in each node's passfile, never in a statement: with one that has a quote, a
      * backslash, a colon and spaces, replication works after a failover, the old leader's rejoin and a switchover,
      * and with {@code log_statement = all} on every server no server log holds it (DESIGN.md invariant 9).

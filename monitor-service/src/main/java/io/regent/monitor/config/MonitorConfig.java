@@ -53,11 +53,24 @@ public interface MonitorConfig {
     Node node();
 
     /**
-     * Credentials for the nodes by name. Today every cluster uses {@code default} (topology snapshots
-     * do not carry a cluster's credentialsRef); the map leaves room for per-cluster references.
+     * The shared login for the nodes ("default"): used for a cluster only when the registry stores no login of its
+     * own and {@code cluster-logins.fallback-to-default} allows it.
      * Passwords are never logged.
      */
     Map<String, NodeCredentials> credentials();
+
+    ClusterLoginsConfig clusterLogins();
+
+    /** Each cluster's own database login, fetched from the registry (docs/security.md). */
+    interface ClusterLoginsConfig {
+        /** A fetched login is used this long, then fetched again in the background: rotation without a restart. */
+        @WithDefault("60s")
+        Duration refresh();
+
+        /** Whether a cluster with no stored login is probed with the default login; false: it is not probed. */
+        @WithDefault("true")
+        boolean fallbackToDefault();
+    }
 
     interface Registry {
         /** Load every cluster's topology over REST at start (the topic alone would also do, while it retains it). */

@@ -284,13 +284,16 @@ public class LocalNodeAgent {
     }
 
     private NodeTarget target(TopologyNode target, String clusterId) {
-        MonitorConfig.NodeCredentials credentials = config.credentials().get("default");
-        if (credentials == null) {
-            throw new NodeActionRefused(500, "No credentials", "regent.monitor.credentials.default.* is not set");
+        io.regent.engines.ClusterLogins.Login login;
+        try {
+            login = topologies.loginFor(clusterId);
+        } catch (IllegalStateException e) {
+            throw new NodeActionRefused(500, "No credentials", e.getMessage());
         }
+        MonitorConfig.NodeCredentials shared = config.credentials().get("default");
         return new NodeTarget(clusterId, target.name(), target.host(), target.port(),
-                io.regent.events.Engine.POSTGRESQL, credentials.username(), credentials.password().orElse(""),
-                credentials.database());
+                io.regent.events.Engine.POSTGRESQL, login.username(), login.password() == null ? "" : login.password(),
+                shared == null ? "postgres" : shared.database());
     }
 
     private LocalNode local(TopologyNode self) {

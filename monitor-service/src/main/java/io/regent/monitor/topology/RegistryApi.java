@@ -31,6 +31,20 @@ public interface RegistryApi {
     @Path("/{id}/topology")
     TopologyChanged topology(@PathParam("id") String id);
 
+    /** The cluster's own database login (404 when none is stored). */
+    @GET
+    @Path("/{id}/credentials")
+    StoredLogin credentials(@PathParam("id") String id);
+
+    /** {@link #toString()} masks the password. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record StoredLogin(String clusterId, String username, String password) {
+        @Override
+        public String toString() {
+            return "StoredLogin[clusterId=" + clusterId + ", username=" + username + ", password=***]";
+        }
+    }
+
     @JsonIgnoreProperties(ignoreUnknown = true)
     record ClusterPage(List<ClusterId> items, long total) {
     }

@@ -382,6 +382,22 @@ public final class ControlPlane implements AutoCloseable {
         return register(cluster.name(), ServiceSettings.registration(cluster, cluster.name(), policy));
     }
 
+    /**
+     * The same with the cluster's own database login, which the registry stores encrypted and the services fetch
+     * (instead of their default login).
+     */
+    public AutoCloseable register(PostgresCluster cluster, Map<String, Object> policy, Credentials login) {
+        Map<String, Object> body = new LinkedHashMap<>(ServiceSettings.registration(cluster, cluster.name(), policy));
+        body.put("credentials", Map.of("username", login.user(), "password", login.password()));
+        return register(cluster.name(), body);
+    }
+
+    /** Stores a new login for a registered cluster (a rotated password): the services use it within their refresh. */
+    public void storeLogin(String cluster, Credentials login) {
+        call("PUT", "/api/v1/clusters/" + cluster, Map.of("displayName", cluster, "credentials", Map.of("username",
+                login.user(), "password", login.password())), adminToken(), 200);
+    }
+
     /** The same for a MariaDB cluster; its monitoring user must be {@link #CONTROL_ROLE}, the agents' login. */
     public AutoCloseable register(MariaDbCluster cluster, Map<String, Object> policy) {
         return register(cluster.name(), ServiceSettings.registration(cluster, cluster.name(), policy));
