@@ -58,6 +58,12 @@ final class LocalKafkaBroker implements KafkaBroker {
         this.directory = directory;
         this.port = port;
         this.configFile = directory.resolve("server.properties");
+        if (Files.exists(directory.resolve("data").resolve("meta.properties"))
+                && !Files.exists(directory.resolve("credentials.properties"))) {
+            // its metadata holds no SCRAM user: no client, not even the broker itself, could log in
+            throw new TestkitException("the Kafka data in " + directory + " was written by a Regent version without "
+                    + "Kafka authentication; start over (./regent demo --fresh) or delete that folder");
+        }
         this.passwords = KafkaCredentials.loadOrCreate(directory.resolve("credentials.properties"));
         Map<String, String> config = new LinkedHashMap<>();
         config.put("process.roles", "broker,controller");
