@@ -129,11 +129,14 @@ class ControlChannelIT {
             assertThat(plane.topology("forged").epoch()).isZero();
             assertThat(plane.operations("forged")).as("no operation was even started").isEmpty();
             assertThat(status("/route/forged/forged-1/leader")).isEqualTo(200);
-            Map<String, Double> rejected = rejected(failover);
-            assertThat(rejected.getOrDefault(Topics.COMMANDS.name() + "/unverified-command", 0.0))
-                    .as("both forged commands dropped and counted: %s", rejected).isEqualTo(2.0);
-            assertThat(rejected.getOrDefault(Topics.NODE_HEALTH.name() + "/unknown-agent", 0.0))
-                    .as("every forged observation dropped and counted: %s", rejected).isEqualTo((double) forgedObservations);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                Map<String, Double> rejected = rejected(failover);
+                assertThat(rejected.getOrDefault(Topics.COMMANDS.name() + "/unverified-command", 0.0))
+                        .as("both forged commands dropped and counted: %s", rejected).isEqualTo(2.0);
+                assertThat(rejected.getOrDefault(Topics.NODE_HEALTH.name() + "/unknown-agent", 0.0))
+                        .as("every forged observation dropped and counted: %s", rejected)
+                        .isEqualTo((double) forgedObservations);
+            });
             assertThat(failover.process().logTail(3000)).as("logged once per source")
                     .containsOnlyOnce("from intruder-1 (unknown-agent)")
                     .containsOnlyOnce("from intruder-2 (unknown-agent)");

@@ -102,7 +102,8 @@ public final class Browser implements AutoCloseable {
     /** The first displayed element {@code by} finds, waiting up to 30 s for one. */
     public WebElement waitFor(By by) {
         try {
-            return new WebDriverWait(driver, WAIT).until(d -> {
+            // the dashboard re-renders on every live event: an element found a moment ago may be gone - look again
+            return new WebDriverWait(driver, WAIT).ignoring(StaleElementReferenceException.class).until(d -> {
                 List<WebElement> found = d.findElements(by);
                 return found.isEmpty() || !found.get(0).isDisplayed() ? null : found.get(0);
             });
