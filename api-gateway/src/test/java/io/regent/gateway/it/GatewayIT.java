@@ -140,8 +140,14 @@ class GatewayIT {
                 assertThat(status("/route/gw/gw-1/leader")).isEqualTo(503);
             });
 
-            // kill -9 of the new leader: the checks flip to whoever the failover-service promotes
+            // kill -9 of the new leader once gw-3 streams from it and the agents saw that: a follower still on the
+            // old leader's stream is no candidate (its re-point takes 0.3-0.7 s; killed before, the failover is
+            // refused, rightly - it once was, 1 s after the switchover)
             PostgresNode killed = pg.node("gw-2");
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() ->
+                    Integer.valueOf(killed.port()).equals(((Number) pg.node("gw-3").queryValue(
+                            "SELECT sender_port FROM pg_stat_wal_receiver WHERE status = 'streaming'")).intValue()));
+            Testkit.sleep(2_000); // a few probes of every agent show it
             killed.kill();
             String promoted = await().atMost(Duration.ofSeconds(30)).until(() -> Stream.of("gw-1", "gw-3")
                     .filter(n -> status("/route/gw/" + n + "/leader") == 200).findFirst().orElse(null),

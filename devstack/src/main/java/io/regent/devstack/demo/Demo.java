@@ -316,7 +316,8 @@ public final class Demo implements AutoCloseable {
                 // plain HTTP on loopback: the session cookie cannot be Secure here
                 ServiceSettings.kafkaIdentity(kafka, KafkaAccess.GATEWAY, Map.of("REGENT_SECURE_COOKIES", "false",
                         "REGENT_SESSION_SECRET", secrets.get("gateway.session") + secrets.get("gateway.session"),
-                        "REGENT_COMMAND_SIGNING_KEY", secrets.get("commands.signing-key"))),
+                        "REGENT_COMMAND_SIGNING_KEY", secrets.get("commands.signing-key"),
+                        "REGENT_KNOWN_AGENTS", String.join(",", knownAgents()))),
                 READY), starter));
         for (CompletableFuture<?> start : starts) {
             join(start);
