@@ -3,10 +3,12 @@ package io.regent.failover.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.regent.events.EventEnvelope;
 import io.regent.events.Topics;
 import io.regent.events.TopologyChanged;
 import io.regent.events.kafka.TopologyFeed;
 import io.regent.testkit.Testkit;
+import io.regent.testkit.kafka.TopicReader;
 import io.regent.testkit.quarkus.QuarkusService;
 import io.regent.testkit.stack.ControlPlane;
 import java.net.URI;
@@ -16,14 +18,17 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -97,10 +102,7 @@ class RelayHandoverIT {
                 assertThat(events).isNotEmpty();
                 assertThat(events.get(events.size() - 1).revision()).as("last record of %s", cluster)
                         .isEqualTo(newest.revision());
-                for (int i = 1; i < events.size(); i++) {
-                    assertThat(events.get(i).revision()).as("%s goes back at record %d", cluster, i)
-                            .isGreaterThanOrEqualTo(events.get(i - 1).revision());
-                }
+                assertNeverGoesBack(cluster);
             });
         }
 
@@ -183,10 +185,7 @@ class RelayHandoverIT {
             List<TopologyChanged> events = plane.topologyEvents(cluster);
             assertThat(events.get(events.size() - 1).revision()).as("last record of %s after the thaw", cluster)
                     .isEqualTo(newest.revision());
-            for (int i = 1; i < events.size(); i++) {
-                assertThat(events.get(i).revision()).as("%s goes back at record %d", cluster, i)
-                        .isGreaterThanOrEqualTo(events.get(i - 1).revision());
-            }
+            assertNeverGoesBack(cluster);
         }
         assertThat(relay.process().logTail(200)).as("the woken relay's own account")
                 .containsAnyOf("lost the relay lease", "fenced this one in Kafka");
@@ -224,6 +223,37 @@ class RelayHandoverIT {
             } catch (Exception e) {
                 Testkit.sleep(50); // a replica dying under the request: the next one goes to the other
             }
+        }
+    }
+
+    /**
+     * No event older than one already on the topic is published after it. A record whose CloudEvent id is
+     * already on the topic is a redelivery - the relay died between Kafka's commit and marking its rows sent,
+     * and its successor publishes them again (at-least-once, docs/api.md) - which every consumer recognises
+     * by its id; only first deliveries must keep the revisions in order.
+     */
+    private static void assertNeverGoesBack(String cluster) {
+        Set<String> seen = new HashSet<>();
+        long newestSoFar = Long.MIN_VALUE;
+        int index = 0;
+        int redelivered = 0;
+        for (ConsumerRecord<String, EventEnvelope> record : TopicReader.readAll(plane.kafka, Topics.TOPOLOGY.name(),
+                cluster)) {
+            index++;
+            if (record.value() == null) {
+                continue;
+            }
+            if (!seen.add(record.value().id())) {
+                redelivered++;
+                continue;
+            }
+            long revision = record.value().data(TopologyChanged.class).revision();
+            assertThat(revision).as("%s goes back at record %d (first delivery of %s)", cluster, index,
+                    record.value().id()).isGreaterThanOrEqualTo(newestSoFar);
+            newestSoFar = revision;
+        }
+        if (redelivered > 0) {
+            System.out.println("relay handover: " + redelivered + " record(s) of " + cluster + " delivered again");
         }
     }
 
