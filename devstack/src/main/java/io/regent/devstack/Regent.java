@@ -6,10 +6,12 @@ import io.regent.devstack.chaos.ChaosCampaign;
 import io.regent.devstack.chaos.Checker;
 import io.regent.devstack.demo.Demo;
 import io.regent.devstack.demo.DemoControl;
+import io.regent.devstack.demo.DemoHome;
 import io.regent.devstack.demo.DemoException;
 import io.regent.devstack.demo.DemoLayout;
 import io.regent.devstack.demo.Preflight;
 import io.regent.devstack.demo.Progress;
+import io.regent.testkit.OsUser;
 import io.regent.testkit.Testkit;
 import io.regent.testkit.TestkitException;
 import io.regent.testkit.postgres.PostgresBinaries;
@@ -229,8 +231,12 @@ public final class Regent {
             err.println("regent: " + command.error() + "\n" + USAGE);
             return 2;
         }
-        DemoLayout layout = new DemoLayout(command.home());
         try {
+            // starting places the home where the servers' OS user reaches it; the others act on it as it is
+            boolean starts = List.of("start", "bench-failover", "chaos").contains(command.action());
+            DemoLayout layout = new DemoLayout(starts
+                    ? new DemoHome(OsUser.forServers(), DemoHome.OUTSIDE).place(command.home())
+                    : DemoHome.existing(command.home()));
             return switch (command.action()) {
                 case "help" -> {
                     out.print(USAGE);
@@ -358,11 +364,9 @@ public final class Regent {
             return null;
         }
         try {
-            PostgresBinaries.locate();
+            PostgresBinaries.locate(); // installs them when it can
         } catch (TestkitException e) {
-            err.println("regent: the demo runs PostgreSQL from the machine's server binaries, and " + e.getMessage()
-                    + "\nInstall them (Debian/Ubuntu: sudo apt-get install postgresql) or set PG_BIN to the folder"
-                    + " holding postgres, initdb and pg_basebackup. Nothing was started.");
+            err.println("regent: " + e.getMessage() + " - nothing was started.");
             return null;
         }
         List<String> missing = new ArrayList<>();

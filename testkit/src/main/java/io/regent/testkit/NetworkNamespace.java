@@ -54,6 +54,7 @@ public final class NetworkNamespace implements AutoCloseable {
 
     /** A new namespace joined to this one, with nothing relayed yet. */
     public static NetworkNamespace create(String label) {
+        SystemPackages.machine().ensure(SystemPackages.IP, SystemPackages.SOCAT);
         removeLeftoversOfDeadJvms();
         long pid = ProcessHandle.current().pid();
         String name = PREFIX + pid + "-" + label + "-" + ThreadLocalRandom.current().nextInt(1_000, 10_000);
@@ -201,7 +202,7 @@ public final class NetworkNamespace implements AutoCloseable {
             return output;
         } catch (IOException e) {
             throw new TestkitException("cannot run " + String.join(" ", command) + ": " + e.getMessage()
-                    + " (apt-get install iproute2 socat)", e);
+                    , e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new TestkitException("interrupted: " + String.join(" ", command), e);

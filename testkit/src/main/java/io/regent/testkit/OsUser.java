@@ -40,7 +40,38 @@ public record OsUser(String name) {
         return wrapped;
     }
 
-    /** Creates {@code dir} owned by this user (when root) with mode 0700. */
+    /**
+     * Whether this user may enter {@code dir}: a folder above it closed to others (a clone in root's
+     * home, mode 0700) keeps the server out of its own directory. Always true when the JVM is not root (the
+     * servers then run as the JVM's own user).
+     */
+    public boolean canReach(Path dir) {
+        if (!jvmIsRoot()) {
+            return true;
+        }
+        try {
+            Process test = new ProcessBuilder(wrap(List.of("test", "-x", dir.toString())))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!test.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                test.destroyForcibly();
+                throw new TestkitException("cannot tell whether OS user '" + name + "' reaches " + dir);
+            }
+            return test.exitValue() == 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run setpriv to check " + dir, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TestkitException("interrupted while checking " + dir, e);
+        }
+    }
+
+    /** The one line for a server directory this user cannot reach, saying what to do. */
+    public String cannotReach(Path dir, String remedy) {
+        return "the OS user '" + name + "' the servers run as (they refuse root) cannot enter " + dir
+                + " - a folder above it is closed to other users (mode 0700, like root's home): " + remedy;
+    }
+
+    /** Creates {@code dir} owned by this user (when root) with mode 0700, and checks the user can reach it. */
     public Path createOwnedDirectory(Path dir) {
         try {
             Files.createDirectories(dir);
@@ -59,6 +90,10 @@ public record OsUser(String name) {
                 PosixFileAttributeView view = Files.getFileAttributeView(dir, PosixFileAttributeView.class);
                 view.setOwner(user);
                 view.setGroup(group);
+                if (!canReach(dir)) {
+                    throw new TestkitException(cannotReach(dir, "put the testkit's files where it can, e.g. "
+                            + "-Dregent.testkit.dir=/var/tmp/regent-testkit"));
+                }
             }
             return dir;
         } catch (IOException e) {

@@ -31,7 +31,7 @@ public final class ProcessTable {
 
     /** Live processes whose working directory is {@code dir} or below it (deleted dirs included). */
     public static List<Entry> liveUnder(Path dir) {
-        String prefix = dir.toAbsolutePath().normalize().toString();
+        String prefix = realPath(dir).toString();
         List<Entry> found = new ArrayList<>();
         for (Entry entry : all()) {
             String cwd = entry.cwd();
@@ -41,6 +41,15 @@ public final class ProcessTable {
             }
         }
         return found;
+    }
+
+    /** {@code dir} without links, as the kernel shows working directories (the demo's home may be a link). */
+    static Path realPath(Path dir) {
+        try {
+            return dir.toRealPath();
+        } catch (java.io.IOException e) {
+            return dir.toAbsolutePath().normalize(); // gone already: nothing can work in it
+        }
     }
 
     /** Live children of {@code pid}. */

@@ -6,7 +6,7 @@ import java.util.Map;
 
 /**
  * The environment that runs one process with its wall clock shifted, by Debian's libfaketime (package
- * {@code faketime}, which {@code .ci/run} installs). Every clock of the process moves by the same constant, so
+ * {@code libfaketime}, installed when missing). Every clock of the process moves by the same constant, so
  * timeouts and sleeps keep their length - as on a machine whose time is simply set wrong. (libfaketime's
  * {@code FAKETIME_DONT_FAKE_MONOTONIC} is not used: with it, HotSpot's timed waits return at once.)
  * libfaketime leaves a shared-memory segment and a semaphore named after the process in {@code /dev/shm};
@@ -14,16 +14,14 @@ import java.util.Map;
  */
 public final class SkewedClock {
 
-    private static final Path LIBRARY = Path.of("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1");
+    private static final Path LIBRARY = Path.of(SystemPackages.LIBFAKETIME.what());
 
     private SkewedClock() {
     }
 
     /** Environment variables for a process whose clock runs {@code aheadMillis} ahead (negative: behind). */
     public static Map<String, String> ahead(long aheadMillis) {
-        if (!Files.isRegularFile(LIBRARY)) {
-            throw new TestkitException("libfaketime is not installed at " + LIBRARY + ": apt-get install faketime");
-        }
+        SystemPackages.machine().ensure(SystemPackages.LIBFAKETIME);
         String offset = (aheadMillis >= 0 ? "+" : "-") + String.format(java.util.Locale.ROOT, "%.3f",
                 Math.abs(aheadMillis) / 1000.0);
         return Map.of("LD_PRELOAD", LIBRARY.toString(), "FAKETIME", offset);

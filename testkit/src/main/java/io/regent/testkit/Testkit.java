@@ -86,11 +86,12 @@ public final class Testkit {
     private Testkit(Path base, Path home) throws IOException {
         persistent = home != null;
         if (persistent) {
-            runDirectory = home;
-            base = home.getParent();
             Files.createDirectories(home);
-            makeTraversable(home);
-            claim(home);
+            // the reaper and the sweeps match processes' working directories, which the kernel gives without links
+            runDirectory = home.toRealPath();
+            base = runDirectory.getParent();
+            makeTraversable(runDirectory);
+            claim(runDirectory);
         } else {
             Files.createDirectories(base);
             makeTraversable(base);
@@ -243,8 +244,21 @@ public final class Testkit {
         openFirst.remove(resource);
     }
 
-    /** Deletes a directory tree; files owned by other users are fine when root. */
+    /**
+     * Deletes a directory tree; files owned by other users are fine when root. A link (the demo's home when
+     * its data lives outside the clone) goes with the tree it points to.
+     */
     public static void deleteRecursively(Path dir) {
+        if (Files.isSymbolicLink(dir)) {
+            try {
+                Path target = ProcessTable.realPath(dir);
+                Files.delete(dir);
+                deleteRecursively(target);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot delete " + dir, e);
+            }
+            return;
+        }
         if (!Files.exists(dir)) {
             return;
         }

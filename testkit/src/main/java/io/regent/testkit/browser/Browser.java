@@ -1,5 +1,6 @@
 package io.regent.testkit.browser;
 
+import io.regent.testkit.SystemPackages;
 import io.regent.testkit.Testkit;
 import java.io.File;
 import java.io.IOException;
@@ -51,6 +52,7 @@ public final class Browser implements AutoCloseable {
      * profiles stayed behind in /tmp, one per browser).
      */
     public static Browser chromium(Path screenshots) {
+        SystemPackages.machine().ensure(SystemPackages.BROWSER);
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(new File(executable("chromedriver"))).usingAnyFreePort().build();
         Path profile = Testkit.get().newDirectory("chromium");
@@ -77,7 +79,7 @@ public final class Browser implements AutoCloseable {
                 return Path.of(dir, name).toString();
             }
         }
-        throw new IllegalStateException(name + " is not installed: apt-get install chromium chromium-driver");
+        throw new IllegalStateException(name + " is not in /usr/bin or /usr/lib/chromium");
     }
 
     public WebDriver driver() {

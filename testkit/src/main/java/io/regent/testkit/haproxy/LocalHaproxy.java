@@ -3,6 +3,7 @@ package io.regent.testkit.haproxy;
 import io.regent.testkit.FreePorts;
 import io.regent.testkit.ServerProcess;
 import io.regent.testkit.Testkit;
+import io.regent.testkit.SystemPackages;
 import io.regent.testkit.TestkitException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -22,7 +23,7 @@ import java.util.Map;
  */
 public final class LocalHaproxy implements AutoCloseable {
 
-    private static final Path BINARY = Path.of("/usr/sbin/haproxy");
+    private static final Path BINARY = Path.of(SystemPackages.HAPROXY.what());
 
     private final ServerProcess process;
     private final int port;
@@ -39,9 +40,7 @@ public final class LocalHaproxy implements AutoCloseable {
 
     /** The same on loopback port {@code port}. */
     public static LocalHaproxy start(String name, int port, List<URI> backends) {
-        if (!Files.isExecutable(BINARY)) {
-            throw new TestkitException("HAProxy is not installed (" + BINARY + "): apt-get install haproxy");
-        }
+        SystemPackages.machine().ensure(SystemPackages.HAPROXY);
         Path dir = Testkit.get().newDirectory("haproxy-" + name);
         StringBuilder config = new StringBuilder("""
                 global

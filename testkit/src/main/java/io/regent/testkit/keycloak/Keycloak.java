@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.regent.testkit.FreePorts;
 import io.regent.testkit.ServerProcess;
+import io.regent.testkit.SystemPackages;
 import io.regent.testkit.Testkit;
 import io.regent.testkit.TestkitException;
 import java.io.IOException;
@@ -181,6 +182,7 @@ public final class Keycloak implements AutoCloseable {
 
     /** The distribution, unpacked into this instance's directory. */
     private Path unpack() {
+        SystemPackages.machine().ensure(SystemPackages.TAR);
         Path archive = archive();
         ProcessBuilder tar = new ProcessBuilder("tar", "-xzf", archive.toString(), "-C", directory.toString())
                 .redirectErrorStream(true);

@@ -1,11 +1,13 @@
 package io.regent.testkit.mariadb;
 
+import io.regent.testkit.SystemPackages;
 import io.regent.testkit.TestkitException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
-/** Where the MariaDB server and its data directory initialiser are: Debian's {@code mariadb-server}. */
+/** Where the MariaDB server and its data directory initialiser are: Debian's {@code mariadb-server}, installed when missing. */
 final class MariaDbBinaries {
 
     private MariaDbBinaries() {
@@ -22,14 +24,20 @@ final class MariaDbBinaries {
 
     private static Path find(String property, List<String> candidates) {
         String configured = System.getProperty(property);
-        List<String> tried = configured == null ? candidates : List.of(configured);
-        for (String candidate : tried) {
-            Path path = Path.of(candidate);
-            if (Files.isExecutable(path)) {
-                return path;
+        if (configured != null) {
+            if (Files.isExecutable(Path.of(configured))) {
+                return Path.of(configured);
             }
+            throw new TestkitException("-D" + property + "=" + configured + " is not an executable file");
         }
-        throw new TestkitException("no MariaDB binary at " + tried + ": install the Debian package mariadb-server "
-                + "(.ci/run does) or set -D" + property + "=<path>");
+        return first(candidates).orElseGet(() -> {
+            SystemPackages.machine().ensure(SystemPackages.MARIADB_SERVER, SystemPackages.MARIADB_INSTALL_DB);
+            return first(candidates).orElseThrow(() -> new TestkitException("no MariaDB binary at " + candidates
+                    + " after installing mariadb-server: set -D" + property + "=<path>"));
+        });
+    }
+
+    private static Optional<Path> first(List<String> candidates) {
+        return candidates.stream().map(Path::of).filter(Files::isExecutable).findFirst();
     }
 }

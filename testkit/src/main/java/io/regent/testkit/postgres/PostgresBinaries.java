@@ -1,5 +1,6 @@
 package io.regent.testkit.postgres;
 
+import io.regent.testkit.SystemPackages;
 import io.regent.testkit.TestkitException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -14,12 +15,13 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Finds PostgreSQL server binaries: {@code PG_BIN} (env or {@code -Dregent.testkit.pg-bin}), else
- * {@code pg_config --bindir}, else the newest {@code /usr/lib/postgresql/<version>/bin}.
+ * {@code pg_config --bindir}, else the newest {@code /usr/lib/postgresql/<version>/bin}, else installs the
+ * {@code postgresql} package ({@link SystemPackages}).
  */
 public record PostgresBinaries(Path binDirectory) {
 
+    /** {@code PG_BIN} if set, else the machine's binaries - installed first when missing ({@link SystemPackages}). */
     public static PostgresBinaries locate() {
-        List<String> tried = new ArrayList<>();
         String configured = System.getProperty("regent.testkit.pg-bin", System.getenv("PG_BIN"));
         if (configured != null && !configured.isBlank()) {
             Path dir = Path.of(configured);
@@ -28,33 +30,34 @@ public record PostgresBinaries(Path binDirectory) {
             }
             throw new TestkitException("PG_BIN=" + configured + " has no postgres, initdb and pg_basebackup");
         }
-        Optional<Path> fromPgConfig = pgConfigBindir();
+        Optional<PostgresBinaries> installed = installed();
+        if (installed.isPresent()) {
+            return installed.get();
+        }
+        SystemPackages.machine().ensure(SystemPackages.POSTGRESQL);
+        return installed().orElseThrow(() -> new TestkitException("no PostgreSQL server binaries found by "
+                + "pg_config --bindir or in /usr/lib/postgresql/*/bin: set PG_BIN to the directory holding postgres, "
+                + "initdb and pg_basebackup"));
+    }
+
+    /** The server binaries {@code pg_config --bindir} names, else the newest {@code /usr/lib/postgresql/<version>/bin}. */
+    public static Optional<PostgresBinaries> installed() {
+        Optional<Path> fromPgConfig = pgConfigBindir().filter(PostgresBinaries::hasServer);
         if (fromPgConfig.isPresent()) {
-            if (hasServer(fromPgConfig.get())) {
-                return new PostgresBinaries(fromPgConfig.get());
-            }
-            tried.add("pg_config --bindir = " + fromPgConfig.get() + " (no server binaries there)");
-        } else {
-            tried.add("pg_config (not on PATH)");
+            return fromPgConfig.map(PostgresBinaries::new);
         }
         Path debian = Path.of("/usr/lib/postgresql");
-        if (Files.isDirectory(debian)) {
-            try (DirectoryStream<Path> versions = Files.newDirectoryStream(debian)) {
-                List<Path> candidates = new ArrayList<>();
-                versions.forEach(v -> candidates.add(v.resolve("bin")));
-                Optional<Path> newest = candidates.stream().filter(PostgresBinaries::hasServer)
-                        .max(Comparator.comparing(p -> versionOf(p.getParent())));
-                if (newest.isPresent()) {
-                    return new PostgresBinaries(newest.get());
-                }
-            } catch (IOException e) {
-                tried.add(debian + " (" + e.getMessage() + ")");
-            }
+        if (!Files.isDirectory(debian)) {
+            return Optional.empty();
         }
-        tried.add(debian + "/*/bin");
-        throw new TestkitException("no PostgreSQL server binaries found; tried " + String.join(", ", tried)
-                + ". Install them (Debian: apt-get install postgresql) or set PG_BIN to the directory "
-                + "holding postgres, initdb and pg_basebackup.");
+        try (DirectoryStream<Path> versions = Files.newDirectoryStream(debian)) {
+            List<Path> candidates = new ArrayList<>();
+            versions.forEach(v -> candidates.add(v.resolve("bin")));
+            return candidates.stream().filter(PostgresBinaries::hasServer)
+                    .max(Comparator.comparing(p -> versionOf(p.getParent()))).map(PostgresBinaries::new);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
     }
 
     public String path(String tool) {
