@@ -343,7 +343,6 @@ public final class Testkit {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
-    /** Sleeps, turning an interrupt into a {@link TestkitException} (with the flag kept). */
     /** A random secret for a test-only password or client secret: 36 hex digits from a SecureRandom. */
     public static String randomSecret() {
         byte[] bytes = new byte[18];
