@@ -350,6 +350,7 @@ public final class Testkit {
         return java.util.HexFormat.of().formatHex(bytes);
     }
 
+    /** Sleeps, turning an interrupt into a {@link TestkitException} (with the flag kept). */
     public static void sleep(long millis) {
         try {
             Thread.sleep(millis);
