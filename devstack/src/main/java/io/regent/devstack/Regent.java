@@ -235,7 +235,7 @@ public final class Regent {
             // starting places the home where the servers' OS user reaches it; the others act on it as it is
             boolean starts = List.of("start", "bench-failover", "chaos").contains(command.action());
             DemoLayout layout = new DemoLayout(starts
-                    ? new DemoHome(OsUser.forServers(), DemoHome.OUTSIDE).place(command.home())
+                    ? new DemoHome(OsUser.forServers(), DemoHome.outsideRoot()).place(command.home())
                     : DemoHome.existing(command.home()));
             return switch (command.action()) {
                 case "help" -> {

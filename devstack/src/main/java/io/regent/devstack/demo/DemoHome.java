@@ -10,12 +10,18 @@ import java.nio.file.attribute.PosixFilePermissions;
  * Where a demo home's files really are. Run as root, the demo's PostgreSQL servers run as the {@code postgres}
  * OS user (PostgreSQL refuses root), which cannot enter a clone inside a folder closed to others (root's home,
  * mode 0700). Then the home ({@code .regent/demo}) is a link to a folder outside the clone, one per home and kept
- * between runs: {@code /var/tmp/regent-demo/<the home's path, slashes as underscores>}. Elsewhere the home is
- * a plain folder, as before.
+ * between runs: {@code <outside root>/<the home's path, slashes as underscores>}, the root being
+ * {@code REGENT_DEMO_OUTSIDE} or else {@code <java.io.tmpdir>/regent-demo}. Elsewhere the home is a plain folder,
+ * as before.
  */
 public final class DemoHome {
 
-    public static final Path OUTSIDE = Path.of("/var/tmp/regent-demo");
+    /** Where homes the server user cannot reach keep their files: configured, or below the JVM's temporary folder. */
+    public static Path outsideRoot() {
+        String configured = System.getenv("REGENT_DEMO_OUTSIDE");
+        return configured != null && !configured.isBlank() ? Path.of(configured)
+                : Path.of(System.getProperty("java.io.tmpdir"), "regent-demo");
+    }
 
     private final OsUser serverUser;
     private final Path outside;
@@ -30,7 +36,7 @@ public final class DemoHome {
         try {
             if (Files.isSymbolicLink(home)) {
                 Path target = home.resolveSibling(Files.readSymbolicLink(home));
-                Files.createDirectories(target); // --fresh or a cleaned /var/tmp removed it
+                Files.createDirectories(target); // --fresh or a cleaned temporary folder removed it
                 return checked(target.toRealPath());
             }
             Files.createDirectories(home.getParent());
@@ -75,7 +81,7 @@ public final class DemoHome {
     private Path checked(Path folder) {
         if (!serverUser.canReach(folder)) {
             throw new DemoException(serverUser.cannotReach(folder, "give the demo a folder it can reach, e.g. "
-                    + "./regent demo --home /var/tmp/regent-demo/mine"));
+                    + "./regent demo --home " + outside.resolve("mine")));
         }
         return folder;
     }

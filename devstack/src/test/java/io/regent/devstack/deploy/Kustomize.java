@@ -110,6 +110,7 @@ final class Kustomize {
                     .forEach(o -> metadata(o).put("namespace", namespace));
         }
         for (JsonNode image : kustomization.path("images")) {
+            only(image, Set.of("name", "newName", "newTag", "digest"), "images");
             objects.forEach(o -> setImages(o, image));
         }
         return objects;
@@ -302,7 +303,6 @@ final class Kustomize {
 
     /** The images transformer: every container's image named {@code image.name} gets its new name and tag. */
     private static void setImages(JsonNode node, JsonNode image) {
-        only(image, Set.of("name", "newName", "newTag", "digest"), "images");
         if (node instanceof ObjectNode object) {
             for (String list : List.of("containers", "initContainers")) {
                 for (JsonNode container : object.path(list)) {
