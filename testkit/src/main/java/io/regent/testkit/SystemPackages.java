@@ -26,11 +26,11 @@ public final class SystemPackages {
     /** Something the testkit runs, the Debian/Ubuntu package that provides it, and how to see it is there. */
     public record Need(String what, String debianPackage, BooleanSupplier present) {
 
-        static Need file(String path, String debianPackage) {
+        public static Need file(String path, String debianPackage) {
             return new Need(path, debianPackage, () -> Files.isExecutable(Path.of(path)));
         }
 
-        static Need onPath(String program, String debianPackage) {
+        public static Need onPath(String program, String debianPackage) {
             return new Need(program, debianPackage, () -> SystemPackages.onPath(program));
         }
     }
@@ -176,7 +176,7 @@ public final class SystemPackages {
         }
     }
 
-    static boolean onPath(String program) {
+    public static boolean onPath(String program) {
         // sbin too: a non-root PATH often lacks it, and ip lives there
         String path = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin") + ":/usr/sbin:/sbin";
         for (String dir : path.split(":")) {

@@ -131,6 +131,15 @@ public interface MonitorConfig {
         /** How the failover-service reaches this agent's action endpoint; default http://<host>:<http port>. */
         Optional<String> advertisedUrl();
 
+        /**
+         * Whether the agent starts its stopped server when it starts itself (containers, where the agent is the
+         * node's supervisor): a standby at once, a server that last ran as the leader only while the registry
+         * names it the leader and grants it the leader lease; anything else is left to the failover-service
+         * (rejoin, build). Off where something else starts the server (the demo, systemd).
+         */
+        @WithDefault("false")
+        boolean startOnBoot();
+
         /** Budget of one action (a rebuild copies the whole database). */
         @WithDefault("10m")
         Duration actionTimeout();

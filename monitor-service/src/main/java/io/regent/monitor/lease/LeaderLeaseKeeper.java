@@ -96,6 +96,30 @@ public class LeaderLeaseKeeper {
         }
     }
 
+    /**
+     * One renewal outside the keeper's rounds, for the agent's boot ({@code NodeBoot}): a server that last ran
+     * as the leader starts only on a grant. Awaited at most the renewal timeout.
+     */
+    public Renewal renewAtBoot(String clusterId, String self, long epoch) {
+        return renew(clusterId, self, epoch, true);
+    }
+
+    /**
+     * The lease granted at boot, sent at {@code sentNanos} (monotonic), counts as this keeper's last grant: a
+     * registry that stops answering right after the start still gets the server fenced on time.
+     */
+    public void adoptBootGrant(long epoch, long sentNanos) {
+        if (timer == null) {
+            return;
+        }
+        timer.execute(() -> {
+            heldEpoch = epoch;
+            lastGrantSent = sentNanos;
+            fenced = false;
+            released = false;
+        });
+    }
+
     private void round() {
         try {
             String clusterId = node.clusterId().get();

@@ -88,11 +88,36 @@ public class LocalNodeAgent {
             return null;
         }
         try {
-            return control.isRunning(new LocalNode(node.name().get(), node.dataDirectory().get(), node.binDirectory(),
-                    node.osUser(), Map.of(), node.replicationUser(), ""));
+            return control.isRunning(bare());
         } catch (RuntimeException e) {
             return null;
         }
+    }
+
+    /** The local server and data directory as they are now, for {@link BootRules}. */
+    public BootRules.Local localState() {
+        Path data = node.dataDirectory().get();
+        return new BootRules.Local(control.isRunning(bare()), Files.isRegularFile(data.resolve("PG_VERSION")),
+                Files.exists(data.resolve("standby.signal")) || Files.exists(data.resolve("recovery.signal")));
+    }
+
+    /**
+     * Starts the local server as it is configured (the agent's boot, {@link NodeBoot}): under the same lock as
+     * the node actions, so that a rejoin sent meanwhile waits for it.
+     */
+    public void startAtBoot(Duration timeout) {
+        busy.lock();
+        try {
+            control.start(bare(), logFile(), timeout);
+        } finally {
+            busy.unlock();
+        }
+    }
+
+    /** The local node without settings of its own: enough to check, start and kill it. */
+    private LocalNode bare() {
+        return new LocalNode(node.name().get(), node.dataDirectory().get(), node.binDirectory(), node.osUser(),
+                Map.of(), node.replicationUser(), "");
     }
 
     /** Where the failover-service reaches this agent's actions. */
