@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# demo-1 (the demo cluster's first leader): runs once, when the postgres image initialises an empty data
-# directory (/docker-entrypoint-initdb.d). Creates
+# demo-1 (the demo cluster's first leader): runs once, when regent/node initialises an empty data directory
+# (deploy/images/postgres/pg-init.sh runs /docker-entrypoint-initdb.d/* on a server listening on its unix
+# socket only; the postgres image runs it the same way). Creates
 #   - replicator: the role demo-2 and demo-3 stream as (and take their base backup with);
 #   - regent: Regent's control role, never a superuser, with only what the agents and the
 #     failover-service use (DESIGN.md, "Least privilege for the control-plane role"):
@@ -12,9 +13,10 @@
 #       pg_logical_emit_message       the agents' heartbeat WAL record on the leader
 #       ALTER SYSTEM ON PARAMETER     primary_conninfo (re-point), synchronous_standby_names and
 #                                     default_transaction_read_only (fencing)
-# The followers are cloned from this node, so they carry the same roles and pg_hba.conf.
-# (Node-mode agents, which rewind an old leader with pg_rewind using this role as the source, would also
-# need EXECUTE on pg_ls_dir, pg_stat_file and pg_read_binary_file; the compose agents run in remote mode.)
+#       EXECUTE on pg_ls_dir, pg_stat_file, pg_read_binary_file
+#                                     pg_rewind's source role: the node agents rewind an old leader from the
+#                                     new one as regent
+# The followers are built from this node with pg_basebackup, so they carry the same roles and pg_hba.conf.
 set -euo pipefail
 : "${REGENT_NODE_PASSWORD:?the regent role needs a password}"
 : "${REGENT_REPLICATION_PASSWORD:?the replicator role needs a password}"
@@ -31,7 +33,9 @@ GRANT EXECUTE ON FUNCTION pg_promote(boolean, integer) TO regent;
 GRANT EXECUTE ON FUNCTION pg_reload_conf() TO regent;
 GRANT EXECUTE ON FUNCTION pg_logical_emit_message(boolean, text, text) TO regent;
 GRANT ALTER SYSTEM ON PARAMETER primary_conninfo, synchronous_standby_names, default_transaction_read_only TO regent;
+GRANT EXECUTE ON FUNCTION pg_ls_dir(text, boolean, boolean), pg_stat_file(text, boolean), pg_read_binary_file(text),
+    pg_read_binary_file(text, bigint, bigint, boolean) TO regent;
 SQL
 
-# streaming replication from any container of the compose network (the image only opens "all" databases)
+# streaming replication from any container of the compose network (pg-init.sh only opens "all" databases)
 echo "host replication replicator all scram-sha-256" >> "$PGDATA/pg_hba.conf"

@@ -2,10 +2,17 @@
 # docker-compose.yml's one-shot demo-setup, once Keycloak, the registry and the demo nodes are healthy:
 #   1. a person who can sign in to the dashboard: demo-admin (realm role regent-admin) in the regent realm,
 #      password REGENT_DEMO_ADMIN_PASSWORD;
-#   2. the demo cluster (deploy/compose/demo-cluster.json: demo-1 leads demo-2 and demo-3) registered.
+#   2. the demo cluster (deploy/compose/demo-cluster.json: demo-1 leads demo-2 and demo-3) registered, with
+#      automatic failover off until demo-1 runs: its agent starts its server only once the registry names it
+#      the leader and grants it the leader lease, seconds after the registration - seconds in which the
+#      failover-service would find the leader down and record a failover (refused: no follower exists yet),
+#      which makes the registry refuse demo-1's lease and its agent fence its own server. The followers are
+#      built meanwhile (the failover-service's BOOTSTRAP through their agents, once it sees the leader
+#      healthy); once every node accepts connections, automatic failover is switched on.
 # Registering needs the regent-admin role, which no client of the realm has (the services' clients have
 # regent-service only), so step 2 borrows a temporary confidential client with that role and deletes it
-# at the end. Running it again changes nothing: the user and the cluster are found (409) and kept.
+# at the end. Running it again changes nothing: the user and the cluster are found (409) and kept, automatic
+# failover is switched on (again).
 set -eu
 : "${KEYCLOAK_URL:?}" "${REGISTRY_URL:?}" "${KEYCLOAK_ADMIN:?}" "${KEYCLOAK_ADMIN_PASSWORD:?}"
 : "${REGENT_DEMO_ADMIN_PASSWORD:?}" "${CLUSTER_FILE:=/demo/demo-cluster.json}"
@@ -64,5 +71,26 @@ call POST "$admin_api/users/$account/role-mappings/realm" "$admin" "[$role]" >/d
 registrar=$(token "$realm" -d grant_type=client_credentials -d "client_id=$setup_client" \
     -d "client_secret=$secret")
 call POST "$REGISTRY_URL/api/v1/clusters" "$registrar" "$(cat "$CLUSTER_FILE")" >/dev/null
+cluster=$(sed 's/": "/":"/g' "$CLUSTER_FILE" | field id)
+
+# every node's address in the cluster file; bash for /dev/tcp
+nodes=$(sed -n 's/.*"host": *"\([^"]*\)".*"port": *\([0-9]*\).*/\1:\2/p' "$CLUSTER_FILE")
+echo "demo-setup: waiting for every node to accept connections:" $nodes
+waited=0
+for node in $nodes; do
+    until bash -c "exec 3<>/dev/tcp/${node%:*}/${node#*:}" 2>/dev/null; do
+        waited=$((waited + 2))
+        if [ "$waited" -gt "${NODE_WAIT_SECONDS:-300}" ]; then
+            echo "demo-setup: ${node%:*} does not accept connections after $waited s: see its log" \
+                "(docker compose logs ${node%:*})" >&2
+            exit 1
+        fi
+        sleep 2
+    done
+done
+echo "demo-setup: automatic failover on for cluster $cluster"
+name=$(sed 's/": "/":"/g' "$CLUSTER_FILE" | field displayName)
+call PUT "$REGISTRY_URL/api/v1/clusters/$cluster" "$registrar" \
+    "{\"displayName\":\"$name\",\"replication\":{\"mode\":\"SYNC_ANY\",\"syncCount\":1},\"failoverPolicy\":{\"automatic\":true}}" >/dev/null
 
 echo "demo-setup: done - sign in at the dashboard as demo-admin"

@@ -1,6 +1,6 @@
 #!/bin/bash
-# docker-compose.yml's Kafka broker (entrypoint of the apache/kafka image): one KRaft node, broker and
-# controller, that nobody reaches without authenticating.
+# docker-compose.yml's Kafka broker (entrypoint of regent/kafka, laid out as the apache/kafka image is): one
+# KRaft node, broker and controller, that nobody reaches without authenticating.
 #
 #   - the KAFKA_* environment becomes server.properties, as in the image's own start script
 #     (KAFKA_LOG_DIRS -> log.dirs; ___ stands for -, __ for _);

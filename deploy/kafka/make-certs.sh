@@ -40,7 +40,7 @@ done
 
 umask 077
 mkdir -p "$out/ca" "$out/broker" "$out/client"
-# the broker (uid 1000 in apache/kafka) and the services (uid 185) read broker/ and client/ through
+# the broker and the services (uid 185 in the regent/* images) read broker/ and client/ through
 # bind mounts, whatever uid owns them on the host
 chmod 700 "$out/ca"
 chmod 755 "$out" "$out/broker" "$out/client"
@@ -102,7 +102,7 @@ openssl x509 -req -in "$work/broker.csr" -CA "$ca/ca.crt" -CAkey "$ca/ca.key" -C
 cat "$work/broker.crt" "$ca/ca.crt" > "$out/broker/broker.crt"
 cat "$work/broker.key" "$out/broker/broker.crt" > "$out/broker/keystore.pem"
 rm -f "$out/broker/broker.key" # left by older versions of this script
-# the broker container runs as another uid (1000) than the files' owner: the key store must be readable
+# the broker container runs as another uid (185) than the files' owner: the key store must be readable
 # through the bind mount. Only the kafka service mounts broker/; on a shared host keep the repository
 # in a folder other users cannot enter.
 chmod 644 "$out/broker/keystore.pem" "$out/broker/broker.crt"

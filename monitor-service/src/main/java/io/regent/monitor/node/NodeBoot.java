@@ -16,8 +16,8 @@ import org.jboss.logging.Logger;
 /**
  * Node mode with {@code regent.monitor.node.start-on-boot}: when the agent starts, it starts its stopped server
  * if {@link BootRules} allow it - a standby at once, a former leader only on a leader lease granted at the
- * topology's epoch. A leader whose start outlasted its lease (less the fence's head start) is fenced at once:
- * a failover may have been decided meanwhile, and only the keeper's next renewal would tell.
+ * topology's epoch. A leader whose start outlasted its lease (less the fence's head start) is fenced at once, by
+ * SQL: a failover may have been decided meanwhile, and only the next renewal would tell.
  */
 @ApplicationScoped
 public class NodeBoot {
@@ -107,10 +107,17 @@ public class NodeBoot {
         local.startAtBoot(START_TIMEOUT);
         Duration took = Duration.ofNanos(System.nanoTime() - sent);
         if (took.compareTo(node.leaderLease().minus(node.leaseFenceAhead())) >= 0) {
+            // a failover may have been decided while it started (a slow machine): fenced by SQL first - never
+            // killed, it answers - then asked again; the failover-service's Unfence rule lifts the fence of a
+            // leader it did not replace
             TopologyChanged topology = topologies.topology(clusterId).orElseThrow();
             topology.nodes().stream().filter(n -> n.name().equals(name)).findFirst().ifPresent(self -> LOG.warnf(
                     "boot: %s took %d ms to start, past its leader lease's fence point: %s", name, took.toMillis(),
-                    local.fenceOwnServer(topology, self, node.leaseFenceAhead().dividedBy(3), true)));
+                    local.fenceOwnServer(topology, self, node.leaseFenceAhead().dividedBy(3), false)));
+            long again = System.nanoTime();
+            if (lease.renewAtBoot(clusterId, name, epoch) == Renewal.GRANTED) {
+                lease.adoptBootGrant(epoch, again);
+            }
             return true;
         }
         lease.adoptBootGrant(epoch, sent);
