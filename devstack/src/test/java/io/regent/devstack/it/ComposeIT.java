@@ -182,6 +182,8 @@ class ComposeIT {
         docker("kill", container(old));
         await("another node leads", Duration.ofSeconds(60), () -> !old.equals(leaderOrNull()));
         timings.add("docker kill of " + old + " to a new leader in the topology: " + seconds(started) + " s");
+        // docker kill counts as stopped by hand: no restart policy brings it back. Its host coming back up does
+        docker("start", container(old));
         await(old + " rejoins: three streaming nodes", Duration.ofMinutes(3), () -> streamingUnder(leaderOrNull()));
         timings.add("docker kill of " + old + " to three streaming nodes: " + seconds(started) + " s");
         assertThat(operations()).as("the operations").anySatisfy(op -> {
@@ -202,10 +204,16 @@ class ComposeIT {
         long started = System.nanoTime();
         docker("network", "disconnect", network, container(old));
         try {
-            await("another node leads", Duration.ofSeconds(60), () -> {
-                String now = leaderOrNull();
-                return now != null && !old.equals(now);
-            });
+            try {
+                await("another node leads", Duration.ofSeconds(60), () -> {
+                    String now = leaderOrNull();
+                    return now != null && !old.equals(now);
+                });
+            } catch (AssertionError e) {
+                // the failover-service's threads into its log (SIGQUIT: a JVM thread dump), for the reason why not
+                docker("kill", "-s", "QUIT", container("failover"));
+                throw e;
+            }
             timings.add("partition of " + old + " to a new leader in the topology: " + seconds(started) + " s");
             long remaining = Duration.ofSeconds(20).toNanos() - (System.nanoTime() - started);
             if (remaining > 0) {
