@@ -210,9 +210,17 @@ class ComposeIT {
                     return now != null && !old.equals(now);
                 });
             } catch (AssertionError e) {
-                // the failover-service's threads into its log (SIGQUIT: a JVM thread dump), for the reason why not
+                // the failover-service's threads into its log (SIGQUIT: a JVM thread dump), and what the agents
+                // reported, for the reason why not
                 docker("kill", "-s", "QUIT", container("failover"));
-                throw e;
+                String seen;
+                try {
+                    seen = api("GET", "/api/v1/clusters/" + CLUSTER + "/observations", null).body();
+                } catch (Exception unreadable) {
+                    seen = unreadable.toString();
+                }
+                throw new AssertionError(e.getMessage() + "\nobservations: " + seen + "\ntopology leader: "
+                        + leaderOrNull(), e);
             }
             timings.add("partition of " + old + " to a new leader in the topology: " + seconds(started) + " s");
             long remaining = Duration.ofSeconds(20).toNanos() - (System.nanoTime() - started);
