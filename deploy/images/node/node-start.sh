@@ -51,6 +51,10 @@ hot_standby = on
 max_wal_senders = 10
 max_replication_slots = 10
 wal_keep_size = '256MB'
+# a partition sends no FIN: without these a follower reports "streaming" from a leader cut off for 60 s
+# (the defaults), and the leader shows the follower as streaming as long
+wal_receiver_timeout = '5s'
+wal_sender_timeout = '5s'
 # the node's own settings (port, cluster_name): the agent writes them again after a rewind or a rebuild
 include_if_exists = 'regent-node.conf'
 EOF

@@ -95,6 +95,7 @@ class ComposeIT {
         timings.add("images built: " + seconds(started) + " s");
 
         env = secrets();
+        env.put("REGENT_MIN_FAILOVER_INTERVAL", "30s"); // two failovers a minute apart in one run
         // as the file's header says: the certificates into deploy/kafka/certs (an existing CA is kept), the
         // dashboard on localhost:8080 and Keycloak on localhost:8180
         run(Duration.ofMinutes(2), WORK.resolve("certs.log"), REPOSITORY.resolve("deploy/kafka/make-certs.sh").toString());
