@@ -65,6 +65,31 @@ class LeaderLeaseTest {
     }
 
     @Test
+    void aRefusedFailoverIsRecordedFinishedAndNeverHoldsTheLeaseBack() {
+        String id = "lease-refusal";
+        Api.createCluster(id);
+        String reason = "leader " + id + "-1 unreachable; no follower can be promoted";
+        Api.as(Api.SERVICE).body("{\"kind\":\"FAILOVER\",\"fromNode\":\"" + id + "-1\",\"epochBefore\":0,"
+                + "\"reason\":\"" + reason + "\",\"refused\":true}")
+                .post("/api/v1/clusters/" + id + "/operations").then().statusCode(201)
+                .body("status", equalTo("FAILED")).body("error", equalTo(reason))
+                .body("phases[0].name", equalTo("detected")).body("phases[0].detail", equalTo(reason))
+                .body("finishedAt", org.hamcrest.Matchers.notNullValue());
+
+        // the leader (a fresh cluster's, still starting, say) keeps its lease: nothing runs against it
+        renew(id, id + "-1", 0, "agent-1", 5_000).then().statusCode(200).body("node", equalTo(id + "-1"));
+        // and a real failover may still be recorded after the refusal
+        Api.as(Api.SERVICE).body("{\"kind\":\"FAILOVER\",\"fromNode\":\"" + id + "-1\",\"toNode\":\"" + id
+                + "-2\",\"epochBefore\":0,\"reason\":\"test\"}")
+                .post("/api/v1/clusters/" + id + "/operations").then().statusCode(201).body("status",
+                        equalTo("RUNNING"));
+
+        Api.as(Api.SERVICE).body("{\"kind\":\"FAILOVER\",\"fromNode\":\"" + id + "-1\",\"epochBefore\":0,"
+                + "\"refused\":true}").post("/api/v1/clusters/" + id + "/operations").then().statusCode(422)
+                .contentType("application/problem+json").body("detail", containsString("say why"));
+    }
+
+    @Test
     void leasesAreTheServicesAndBadRequestsAreClientErrors() {
         String id = "lease-auth";
         Api.createCluster(id);

@@ -7,6 +7,7 @@ import io.regent.failover.decision.ClusterPolicy;
 import io.regent.failover.decision.ClusterSnapshot;
 import io.regent.failover.decision.Decision;
 import io.regent.failover.decision.Sighting;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -31,6 +32,7 @@ public final class ClusterState {
     private long refusedAtEpoch = -1;
     private final Map<String, Instant> fencedAt = new HashMap<>();
     private Class<? extends Decision> lastDecisionKind;
+    private Instant decisionLoggedAt;
     private boolean released;
     private Instant maintenanceUntil;
     private Instant quietUntil = Instant.MIN;
@@ -177,10 +179,20 @@ public final class ClusterState {
         unfencedAt = at;
     }
 
-    /** True when the decision is of another kind than the previous one (for logging changes only). */
-    public synchronized boolean decisionKindChanged(Decision decision) {
+    /**
+     * Whether to log this tick's decision: when it is of another kind than the previous one, and a {@code Wait}
+     * also every {@code repeatWaitEvery} while it lasts - a failover held back (anti-flapping, a lease, the
+     * detection window) must show in the log, not only when it starts.
+     */
+    public synchronized boolean decisionWorthLogging(Decision decision, Instant now, Duration repeatWaitEvery) {
         boolean changed = lastDecisionKind != decision.getClass();
         lastDecisionKind = decision.getClass();
-        return changed;
+        boolean repeat = decision instanceof Decision.Wait && decisionLoggedAt != null
+                && !now.isBefore(decisionLoggedAt.plus(repeatWaitEvery));
+        if (changed || repeat) {
+            decisionLoggedAt = now;
+            return true;
+        }
+        return false;
     }
 }

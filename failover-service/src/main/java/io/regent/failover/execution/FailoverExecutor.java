@@ -511,7 +511,11 @@ public class FailoverExecutor {
         }
     }
 
-    /** Records, once per epoch, that a needed failover was refused and why (invariant 5: fail loudly). */
+    /**
+     * Records, once per epoch, that a needed failover was refused and why (invariant 5: fail loudly) - in one
+     * call that records it already FAILED: a refusal never runs, so the leader's lease is never refused on its
+     * account (a fresh cluster's leader, still starting while the refusal is recorded, keeps it).
+     */
     public void refuse(ClusterState state, Decision.Refuse decision, OperationKind kind, String initiator,
             UUID operationId) {
         LOG.errorf("cluster %s: %s REFUSED at epoch %d: %s", state.clusterId(), kind, decision.epoch(),
@@ -519,7 +523,7 @@ public class FailoverExecutor {
         OperationUpdated op;
         try {
             op = registry.createOperation(state.clusterId(), new RegistryRequests.NewOperation(operationId, kind,
-                    decision.failedLeader(), null, decision.epoch(), initiator, decision.reason()));
+                    decision.failedLeader(), null, decision.epoch(), initiator, decision.reason(), true));
         } catch (WebApplicationException e) {
             if (e.getResponse().getStatus() == 409) { // the topology moved on since: the refusal no longer applies
                 LOG.infof("cluster %s: refusal not recorded: %s", state.clusterId(), problem(e).get("detail"));
@@ -527,14 +531,9 @@ public class FailoverExecutor {
             }
             throw e;
         }
-        if (op.status().isFinal()) {
-            return; // a redelivered request, already answered
+        if (op.status() == OperationStatus.FAILED) { // else the id named an operation recorded before as another
+            count(op, OperationStatus.FAILED);
         }
-        op = registry.appendPhase(op.operationId(), new RegistryRequests.Phase(Phases.DETECTED, Instant.now(),
-                decision.reason()));
-        registry.finish(op.operationId(), new RegistryRequests.Finish(OperationStatus.FAILED, null,
-                decision.reason()));
-        count(op, OperationStatus.FAILED);
     }
 
     private void finishSucceeded(ClusterState state, Claim held, OperationUpdated op,

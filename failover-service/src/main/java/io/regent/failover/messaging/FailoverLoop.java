@@ -79,6 +79,8 @@ public class FailoverLoop {
     private static final Logger LOG = Logger.getLogger(FailoverLoop.class);
     private static final Duration RELOAD_BACKOFF = Duration.ofSeconds(1);
     private static final Duration RETRY_BACKOFF = Duration.ofSeconds(1);
+    /** A Wait that lasts is logged again this often (a held-back failover must show). */
+    private static final Duration WAIT_LOGGED_EVERY = Duration.ofSeconds(10);
 
     private final FailoverConfig config;
     private final Map<String, Object> kafkaConfig;
@@ -390,9 +392,9 @@ public class FailoverLoop {
         Decision decision = Decider.decide(snapshot, now);
         decisions.computeIfAbsent(decision.getClass(), kind -> metrics.counter("regent_failover_decisions_total",
                 "decision", kind.getSimpleName())).increment();
-        boolean changed = state.decisionKindChanged(decision);
+        boolean worthLogging = state.decisionWorthLogging(decision, now, WAIT_LOGGED_EVERY);
         if (decision instanceof Decision.NoAction || decision instanceof Decision.Wait) {
-            if (changed) {
+            if (worthLogging) {
                 LOG.infof("cluster %s: %s: %s", id, decision.getClass().getSimpleName(), decision.reason());
             }
             if (Decider.decideRejoin(snapshot, now) instanceof Decision.Rejoin rejoin) {

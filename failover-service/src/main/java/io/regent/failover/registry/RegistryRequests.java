@@ -23,8 +23,13 @@ public final class RegistryRequests {
             UUID operationId, Long ownerToken) {
     }
 
+    /** {@code refused}: recorded FAILED at once with the reason (a refusal never runs, see the registry's API). */
     public record NewOperation(UUID id, OperationKind kind, String fromNode, String toNode, Long epochBefore,
-            String initiator, String reason) {
+            String initiator, String reason, Boolean refused) {
+        public NewOperation(UUID id, OperationKind kind, String fromNode, String toNode, Long epochBefore,
+                String initiator, String reason) {
+            this(id, kind, fromNode, toNode, epochBefore, initiator, reason, null);
+        }
     }
 
     public record Maintenance(boolean enabled, String reason) {

@@ -275,6 +275,61 @@ class RejoinIT {
         }
     }
 
+    /**
+     * A node agent's boot (start-on-boot, as in the node image): a server that last ran as the leader starts only
+     * on a lease the registry grants at boot, and that grant is the agent's last one - so a registry that stops
+     * answering right after it (frozen while the boot thread stands between the grant and the start, before any
+     * renewal of the agent's own) still gets the server fenced by the agent before the lease ends. Its follower is
+     * down, so the failsafe cannot vouch that nobody was promoted (alone, or with every follower streaming from it,
+     * the leader would rightly stay writable).
+     */
+    @Test
+    void aLeaderStartedOnItsBootGrantIsFencedWhenTheRegistryStopsAnsweringRightAfter() throws Exception {
+        try (PostgresCluster pg = PostgresCluster.builder().name("boot").nodes(2).controlRole(CONTROL_ROLE).start()) {
+            PostgresNode leader = pg.initialLeader();
+            pg.nodes().stream().filter(n -> n != leader).forEach(PostgresNode::stop);
+            leader.stop(); // as after its machine restarted: its data says it last ran as the leader
+            int debugPort = io.regent.testkit.FreePorts.next();
+            QuarkusService agent = plane.startNodeAgent(pg, leader, Map.of("regent.monitor.node.start-on-boot", "true",
+                    // long enough that the boot's own slow-start fence (past lease - fence-ahead) cannot be what fences
+                    "regent.monitor.node.leader-lease", "10s", QuarkusService.DEBUG_PORT, Integer.toString(debugPort)));
+            QuarkusService registry = plane.registry();
+            try (Debugger debugger = Debugger.attach(debugPort)) {
+                // the cluster is registered only now: until then the boot waits for a topology
+                Debugger.Pause granted = debugger.pauseThreadAt("io.regent.monitor.node.LocalNodeAgent", "startAtBoot");
+                try (AutoCloseable registered = plane.register(pg, Map.of())) {
+                    assertThat(granted.awaitHit(Duration.ofSeconds(60))).as("the boot was granted the lease").isTrue();
+                    Instant grantedBy = Instant.now();
+                    assertThat(leader.isRunning()).isFalse();
+                    registry.process().freeze();
+                    try {
+                        granted.resume();
+                        try {
+                            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                                    .ignoreExceptions().until(() -> "on".equals(leader.queryValue(
+                                            "SHOW default_transaction_read_only")));
+                        } catch (org.awaitility.core.ConditionTimeoutException e) {
+                            throw new AssertionError("not fenced within 30 s; the agent's log:\n"
+                                    + agent.process().logTail(60), e);
+                        }
+                        long fencedAfter = Duration.between(grantedBy, Instant.now()).toMillis();
+                        System.out.println("boot grant -> fenced with the registry frozen: " + fencedAfter + " ms");
+                        assertThat(metric(agent, "regent_leader_lease_fences_total", ""))
+                                .as("fenced by the lease keeper, counting from the boot grant").isEqualTo(1.0);
+                        assertThat(metric(agent, "regent_leader_lease_renewals_total", "outcome=\"GRANTED\""))
+                                .as("no renewal of its own got through").isZero();
+                        assertThat(leader.isInRecovery()).isFalse();
+                    } finally {
+                        registry.process().thaw();
+                    }
+                }
+            } finally {
+                agent.close();
+                plane.agents.remove(agent);
+            }
+        }
+    }
+
     @Test
     void switchoversBackAndForthEndWithTheOldLeaderStreamingAndLoseNoAcknowledgedWrite() throws Exception {
         int rounds = Integer.getInteger("regent.it.switchovers", 10);

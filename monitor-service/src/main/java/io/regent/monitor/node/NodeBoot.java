@@ -43,6 +43,11 @@ public class NodeBoot {
         if (!local.enabled() || !node.startOnBoot()) {
             return;
         }
+        if (node.leaderLease().isZero()) {
+            LOG.warn("boot: regent.monitor.node.leader-lease=0 - a server that last ran as the leader is never started "
+                    + "at boot (nothing guards its start against a failover): a single-node cluster stays unwritable "
+                    + "after a restart until someone starts it by hand");
+        }
         thread = new Thread(this::boot, "regent-node-boot");
         thread.setDaemon(true);
         thread.start();

@@ -2,6 +2,7 @@ package io.regent.registry.service;
 
 import io.regent.events.OperationKind;
 import io.regent.events.OperationStatus;
+import io.regent.events.Phases;
 import io.regent.registry.domain.ClusterEntity;
 import io.regent.registry.domain.OperationEntity;
 import io.regent.registry.domain.PhaseEmbeddable;
@@ -55,7 +56,7 @@ public class OperationService {
             // the intent is a compare-and-set on the epoch: a decision taken on an older topology is void
             throw ClusterService.epochMismatch(clusterId, request.epochBefore(), cluster.epoch, cluster.leaderNode);
         }
-        if (OperationRepository.LEADER_CHANGES.contains(request.kind())) {
+        if (OperationRepository.LEADER_CHANGES.contains(request.kind()) && !request.isRefusal()) {
             // the cluster row is locked: two racing failover-service instances cannot both get past here
             operations.runningLeaderChange(clusterId).ifPresent(running -> {
                 Map<String, Object> what = new java.util.LinkedHashMap<>();
@@ -84,6 +85,18 @@ public class OperationService {
         op.reason = request.reason();
         op.startedAt = now;
         op.updatedAt = now;
+        if (request.isRefusal()) {
+            // decided and refused before anything was done: recorded final, so no lease renewal of the leader
+            // it concerns is ever refused on its account (a running failover of that leader would be)
+            if (request.reason() == null || request.reason().isBlank()) {
+                throw ProblemException.unprocessable("reason", "a refusal is recorded with its reason: say why the "
+                        + request.kind() + " was not made");
+            }
+            op.phases.add(new PhaseEmbeddable(Phases.DETECTED, now, request.reason()));
+            op.status = OperationStatus.FAILED;
+            op.error = request.reason();
+            op.finishedAt = now;
+        }
         operations.persist(op);
         outbox.append(Snapshots.operation(op), now);
         return op;

@@ -16,6 +16,9 @@ import java.util.UUID;
  * @param epochBefore the epoch it starts from
  * @param initiator   {@code system} or the user's subject; defaults to the caller
  * @param reason      why
+ * @param refused     true for a refusal: a leader change that was needed but not made (the reason says why) is
+ *                    recorded as FAILED at once, in one transaction, with a DETECTED phase and the reason as its
+ *                    error - it never runs, so it never holds the leader's lease back nor blocks another operation
  */
 public record OperationRequest(
         UUID id,
@@ -24,5 +27,15 @@ public record OperationRequest(
         @Size(max = 63) String toNode,
         @PositiveOrZero Long epochBefore,
         @Size(max = 200) String initiator,
-        @Size(max = 2000) String reason) {
+        @Size(max = 2000) String reason,
+        Boolean refused) {
+
+    public OperationRequest(UUID id, OperationKind kind, String fromNode, String toNode, Long epochBefore,
+            String initiator, String reason) {
+        this(id, kind, fromNode, toNode, epochBefore, initiator, reason, null);
+    }
+
+    public boolean isRefusal() {
+        return Boolean.TRUE.equals(refused);
+    }
 }
