@@ -573,7 +573,12 @@ class DeploymentManifestsTest {
             problems.check(listed.containsKey(name), "docker-compose.yml uses ${" + name + "}, which .env.example does "
                     + "not list: add it with a comment on how to generate it");
         }
+        problems.check("regent".equals(listed.get("COMPOSE_PROJECT_NAME")), ".env.example should set "
+                + "COMPOSE_PROJECT_NAME=regent: the project's name, which docker-compose 1.29 refuses as name:");
         listed.forEach((name, value) -> {
+            if (name.startsWith("COMPOSE_")) {
+                return; // docker compose's own settings, no secrets: read by compose itself, never by the file
+            }
             problems.check(used.contains(name), ".env.example lists " + name + ", which docker-compose.yml never uses");
             problems.check(value.isEmpty(), ".env.example gives " + name + " a value: leave it empty (a placeholder "
                     + "docker compose refuses), or it ends up in use");
