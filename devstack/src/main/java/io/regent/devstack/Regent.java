@@ -234,6 +234,10 @@ public final class Regent {
         try {
             // starting places the home where the servers' OS user reaches it; the others act on it as it is
             boolean starts = List.of("start", "bench-failover", "chaos").contains(command.action());
+            if (starts) {
+                // first: installing PostgreSQL (as root with apt-get) creates the OS user the home must suit
+                PostgresBinaries.locate();
+            }
             DemoLayout layout = new DemoLayout(starts
                     ? new DemoHome(OsUser.forServers(), DemoHome.outsideRoot()).place(command.home())
                     : DemoHome.existing(command.home()));

@@ -49,6 +49,9 @@ public record OsUser(String name) {
         if (!jvmIsRoot()) {
             return true;
         }
+        if (!exists()) {
+            throw new TestkitException(missing());
+        }
         try {
             Process test = new ProcessBuilder(wrap(List.of("test", "-x", dir.toString())))
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
@@ -63,6 +66,23 @@ public record OsUser(String name) {
             Thread.currentThread().interrupt();
             throw new TestkitException("interrupted while checking " + dir, e);
         }
+    }
+
+    /** Whether the user exists on this machine (the postgresql package creates {@code postgres}). */
+    public boolean exists() {
+        try {
+            Path.of("/").getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(name);
+            return true;
+        } catch (java.nio.file.attribute.UserPrincipalNotFoundException e) {
+            return false;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot look OS user '" + name + "' up", e);
+        }
+    }
+
+    private String missing() {
+        return "OS user '" + name + "' does not exist: the JVM runs as root and PostgreSQL refuses root. Install "
+                + "the postgresql package (it creates the user) or set -Dregent.testkit.os-user=<user>";
     }
 
     /** The one line for a server directory this user cannot reach, saying what to do. */
@@ -82,9 +102,7 @@ public record OsUser(String name) {
                 try {
                     user = lookup.lookupPrincipalByName(name);
                 } catch (java.nio.file.attribute.UserPrincipalNotFoundException e) {
-                    throw new TestkitException("OS user '" + name + "' does not exist: the JVM runs as root and "
-                            + "PostgreSQL refuses root. Install the postgresql package (it creates the user) or "
-                            + "set -Dregent.testkit.os-user=<user>", e);
+                    throw new TestkitException(missing(), e);
                 }
                 GroupPrincipal group = lookup.lookupPrincipalByGroupName(name);
                 PosixFileAttributeView view = Files.getFileAttributeView(dir, PosixFileAttributeView.class);

@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** POSIX signals the JDK cannot send itself (SIGSTOP, SIGCONT, SIGINT), through {@code kill}. */
+/**
+ * POSIX signals the JDK cannot send itself (SIGSTOP, SIGCONT, SIGINT), through the shell's built-in {@code kill}:
+ * the {@code kill} program (procps) is missing on a minimal Debian, {@code sh} never is.
+ */
 public final class Signals {
 
     private Signals() {
@@ -46,7 +49,7 @@ public final class Signals {
         if (pids.isEmpty()) {
             return;
         }
-        List<String> command = new java.util.ArrayList<>(List.of("kill", "-" + signal));
+        List<String> command = new java.util.ArrayList<>(List.of("sh", "-c", "kill -" + signal + " \"$@\"", "kill"));
         pids.forEach(pid -> command.add(Long.toString(pid)));
         try {
             Process kill = new ProcessBuilder(command).redirectErrorStream(true).start();

@@ -52,6 +52,8 @@ public final class SystemPackages {
     public static final Need LIBERATION_FONTS = new Need("/usr/share/fonts/truetype/liberation", "fonts-liberation",
             () -> Files.isDirectory(Path.of("/usr/share/fonts/truetype/liberation")));
     public static final Need TAR = Need.onPath("tar", "tar");
+    /** deploy/kafka/make-certs.sh: the compose stack's Kafka certificates. */
+    public static final Need OPENSSL = Need.onPath("openssl", "openssl");
 
     public static final List<Need> BROWSER = List.of(CHROMIUM, CHROMEDRIVER, LIBERATION_FONTS);
 

@@ -30,6 +30,12 @@ class OsUserTest {
 
             Files.setPosixFilePermissions(closed, PosixFilePermissions.fromString("rwxr-xr-x"));
             assertThat(postgres.canReach(open)).isTrue();
+            // a user that is not there is said so, not taken for a closed folder
+            OsUser nobodyHere = new OsUser("regent-no-such-user");
+            assertThat(nobodyHere.exists()).isFalse();
+            assertThatThrownBy(() -> nobodyHere.canReach(open)).isInstanceOf(TestkitException.class)
+                    .hasMessageContaining("OS user 'regent-no-such-user' does not exist")
+                    .hasMessageContaining("Install the postgresql package");
             assertThat(postgres.createOwnedDirectory(open.resolve("node-2"))).isDirectory();
         } finally {
             Testkit.deleteRecursively(closed);

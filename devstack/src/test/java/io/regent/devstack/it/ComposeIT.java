@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.regent.testkit.SystemPackages;
 import io.regent.testkit.Testkit;
 import io.regent.testkit.browser.Browser;
 import io.regent.testkit.docker.DockerEngine;
@@ -98,6 +99,7 @@ class ComposeIT {
         env.put("REGENT_MIN_FAILOVER_INTERVAL", "30s"); // two failovers a minute apart in one run
         // as the file's header says: the certificates into deploy/kafka/certs (an existing CA is kept), the
         // dashboard on localhost:8080 and Keycloak on localhost:8180
+        SystemPackages.machine().ensure(SystemPackages.OPENSSL);
         run(Duration.ofMinutes(2), WORK.resolve("certs.log"), REPOSITORY.resolve("deploy/kafka/make-certs.sh").toString());
         gateway = "http://localhost:8080";
 
