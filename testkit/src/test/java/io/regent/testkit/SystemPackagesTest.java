@@ -33,7 +33,8 @@ class SystemPackagesTest {
         for (String debianPackage : SystemPackages.packagesOf(List.of(SystemPackages.POSTGRESQL,
                 SystemPackages.MARIADB_SERVER, SystemPackages.HAPROXY, SystemPackages.SOCAT, SystemPackages.IP,
                 SystemPackages.LIBFAKETIME, SystemPackages.TAR, SystemPackages.CHROMIUM, SystemPackages.CHROMEDRIVER,
-                SystemPackages.LIBERATION_FONTS))) {
+                SystemPackages.LIBERATION_FONTS, SystemPackages.OPENSSL, io.regent.testkit.docker.DockerEngine.DOCKERD,
+                io.regent.testkit.docker.DockerEngine.COMPOSE, io.regent.testkit.docker.DockerEngine.DEBOOTSTRAP))) {
             assertThat(ciRun).as(".ci/run installs " + debianPackage).contains("missing+=(" + debianPackage + ")");
         }
     }
