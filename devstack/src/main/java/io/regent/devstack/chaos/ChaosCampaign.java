@@ -421,17 +421,28 @@ public final class ChaosCampaign {
     /** Healthy (every agent sees every node, followers streaming) and no operation running, twice in a row. */
     private void awaitRecovered() {
         int[] healthyChecks = {0};
-        await("the cluster whole again (three nodes streaming, no operation running)", () -> {
-            boolean healthy;
-            try {
-                healthy = demo.unhealthy(token("viewer")) == null
-                        && operationsPage(0).stream().limit(5).allMatch(o -> o.status().isFinal());
-            } catch (RuntimeException e) {
-                healthy = false; // the registry or the gateway restarting
+        Await.untilNoReason("the cluster whole again (three nodes streaming, no operation running)", RECOVERY, 500,
+                () -> {
+                    String why = notRecoveredBecause();
+                    healthyChecks[0] = why == null ? healthyChecks[0] + 1 : 0;
+                    return healthyChecks[0] >= 2 ? null : why == null ? "healthy once, checking again" : why;
+                });
+    }
+
+    /** Why the cluster is not whole yet (what the stack says, or the operation still running), null when it is. */
+    private String notRecoveredBecause() {
+        try {
+            String unhealthy = demo.unhealthy(token("viewer"));
+            if (unhealthy != null) {
+                return unhealthy;
             }
-            healthyChecks[0] = healthy ? healthyChecks[0] + 1 : 0;
-            return healthyChecks[0] >= 2 ? Boolean.TRUE : null;
-        }, RECOVERY, 500);
+            return operationsPage(0).stream().limit(5).filter(o -> !o.status().isFinal()).findFirst()
+                    .map(o -> o.kind() + " " + o.operationId() + " still " + o.status() + " (phases "
+                            + o.phases().stream().map(OperationPhase::name).toList() + ")")
+                    .orElse(null);
+        } catch (RuntimeException e) {
+            return "the stack does not answer: " + e.getMessage(); // the registry or the gateway restarting
+        }
     }
 
     private String token(String user) {

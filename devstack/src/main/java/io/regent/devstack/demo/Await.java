@@ -20,6 +20,23 @@ public final class Await {
             }
             Testkit.sleep(pollMillis);
         }
-        throw new DemoException("no " + what + " within " + budget);
+        throw new DemoException("waited " + budget.toSeconds() + " s for " + what + ", in vain");
+    }
+
+    /**
+     * Like {@link #until}, where {@code condition} returns why it is not there yet (null once it is): the last reason
+     * goes into the message after the budget, so a run that gives up says what stayed wrong.
+     */
+    public static void untilNoReason(String what, Duration budget, long pollMillis, Supplier<String> whyNot) {
+        long deadline = System.nanoTime() + budget.toNanos();
+        String reason = null;
+        while (System.nanoTime() < deadline) {
+            reason = whyNot.get();
+            if (reason == null) {
+                return;
+            }
+            Testkit.sleep(pollMillis);
+        }
+        throw new DemoException("waited " + budget.toSeconds() + " s for " + what + ", in vain: " + reason);
     }
 }
