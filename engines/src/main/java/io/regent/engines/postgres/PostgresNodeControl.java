@@ -24,9 +24,10 @@ public final class PostgresNodeControl {
         IMMEDIATE
     }
 
-    /** Whether the node's postmaster is alive, from {@code postmaster.pid}. */
+    /** Whether the node's postmaster is alive, from {@code postmaster.pid} (an exited, unreaped one is not). */
     public boolean isRunning(LocalNode node) {
-        return postmasterPid(node).flatMap(ProcessHandle::of).map(ProcessHandle::isAlive).orElse(false);
+        return postmasterPid(node).filter(pid -> !isZombie(pid)).flatMap(ProcessHandle::of)
+                .map(ProcessHandle::isAlive).orElse(false);
     }
 
     /**
@@ -74,6 +75,15 @@ public final class PostgresNodeControl {
             throw new EngineActionException("cannot start " + node.name() + ": " + node.dataDirectory()
                     + " holds no PostgreSQL data directory (rebuild it first)");
         }
+        Optional<Long> unreaped = postmasterPid(node).filter(PostgresNodeControl::isZombie);
+        if (unreaped.isPresent()) {
+            // PostgreSQL takes a lock file whose PID still exists for a running server and refuses to start
+            throw new EngineActionException("cannot start " + node.name() + ": its postmaster.pid names PID "
+                    + unreaped.get() + ", a postmaster that exited but was never reaped (a zombie), and PostgreSQL "
+                    + "will not start while that PID exists. Whatever adopts orphaned processes here does not reap "
+                    + "them (in a container: PID 1) - run the agent under an init (docker run --init, compose "
+                    + "init: true, or a shell as PID 1)");
+        }
         LocalCommands.run(node, List.of(pgCtl(node), "start", "-D", node.dataDirectory().toString(), "-l",
                 logFile.toString(), "-w", "-t", seconds(timeout)), Map.of(), timeout.plusSeconds(5),
                 "pg_ctl start of " + node.name() + " (log " + logFile + ")");
@@ -89,6 +99,20 @@ public final class PostgresNodeControl {
             return lines.isEmpty() ? Optional.empty() : Optional.of(Long.parseLong(lines.get(0).strip()));
         } catch (IOException | NumberFormatException e) {
             return Optional.empty(); // being written or removed right now: not a running server yet
+        }
+    }
+
+    /**
+     * Whether {@code pid} exited and waits to be reaped by its parent (state Z in {@code /proc/<pid>/stat}): the
+     * agent starts the server with pg_ctl, so a postmaster that dies is reaped by whatever adopted it, not by us.
+     */
+    static boolean isZombie(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            int end = stat.lastIndexOf(')'); // the command name may hold spaces and parentheses
+            return end > 0 && stat.length() > end + 2 && stat.charAt(end + 2) == 'Z';
+        } catch (IOException e) {
+            return false; // gone (or no /proc): not a zombie
         }
     }
 
