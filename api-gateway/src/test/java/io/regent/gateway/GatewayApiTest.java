@@ -13,6 +13,7 @@ import io.regent.events.KafkaAccess;
 import io.regent.events.NodeObserved;
 import io.regent.events.NodeRole;
 import io.regent.events.RegentEvent;
+import io.regent.events.RejoinRequested;
 import io.regent.events.SwitchoverRequested;
 import io.regent.events.Topics;
 import io.regent.events.TopologyChanged;
@@ -88,7 +89,9 @@ class GatewayApiTest {
                 {"GET", "/api/v1/clusters/alpha/observations", null}};
         String[][] commands = {{"POST", "/api/v1/clusters/alpha/switchover", "{\"candidate\":\"alpha-2\"}"},
                 {"POST", "/api/v1/clusters/alpha/failover", "{\"candidate\":\"alpha-3\",\"reason\":\"drill\"}"},
-                {"PUT", "/api/v1/clusters/alpha/maintenance", "{\"enabled\":false,\"reason\":\"done\"}"}};
+                {"PUT", "/api/v1/clusters/alpha/maintenance", "{\"enabled\":false,\"reason\":\"done\"}"},
+                {"POST", "/api/v1/clusters/alpha/nodes/alpha-2/rejoin", "{}"},
+                {"POST", "/api/v1/clusters/alpha/nodes/alpha-3/rebuild", "{\"reason\":\"disk replaced\"}"}};
         for (String[] read : reads) {
             rows.addAll(row(read, 401, 403, 200, 200, 200));
         }
@@ -153,9 +156,7 @@ class GatewayApiTest {
         UUID operation = UUID.fromString(response.jsonPath().getString("operationId"));
         assertThat(response.header("Location")).endsWith("/api/v1/operations/" + operation);
 
-        SwitchoverRequested command = await().atMost(Duration.ofSeconds(10)).until(() -> commands().stream()
-                .filter(c -> c instanceof SwitchoverRequested s && s.requestId().equals(operation))
-                .map(SwitchoverRequested.class::cast).findFirst().orElse(null), c -> c != null);
+        SwitchoverRequested command = awaitCommand(SwitchoverRequested.class, operation, SwitchoverRequested::requestId);
         assertThat(command.clusterId()).isEqualTo("alpha");
         assertThat(command.requestedBy()).isEqualTo("operator");
         assertThat(command.expectedLeader()).isEqualTo("alpha-1");
@@ -180,6 +181,38 @@ class GatewayApiTest {
                 .isEqualTo("the signature does not verify with any configured key");
     }
 
+    @Test
+    void aRebuildRequestReachesTheCommandTopicWithTheNodeWhoAskedAndTheCurrentEpoch() {
+        Response response = given().auth().oauth2(TOKENS.get("operator")).contentType("application/json")
+                .body("{\"reason\":\"disk replaced\",\"expectedEpoch\":4}")
+                .post("/api/v1/clusters/alpha/nodes/alpha-3/rebuild");
+        assertThat(response.statusCode()).as(response.asString()).isEqualTo(202);
+        assertThat(response.jsonPath().getString("command")).isEqualTo("rebuild");
+        UUID operation = UUID.fromString(response.jsonPath().getString("operationId"));
+        assertThat(response.header("Location")).endsWith("/api/v1/operations/" + operation);
+
+        RejoinRequested command = awaitCommand(RejoinRequested.class, operation, RejoinRequested::requestId);
+        assertThat(command.clusterId()).isEqualTo("alpha");
+        assertThat(command.node()).isEqualTo("alpha-3");
+        assertThat(command.rebuild()).isTrue();
+        assertThat(command.requestedBy()).isEqualTo("operator");
+        assertThat(command.expectedEpoch()).isEqualTo(4L);
+        assertThat(command.reason()).isEqualTo("disk replaced");
+
+        Response untyped = given().auth().oauth2(TOKENS.get("admin")).post("/api/v1/clusters/alpha/nodes/alpha-2/rejoin");
+        assertThat(untyped.statusCode()).as("no Content-Type: %s", untyped.asString()).isEqualTo(415);
+        assertThat(untyped.contentType()).startsWith("application/problem+json");
+        Response rejoin = given().auth().oauth2(TOKENS.get("admin")).contentType("application/json")
+                .post("/api/v1/clusters/alpha/nodes/alpha-2/rejoin");
+        assertThat(rejoin.statusCode()).as("no body: the current epoch, no reason").isEqualTo(202);
+        UUID rejoinId = UUID.fromString(rejoin.jsonPath().getString("operationId"));
+        RejoinRequested rejoinCommand = awaitCommand(RejoinRequested.class, rejoinId, RejoinRequested::requestId);
+        assertThat(rejoinCommand.rebuild()).isFalse();
+        assertThat(rejoinCommand.node()).isEqualTo("alpha-2");
+        assertThat(rejoinCommand.requestedBy()).isEqualTo("admin");
+        assertThat(rejoinCommand.expectedEpoch()).isEqualTo(4L);
+    }
+
     static Stream<Arguments> mistakes() {
         return Stream.of(
                 Arguments.of("POST", "/api/v1/clusters/alpha/switchover", "{\"candidate\":\"alpha-9\"}", 422,
@@ -193,7 +226,16 @@ class GatewayApiTest {
                 Arguments.of("PUT", "/api/v1/clusters/alpha/maintenance", "{\"reason\":\"x\"}", 400, "enabled"),
                 Arguments.of("PUT", "/api/v1/clusters/alpha/maintenance", "{\"enabled\":true,\"until\":"
                         + "\"2020-01-01T00:00:00Z\"}", 422, "'until' must be in the future"),
-                Arguments.of("GET", "/api/v1/clusters/NOT_A_SLUG/topology", null, 400, "must be a cluster id"));
+                Arguments.of("GET", "/api/v1/clusters/NOT_A_SLUG/topology", null, 400, "must be a cluster id"),
+                Arguments.of("POST", "/api/v1/clusters/alpha/nodes/alpha-1/rejoin", "{}", 409,
+                        "'alpha-1' leads cluster 'alpha' at epoch 4; only a follower or a replaced leader can be "
+                                + "rejoined"),
+                Arguments.of("POST", "/api/v1/clusters/alpha/nodes/alpha-9/rebuild", null, 404,
+                        "'alpha-9' is not a node of cluster 'alpha'"),
+                Arguments.of("POST", "/api/v1/clusters/alpha/nodes/alpha-2/rebuild", "{\"expectedEpoch\":3}", 409,
+                        "is at epoch 4, not 3"),
+                Arguments.of("POST", "/api/v1/clusters/nope/nodes/nope-1/rejoin", "{}", 404,
+                        "Cluster 'nope' does not exist"));
     }
 
     @ParameterizedTest(name = "{0} {1} {2} -> {3}")
@@ -341,6 +383,13 @@ class GatewayApiTest {
         } catch (Exception e) {
             throw new IllegalStateException("cannot publish " + event, e);
         }
+    }
+
+    /** The command of {@code type} with request id {@code id} on the command topic, once it is there. */
+    private static <T extends RegentEvent> T awaitCommand(Class<T> type, UUID id,
+            java.util.function.Function<T, UUID> requestId) {
+        return await().atMost(Duration.ofSeconds(10)).until(() -> commands().stream().filter(type::isInstance)
+                .map(type::cast).filter(c -> requestId.apply(c).equals(id)).findFirst().orElse(null), c -> c != null);
     }
 
     private static List<RegentEvent> commands() {

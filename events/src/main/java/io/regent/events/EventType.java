@@ -14,6 +14,8 @@ public enum EventType {
             "failover-requested.v1"),
     MAINTENANCE_CHANGED("io.regent.maintenance.changed.v1", MaintenanceChanged.class, Topics.COMMANDS,
             "maintenance-changed.v1"),
+    REJOIN_REQUESTED("io.regent.rejoin.requested.v1", RejoinRequested.class, Topics.COMMANDS,
+            "rejoin-requested.v1"),
     OPERATION_UPDATED("io.regent.operation.updated.v1", OperationUpdated.class, Topics.OPERATIONS,
             "operation-updated.v1");
 

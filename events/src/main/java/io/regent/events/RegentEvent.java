@@ -6,7 +6,7 @@ package io.regent.events;
  */
 public sealed interface RegentEvent
         permits NodeObserved, TopologyChanged, SwitchoverRequested, FailoverRequested,
-        MaintenanceChanged, OperationUpdated {
+        MaintenanceChanged, RejoinRequested, OperationUpdated {
 
     /** The cluster this event is about; also the Kafka key and the CloudEvents {@code subject}. */
     String clusterId();

@@ -31,7 +31,7 @@ public final class Topics {
                     "min.cleanable.dirty.ratio", "0.1",
                     "delete.retention.ms", millis(Duration.ofDays(1))));
 
-    /** {@link SwitchoverRequested}, {@link FailoverRequested}, {@link MaintenanceChanged}. */
+    /** {@link SwitchoverRequested}, {@link FailoverRequested}, {@link MaintenanceChanged}, {@link RejoinRequested}. */
     public static final TopicSpec COMMANDS = new TopicSpec("regent.commands.v1", PARTITIONS, "delete",
             Map.of("cleanup.policy", "delete",
                     "retention.ms", millis(Duration.ofDays(7))));

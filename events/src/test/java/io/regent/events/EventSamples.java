@@ -34,6 +34,9 @@ final class EventSamples {
                 EventType.MAINTENANCE_CHANGED, new MaintenanceChanged(UUID.fromString(
                         "5b0f1d8e-3c1d-4a55-9a57-0d1d4c1b2a03"), "orders", true, "carol", T0, "storage migration",
                         T0.plusSeconds(3600)),
+                EventType.REJOIN_REQUESTED, new RejoinRequested(UUID.fromString(
+                        "5b0f1d8e-3c1d-4a55-9a57-0d1d4c1b2a05"), "orders", "orders-3", true, 7L, "dave", T0,
+                        "disk replaced on orders-3"),
                 EventType.OPERATION_UPDATED, new OperationUpdated(UUID.fromString(
                         "5b0f1d8e-3c1d-4a55-9a57-0d1d4c1b2a04"), "orders", OperationKind.FAILOVER,
                         OperationStatus.FAILED, "orders-1", "orders-2", 7L, 8L, "system",
@@ -56,6 +59,8 @@ final class EventSamples {
                         null),
                 EventType.MAINTENANCE_CHANGED, new MaintenanceChanged(UUID.randomUUID(), "orders", false, "carol", T0,
                         null, null),
+                EventType.REJOIN_REQUESTED, new RejoinRequested(UUID.randomUUID(), "orders", "orders-3", false, null,
+                        "dave", T0, null),
                 EventType.OPERATION_UPDATED, new OperationUpdated(UUID.randomUUID(), "orders", OperationKind.REJOIN,
                         OperationStatus.PENDING, null, null, null, null, null, null, null, T0, null, null, null));
     }

@@ -42,4 +42,7 @@ export const api = {
   switchover: (id, body) => call('POST', `/api/v1/clusters/${encodeURIComponent(id)}/switchover`, body),
   failover: (id, body) => call('POST', `/api/v1/clusters/${encodeURIComponent(id)}/failover`, body),
   maintenance: (id, body) => call('PUT', `/api/v1/clusters/${encodeURIComponent(id)}/maintenance`, body),
+  // action: 'rejoin' (rewind, a fresh copy if it cannot) or 'rebuild' (a fresh copy of the leader)
+  repair: (id, node, action, body) => call('POST',
+    `/api/v1/clusters/${encodeURIComponent(id)}/nodes/${encodeURIComponent(node)}/${action}`, body),
 };

@@ -218,6 +218,7 @@ function clusterPage(id) {
 }
 
 function nodesTable(t) {
+  const operate = canOperate();
   const rows = t.nodes.map((n) => {
     const health = healthOf(t.clusterId, n.name);
     const role = health && health.reachable ? health.role : n.role;
@@ -235,12 +236,25 @@ function nodesTable(t) {
       h('td', { class: 'num' }, n.name === t.leader ? '–' : millis(health && health.lagMillis)),
       h('td', { class: 'num', 'data-test': 'position' }, position(t.engine, health && (health.currentLsn ?? health.replayedLsn)),
         health && health.receivedLsn != null ? h('div', { class: 'muted' }, `received ${position(t.engine, health.receivedLsn)}`) : null),
-      h('td', { class: 'num' }, n.priority === 0 ? 'never leader' : n.priority));
+      h('td', { class: 'num' }, n.priority === 0 ? 'never leader' : n.priority),
+      operate ? h('td', {}, nodeActions(t, n)) : null);
   });
   return h('div', { class: 'table-wrap' }, h('table', { 'aria-label': 'Nodes' },
     h('thead', {}, h('tr', {}, ['Node', 'Role', 'Zone', 'Address', 'Streams from', 'Lag', 'Lag (time)',
-      positionsHeading(t.engine), 'Priority'].map((c) => h('th', { scope: 'col' }, c)))),
+      positionsHeading(t.engine), 'Priority', operate ? 'Repair' : null].filter((c) => c)
+      .map((c) => h('th', { scope: 'col' }, c)))),
     h('tbody', {}, rows)));
+}
+
+/** Rejoin and rebuild of a node that is not the leader (operators); both need a leader to copy from. */
+function nodeActions(t, n) {
+  if (n.name === t.leader) return '–';
+  return h('div', { class: 'node-actions', role: 'group', 'aria-label': `Repair ${n.name}` },
+    h('button', { 'data-action': 'rejoin', 'data-node': n.name, disabled: !t.leader,
+      class: n.role === 'NEEDS_REJOIN' ? 'primary' : null, onclick: () => repair(t, n.name, false) }, 'Rejoin…'),
+    ' ',
+    h('button', { 'data-action': 'rebuild', 'data-node': n.name, disabled: !t.leader,
+      onclick: () => repair(t, n.name, true) }, 'Rebuild…'));
 }
 
 /** An agent's clock this far from the gateway's is flagged (the failover-service logs and exports it too). */
@@ -319,7 +333,7 @@ function timeline(t) {
 
 function actions(t) {
   if (!canOperate()) {
-    return h('p', { class: 'muted', 'data-test': 'read-only' }, 'You can watch this cluster; switchover, failover and maintenance need the operator role.');
+    return h('p', { class: 'muted', 'data-test': 'read-only' }, 'You can watch this cluster; switchover, failover, maintenance, rejoin and rebuild need the operator role.');
   }
   const followers = t.nodes.filter((n) => n.name !== t.leader && n.priority > 0);
   return h('div', { class: 'actions', role: 'group', 'aria-label': 'Actions' },
@@ -369,6 +383,18 @@ async function failover(t) {
     `The current leader ${t.leader || ''} is fenced and replaced without a handover: transactions not yet replicated to the new leader can be lost.`,
     'Fail over');
   if (ok) submit(() => api.failover(t.clusterId, { candidate: select.value || null, expectedEpoch: t.epoch }), 'Failover requested');
+}
+
+async function repair(t, node, rebuild) {
+  const reason = h('input', { type: 'text', id: 'reason', name: 'reason', placeholder: 'why (kept with the operation)' });
+  const ok = await confirm(`${rebuild ? 'Rebuild' : 'Rejoin'} ${node} (${t.clusterId})`,
+    [h('label', { for: 'reason' }, 'Reason'), reason],
+    rebuild
+      ? `${node} is stopped, its data directory is replaced by a fresh copy of ${t.leader}'s, and it starts again as a follower: it serves nothing until the copy is done (minutes for a large database).`
+      : `${node} is stopped, rewound onto ${t.leader}'s timeline (copied afresh if it cannot be), and starts again as a follower: whatever it holds that ${t.leader} lacks is discarded.`,
+    rebuild ? 'Rebuild' : 'Rejoin');
+  if (ok) submit(() => api.repair(t.clusterId, node, rebuild ? 'rebuild' : 'rejoin',
+    { expectedEpoch: t.epoch, reason: reason.value || null }), `${rebuild ? 'Rebuild' : 'Rejoin'} of ${node} requested`);
 }
 
 async function maintenance(t) {

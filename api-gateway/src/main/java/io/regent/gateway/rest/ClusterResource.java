@@ -5,6 +5,7 @@ import io.quarkus.security.identity.SecurityIdentity;
 import io.regent.events.FailoverRequested;
 import io.regent.events.MaintenanceChanged;
 import io.regent.events.RegentEvent;
+import io.regent.events.RejoinRequested;
 import io.regent.events.SwitchoverRequested;
 import io.regent.events.TopologyChanged;
 import io.regent.gateway.command.CommandPublisher;
@@ -76,6 +77,9 @@ public class ClusterResource {
 
     public record FailoverRequest(@Size(max = 63) String candidate, @PositiveOrZero Long expectedEpoch,
             @Size(max = 2000) String reason) {
+    }
+
+    public record RejoinRequest(@PositiveOrZero Long expectedEpoch, @Size(max = 2000) String reason) {
     }
 
     public record MaintenanceRequest(@NotNull Boolean enabled, @Size(max = 2000) String reason, Instant until) {
@@ -220,6 +224,45 @@ public class ClusterResource {
                 Instant.now(), body.reason()));
     }
 
+    /** Rewind {@code name} into a streaming follower of the leader (a base backup when a rewind is impossible). */
+    @POST
+    @Path("/{id}/nodes/{name}/rejoin")
+    @RolesAllowed({Roles.OPERATOR, Roles.ADMIN})
+    public Response rejoin(@PathParam("id") @Pattern(regexp = SLUG, message = SLUG_MESSAGE) String id,
+            @PathParam("name") @Pattern(regexp = NAME, message = NAME_MESSAGE) String name,
+            @Valid RejoinRequest request) {
+        return repair(id, name, false, request);
+    }
+
+    /** Copy {@code name} afresh from the leader (a base backup) and make it a streaming follower. */
+    @POST
+    @Path("/{id}/nodes/{name}/rebuild")
+    @RolesAllowed({Roles.OPERATOR, Roles.ADMIN})
+    public Response rebuild(@PathParam("id") @Pattern(regexp = SLUG, message = SLUG_MESSAGE) String id,
+            @PathParam("name") @Pattern(regexp = NAME, message = NAME_MESSAGE) String name,
+            @Valid RejoinRequest request) {
+        return repair(id, name, true, request);
+    }
+
+    private Response repair(String id, String name, boolean rebuild, RejoinRequest request) {
+        RejoinRequest body = request == null ? new RejoinRequest(null, null) : request;
+        TopologyChanged topology = require(id);
+        long epoch = expectedEpoch(topology, body.expectedEpoch());
+        String what = rebuild ? "rebuild" : "rejoin";
+        if (topology.nodes().stream().noneMatch(n -> n.name().equals(name))) {
+            throw new ProblemException(404, "Node not found", "'" + name + "' is not a node of cluster '" + id
+                    + "'; nodes are " + topology.nodes().stream().map(n -> n.name()).toList());
+        }
+        if (name.equals(topology.leader())) {
+            throw new ProblemException(409, "Node is the leader", "'" + name + "' leads cluster '" + id + "' at epoch "
+                    + topology.epoch() + "; only a follower or a replaced leader can be " + (rebuild ? "rebuilt"
+                    : "rejoined") + ". Switch over first if it must be");
+        }
+        UUID requestId = UUID.randomUUID();
+        return accept(id, name, what, requestId, new RejoinRequested(requestId, id, name, rebuild, epoch, who(),
+                Instant.now(), body.reason()));
+    }
+
     @PUT
     @Path("/{id}/maintenance")
     @RolesAllowed({Roles.OPERATOR, Roles.ADMIN})
@@ -235,14 +278,20 @@ public class ClusterResource {
     }
 
     private Response accept(String clusterId, String command, UUID requestId, RegentEvent event) {
+        return accept(clusterId, null, command, requestId, event);
+    }
+
+    /** Publishes the signed command and audits it; {@code node} names the node it acts on, when it is one. */
+    private Response accept(String clusterId, String node, String command, UUID requestId, RegentEvent event) {
+        String target = node == null ? "cluster=" + clusterId : "cluster=" + clusterId + " node=" + node;
         try {
             commands.publish(clusterId, event, who(), identity.hasRole(Roles.ADMIN) ? Roles.ADMIN : Roles.OPERATOR);
         } catch (ProblemException e) {
-            AUDIT.infof("who=%s what=%s cluster=%s request=%s outcome=failed (%s)", who(), command, clusterId,
-                    requestId, e.getMessage());
+            AUDIT.infof("who=%s what=%s %s request=%s outcome=failed (%s)", who(), command, target, requestId,
+                    e.getMessage());
             throw e;
         }
-        AUDIT.infof("who=%s what=%s cluster=%s request=%s outcome=accepted", who(), command, clusterId, requestId);
+        AUDIT.infof("who=%s what=%s %s request=%s outcome=accepted", who(), command, target, requestId);
         URI operation = URI.create("/api/v1/operations/" + requestId);
         return Response.accepted(new Accepted(requestId, clusterId, command, operation)).location(operation).build();
     }

@@ -66,7 +66,9 @@ class DashboardIT {
         gateway = plane.startGateway("gateway", port, keycloak.issuer());
         failover = plane.startFailover("failover-ui", "group-ui", Map.of());
         pg = PostgresCluster.builder().name("dash").nodes(3).controlRole(CONTROL_ROLE).start();
-        registered = plane.register(pg, Map.of());
+        // dash-2's own agent (node mode) rewinds it when an operator asks; automatic rejoin off, so only they do
+        plane.startNodeAgent(pg, pg.node("dash-2"));
+        registered = plane.register(pg, Map.of("autoRejoin", false));
         maria = MariaDbCluster.start("maria", 2, CONTROL_ROLE); // its monitoring user is the agents' login
         registeredMaria = plane.register(maria, Map.of());
         await().atMost(Duration.ofSeconds(30)).until(() -> plane.ownedBy(failover).contains("dash"));
@@ -146,11 +148,7 @@ class DashboardIT {
     @Test
     @Order(2)
     void anOperatorSwitchesOverAndSeesAFailoverLive() throws Exception {
-        browser = Browser.chromium(SCREENSHOTS);
-        browser.open(gateway.url() + "/login");
-        signInOnKeycloak("olivia");
-        waitUntil(() -> text(By.cssSelector("[data-test=user]")).startsWith("olivia"));
-        browser.open(gateway.url() + "/#/clusters/dash");
+        openClusterAs("olivia", "dash");
         waitUntil(() -> text(By.cssSelector("h1 [data-test=state]")).equals("healthy"));
         browser.script("window.noReloadMarker = 'still-here';");
 
@@ -177,6 +175,44 @@ class DashboardIT {
         waitUntil(() -> text(By.cssSelector("p [data-test=leader]")).equals("dash-3"));
         assertThat(marker()).as("no page reload").isEqualTo("still-here");
         screenshot("cluster-failover");
+    }
+
+    /**
+     * After the failover of {@link #anOperatorSwitchesOverAndSeesAFailoverLive} the killed dash-2 needs a rejoin,
+     * and automatic rejoin is off: the operator asks for it from its row, confirms, and sees its REJOIN operation
+     * succeed and dash-2 turn follower, live.
+     */
+    @Test
+    @Order(3)
+    void anOperatorRejoinsAReplacedLeaderFromItsRow() throws Exception {
+        openClusterAs("olivia", "dash");
+        waitUntil(() -> text(By.cssSelector("tr[data-node=dash-2]")).contains("needs rejoin"));
+        assertThat(browser.driver().findElements(By.cssSelector("tr[data-node=dash-3] button[data-action]")))
+                .as("the leader's row offers no repair").isEmpty();
+        screenshot("cluster-needs-rejoin");
+
+        click(By.cssSelector("button[data-action=rejoin][data-node=dash-2]"));
+        WebElement dialog = waitFor(By.id("confirm"));
+        assertThat(text(By.id("confirm-consequence"))).contains("dash-2 is stopped, rewound onto dash-3's timeline");
+        dialog.findElement(By.id("reason")).sendKeys("back after the drill");
+        dialog.findElement(By.id("confirm-ok")).click();
+        waitUntil(Duration.ofSeconds(90), () -> !browser.driver().findElements(By.cssSelector(
+                "li[data-kind=REJOIN][data-status=SUCCEEDED]")).isEmpty());
+        assertThat(text(By.cssSelector("li[data-kind=REJOIN][data-status=SUCCEEDED]")))
+                .contains("by olivia").contains("rejoin of dash-2 requested by olivia (back after the drill)");
+        waitUntil(Duration.ofSeconds(30), () -> !browser.driver().findElements(By.cssSelector(
+                "tr[data-node=dash-2] .badge.role-FOLLOWER")).isEmpty());
+        assertThat(pg.node("dash-2").isInRecovery()).isTrue();
+        screenshot("cluster-rejoined");
+    }
+
+    /** A new browser, signed in on Keycloak's page as {@code user}, on the page of {@code cluster}. */
+    private void openClusterAs(String user, String cluster) {
+        browser = Browser.chromium(SCREENSHOTS);
+        browser.open(gateway.url() + "/login");
+        signInOnKeycloak(user);
+        waitUntil(() -> text(By.cssSelector("[data-test=user]")).startsWith(user));
+        browser.open(gateway.url() + "/#/clusters/" + cluster);
     }
 
     private void signInOnKeycloak(String user) {

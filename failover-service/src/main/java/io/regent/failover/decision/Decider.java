@@ -128,6 +128,12 @@ public final class Decider {
         return Rejoins.decide(snapshot, now);
     }
 
+    /** The decision for an operator's {@link io.regent.events.RejoinRequested} (see {@link Rejoins#requested}). */
+    public static Decision decideRejoinRequested(ClusterSnapshot snapshot, io.regent.events.RejoinRequested request,
+            Instant now) {
+        return Rejoins.requested(snapshot, request, now);
+    }
+
     /**
      * The decision for an operator's {@link FailoverRequested}: the leader is declared lost, so the
      * detection window and the automatic flag do not apply, but the epoch check, the candidate

@@ -52,7 +52,11 @@ public sealed interface Decision {
             implements Decision {
     }
 
-    /** A failover is needed but would be unsafe; record a failed operation with the reason and do not guess. */
-    record Refuse(String failedLeader, long epoch, String reason) implements Decision {
+    /**
+     * An operation is needed or requested but would be unsafe or cannot run; record a failed operation with the
+     * reason and do not guess. {@code node}: what it was about - the leader a failover or switchover would
+     * replace, the node a rejoin would repair.
+     */
+    record Refuse(String node, long epoch, String reason) implements Decision {
     }
 }

@@ -7,6 +7,7 @@ import io.regent.events.FailoverRequested;
 import io.regent.events.NodeObserved;
 import io.regent.events.NodeRole;
 import io.regent.events.OperationKind;
+import io.regent.events.RejoinRequested;
 import io.regent.events.ReplicationMode;
 import io.regent.events.SwitchoverRequested;
 import io.regent.events.TopologyNode;
@@ -139,6 +140,83 @@ final class Rejoins {
         }
         return new Wait(waiting + " need a rejoin, but no agent running next to them (node mode) reported in the last "
                 + Views.seconds(snapshot.policy().observationMaxAge()) + "; they stay as they are until one does");
+    }
+
+    /**
+     * The decision for an operator's {@link RejoinRequested}: what an automatic rejoin needs - a healthy writable
+     * leader to copy from, and for PostgreSQL the node's own agent alive (a fresh observation carrying its
+     * endpoint) - minus what only holds the automatic one back (the policy's {@code autoRejoin}, the repair delay,
+     * maintenance: a person asks). Never the leader, never beside a running leader change or another rejoin, and
+     * only at the epoch the requester saw. MariaDB rejoins from here over SQL; a MariaDB rebuild is refused (no
+     * agent of this version copies a MariaDB node).
+     */
+    static Decision requested(ClusterSnapshot snapshot, RejoinRequested request, Instant now) {
+        String cluster = snapshot.clusterId();
+        String node = request.node();
+        String leader = snapshot.topology().leader();
+        long epoch = snapshot.epoch();
+        String what = (request.rebuild() ? "rebuild" : "rejoin") + " of " + node + " requested by "
+                + request.requestedBy() + (request.reason() == null || request.reason().isBlank() ? ""
+                        : " (" + request.reason() + ")");
+        if (request.expectedEpoch() != null && request.expectedEpoch() != epoch) {
+            return new Refuse(node, epoch, what + " for epoch " + request.expectedEpoch() + " but cluster " + cluster
+                    + " is at epoch " + epoch + " (leader " + leader + "): the topology changed since; look again "
+                    + "and re-request");
+        }
+        if (Decider.withoutActions(snapshot) != null) {
+            return new Refuse(node, epoch, Decider.withoutActions(snapshot));
+        }
+        if (snapshot.topology().nodes().stream().noneMatch(n -> n.name().equals(node))) {
+            return new Refuse(node, epoch, "'" + node + "' is not a node of cluster " + cluster);
+        }
+        if (node.equals(leader)) {
+            return new Refuse(node, epoch, what + ", but " + node + " is the leader of cluster " + cluster
+                    + " at epoch " + epoch + "; switch over first");
+        }
+        if (snapshot.runningOperation() != null) {
+            return new Refuse(node, epoch, "operation " + snapshot.runningOperation() + " of cluster " + cluster
+                    + " is still running; request again when it has finished");
+        }
+        if (snapshot.bookkeeping().rejoining()) {
+            return new Refuse(node, epoch, "a rejoin of cluster " + cluster + " is running; one at a time: request "
+                    + "again when it has finished");
+        }
+        if (leader == null) {
+            return new Refuse(node, epoch, what + ", but cluster " + cluster + " has no leader to follow");
+        }
+        Optional<NodeObserved> leaderSeen = Views.freshestReachable(snapshot, leader, now);
+        if (leaderSeen.isEmpty() || leaderSeen.get().role() != NodeRole.LEADER
+                || Boolean.TRUE.equals(leaderSeen.get().readOnly())) {
+            return new Refuse(node, epoch, what + ", but leader " + leader + " is not seen as a healthy writable "
+                    + "leader in the last " + Views.seconds(snapshot.policy().observationMaxAge()) + "; "
+                    + (request.rebuild() ? "a copy" : "a rewind") + " needs it");
+        }
+        if (EngineCapabilities.of(snapshot.topology().engine()).rejoinsRemotely()) {
+            if (request.rebuild()) {
+                return new Refuse(node, epoch, what + ", but " + snapshot.topology().engine() + " nodes have no agent "
+                        + "that copies them in this version; restore " + node + " from a backup of " + leader
+                        + ", then request a rejoin");
+            }
+            if (Views.freshestReachable(snapshot, node, now).isEmpty()) {
+                return new Refuse(node, epoch, what + ", but no agent reached " + node + " in the last "
+                        + Views.seconds(snapshot.policy().observationMaxAge()) + "; start it, then request again");
+            }
+            return new Decision.Rejoin(node, OperationKind.REJOIN, null, epoch, what + "; it answers and leader "
+                    + leader + " is healthy: check it for transactions " + leader + " lacks, then make it follow "
+                    + leader);
+        }
+        Optional<String> endpoint = snapshot.freshSightingsOf(node, now).stream().map(Sighting::latest)
+                .filter(o -> o.agentEndpoint() != null).max(Comparator.comparing(NodeObserved::observedAt))
+                .map(NodeObserved::agentEndpoint);
+        if (endpoint.isEmpty()) {
+            return new Refuse(node, epoch, what + ", but no agent running next to " + node + " (node mode) reported "
+                    + "in the last " + Views.seconds(snapshot.policy().observationMaxAge()) + "; start it, then "
+                    + "request again");
+        }
+        return new Decision.Rejoin(node, request.kind(), endpoint.get(), epoch, what + "; its agent ("
+                + endpoint.get() + ") is up and leader " + leader + " is healthy: " + (request.rebuild()
+                        ? "replace its data with a base backup of " + leader
+                        : "rewind it into a follower of " + leader + " (a base backup if a rewind is impossible)"));
     }
 
     /**

@@ -523,7 +523,7 @@ public class FailoverExecutor {
         OperationUpdated op;
         try {
             op = registry.createOperation(state.clusterId(), new RegistryRequests.NewOperation(operationId, kind,
-                    decision.failedLeader(), null, decision.epoch(), initiator, decision.reason(), true));
+                    decision.node(), null, decision.epoch(), initiator, decision.reason(), true));
         } catch (WebApplicationException e) {
             if (e.getResponse().getStatus() == 409) { // the topology moved on since: the refusal no longer applies
                 LOG.infof("cluster %s: refusal not recorded: %s", state.clusterId(), problem(e).get("detail"));

@@ -13,6 +13,7 @@ import io.regent.events.OperationKind;
 import io.regent.events.OperationStatus;
 import io.regent.events.OperationUpdated;
 import io.regent.events.RegentEvent;
+import io.regent.events.RejoinRequested;
 import io.regent.events.SwitchoverRequested;
 import io.regent.events.Topics;
 import io.regent.events.TopologyChanged;
@@ -251,7 +252,7 @@ public class FailoverLoop {
 
     private static final Set<Class<? extends RegentEvent>> OBSERVATIONS = Set.of(NodeObserved.class);
     private static final Set<Class<? extends RegentEvent>> COMMANDS = Set.of(FailoverRequested.class,
-            SwitchoverRequested.class, MaintenanceChanged.class);
+            SwitchoverRequested.class, MaintenanceChanged.class, RejoinRequested.class);
 
     /**
      * One record through the door: observations only from known agents, commands only signed by a gateway for
@@ -302,6 +303,8 @@ public class FailoverLoop {
         if (command instanceof FailoverRequested request) {
             return request.requestedBy();
         } else if (command instanceof SwitchoverRequested request) {
+            return request.requestedBy();
+        } else if (command instanceof RejoinRequested request) {
             return request.requestedBy();
         }
         return ((MaintenanceChanged) command).requestedBy();
@@ -398,18 +401,7 @@ public class FailoverLoop {
                 LOG.infof("cluster %s: %s: %s", id, decision.getClass().getSimpleName(), decision.reason());
             }
             if (Decider.decideRejoin(snapshot, now) instanceof Decision.Rejoin rejoin) {
-                state.rejoinStarted();
-                workers.execute(() -> {
-                    // after a success, let every agent probe the node again before judging it anew
-                    Instant next = Instant.now().plus(config.observationMaxAge());
-                    try {
-                        rejoins.rejoin(state, rejoin);
-                    } catch (RuntimeException e) {
-                        next = Instant.now().plus(rejoins.retryAfter(e));
-                    } finally {
-                        state.rejoinEnded(next);
-                    }
-                });
+                startRejoin(state, rejoin, UUID.randomUUID(), "system");
             }
         } else if (decision instanceof Decision.Failover failover) {
             if (state.tryBusy()) {
@@ -479,6 +471,25 @@ public class FailoverLoop {
 
     private final Map<String, AtomicLong> clockOffsets = new ConcurrentHashMap<>();
 
+    /**
+     * A rejoin runs beside the decisions, not under the cluster's busy flag: a rewind or a base backup takes
+     * seconds to minutes, and a failover must never wait for one (the agent refuses a stale epoch after it).
+     */
+    private void startRejoin(ClusterState state, Decision.Rejoin rejoin, UUID operationId, String initiator) {
+        state.rejoinStarted();
+        workers.execute(() -> {
+            // after a success, let every agent probe the node again before judging it anew
+            Instant next = Instant.now().plus(config.observationMaxAge());
+            try {
+                rejoins.rejoin(state, rejoin, operationId, initiator);
+            } catch (RuntimeException e) {
+                next = Instant.now().plus(rejoins.retryAfter(e));
+            } finally {
+                state.rejoinEnded(next);
+            }
+        });
+    }
+
     private void command(ClusterState state, RegentEvent command, Instant now) {
         if (command instanceof FailoverRequested request) {
             Decision decision = Decider.decideRequested(state.snapshot(), request, now);
@@ -499,6 +510,15 @@ public class FailoverLoop {
                 executor.switchover(state, switchover, request.requestedBy(), request.requestId());
             } else if (decision instanceof Decision.Refuse refuse) {
                 executor.refuse(state, refuse, OperationKind.SWITCHOVER, request.requestedBy(), request.requestId());
+            }
+        } else if (command instanceof RejoinRequested request) {
+            Decision decision = Decider.decideRejoinRequested(state.snapshot(), request, now);
+            LOG.infof("cluster %s: %s requested by %s (%s): %s", state.clusterId(), request.kind(),
+                    request.requestedBy(), request.requestId(), decision.reason());
+            if (decision instanceof Decision.Rejoin rejoin) {
+                startRejoin(state, rejoin, request.requestId(), request.requestedBy());
+            } else if (decision instanceof Decision.Refuse refuse) {
+                executor.refuse(state, refuse, request.kind(), request.requestedBy(), request.requestId());
             }
         } else if (command instanceof MaintenanceChanged request) {
             String reason = (request.enabled() ? "maintenance on" : "maintenance off") + " requested by "

@@ -4,6 +4,7 @@ import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.regent.engines.EngineAdapter;
 import io.regent.events.NodeRole;
+import io.regent.events.OperationKind;
 import io.regent.events.OperationStatus;
 import io.regent.events.OperationUpdated;
 import io.regent.events.Phases;
@@ -60,12 +61,21 @@ public class RejoinExecutor {
         this.targets = targets;
     }
 
-    public void rejoin(ClusterState state, Decision.Rejoin decision) {
+    /**
+     * Records the operation ({@code operationId}: an operator's request id, so the id the API returned follows it)
+     * and carries it out. A redelivered request whose operation already ended is not carried out again.
+     */
+    public void rejoin(ClusterState state, Decision.Rejoin decision, UUID operationId, String initiator) {
         TopologyChanged topology = state.topology();
         String leader = topology.leader();
         OperationUpdated op = registry.createOperation(state.clusterId(), new RegistryRequests.NewOperation(
-                UUID.randomUUID(), decision.kind(), decision.node(), leader, decision.epoch(), "system",
+                operationId, decision.kind(), decision.node(), leader, decision.epoch(), initiator,
                 decision.reason()));
+        if (op.status().isFinal()) {
+            LOG.infof("cluster %s: %s %s already ended %s; not carried out again", state.clusterId(), op.kind(),
+                    op.operationId(), op.status());
+            return;
+        }
         LOG.infof("cluster %s: %s %s as a follower of %s at epoch %d (operation %s): %s", state.clusterId(),
                 decision.kind(), decision.node(), leader, decision.epoch(), op.operationId(), decision.reason());
         long started = System.nanoTime();
@@ -78,8 +88,8 @@ public class RejoinExecutor {
                         config.actionTimeout());
             } else {
                 agent(decision.agentEndpoint()).perform(identity.authorization().orElse(null),
-                        new NodeAgentApi.Action("REJOIN", state.clusterId(), decision.node(), decision.epoch(),
-                                op.operationId()));
+                        new NodeAgentApi.Action(agentAction(decision.kind()), state.clusterId(), decision.node(),
+                                decision.epoch(), op.operationId()));
             }
             TopologyChanged announced = topology;
             if (topology.nodes().stream().anyMatch(n -> n.name().equals(decision.node())
@@ -112,6 +122,11 @@ public class RejoinExecutor {
                     .increment();
             throw e;
         }
+    }
+
+    /** REBUILD replaces the data directory whatever it holds; everything else rewinds, or rebuilds when it must. */
+    static String agentAction(OperationKind kind) {
+        return kind == OperationKind.REBUILD ? "REBUILD" : "REJOIN";
     }
 
     private NodeAgentApi agent(String endpoint) {

@@ -13,6 +13,7 @@ import io.regent.events.FailoverRequested;
 import io.regent.events.NodeRole;
 import io.regent.events.OperationKind;
 import io.regent.events.Engine;
+import io.regent.events.RejoinRequested;
 import io.regent.events.SwitchoverRequested;
 import io.regent.failover.decision.Decision.Failover;
 import io.regent.failover.decision.Decision.Fence;
@@ -689,6 +690,87 @@ class DeciderTest {
         }
     }
 
+    static Stream<Arguments> requestedRejoins() {
+        Scenario agentUp = replacedLeader().nodeAgent("a", 400, false);
+        UUID running = UUID.fromString("00000000-0000-0000-0000-000000000004");
+        return Stream.of(
+                Arguments.of("a replaced leader, rewound by its agent", agentUp, rejoinOf("a", false, 7L),
+                        Decision.Rejoin.class, "a", "rejoin of a requested by dave (disk checked); its agent "
+                                + "(http://127.0.0.1:8770) is up and leader b is healthy: rewind it into a follower of "
+                                + "b (a base backup if a rewind is impossible)"),
+                Arguments.of("a streaming follower, rebuilt from a base backup",
+                        Scenario.threeNodes().leaderUp("a", "m1", 200).nodeAgentSeesFollower("c", "a", 2_000),
+                        rejoinOf("c", true, null), Decision.Rejoin.class, "c", "rebuild of c requested by dave "
+                                + "(disk checked); its agent (http://127.0.0.1:8790) is up and leader a is healthy: "
+                                + "replace its data with a base backup of a"),
+                Arguments.of("in maintenance all the same: a person asks", agentUp.maintenance(),
+                        rejoinOf("a", false, 7L), Decision.Rejoin.class, "a", "rewind it into a follower of b"),
+                Arguments.of("automatic rejoin off holds back only the automatic one",
+                        replacedLeader().nodeAgent("a", 400, false).policy(p -> new ClusterPolicy(p.automatic(),
+                                p.detectionWindow(), p.observerQuorum(), p.maxLagOnFailoverBytes(), p.rpoZeroRequired(),
+                                p.minFailoverInterval(), p.observationMaxAge(), false, p.followerRepairAfter())),
+                        rejoinOf("a", false, 7L), Decision.Rejoin.class, "a", "rewind it into a follower of b"),
+                Arguments.of("never the leader", replacedLeader().nodeAgent("a", 400, false), rejoinOf("b", true, 7L),
+                        Refuse.class, "b", "rebuild of b requested by dave (disk checked), but b is the leader of "
+                                + "cluster orders at epoch 7; switch over first"),
+                Arguments.of("not a node of the cluster", replacedLeader().nodeAgent("a", 400, false),
+                        rejoinOf("zz", false, 7L), Refuse.class, "zz", "'zz' is not a node of cluster orders"),
+                Arguments.of("not when the epoch changed since the request", replacedLeader().nodeAgent("a", 400, false),
+                        rejoinOf("a", false, 6L), Refuse.class, "a", "rejoin of a requested by dave (disk checked) "
+                                + "for epoch 6 but cluster orders is at epoch 7 (leader b): the topology changed since"),
+                Arguments.of("not beside a running leader change",
+                        replacedLeader().nodeAgent("a", 400, false).running(running), rejoinOf("a", false, 7L),
+                        Refuse.class, "a", "operation " + running + " of cluster orders is still running; request "
+                                + "again when it has finished"),
+                Arguments.of("one rejoin at a time", replacedLeader().nodeAgent("a", 400, false).bookkeeping(
+                                new Bookkeeping(null, -1, java.util.Map.of(), null, true, null)),
+                        rejoinOf("a", false, 7L), Refuse.class, "a", "a rejoin of cluster orders is running; one at "
+                                + "a time: request again when it has finished"),
+                Arguments.of("no healthy writable leader to copy from",
+                        Scenario.threeNodes().leader("b").unreachable("b", "m1", 200).nodeAgent("a", 400, false),
+                        rejoinOf("a", true, 7L), Refuse.class, "a", "rebuild of a requested by dave (disk checked), "
+                                + "but leader b is not seen as a healthy writable leader in the last 3 s; a copy needs it"),
+                Arguments.of("no leader at all", Scenario.threeNodes().leader(null).nodeAgent("a", 400, false),
+                        rejoinOf("a", false, null), Refuse.class, "a", "but cluster orders has no leader to follow"),
+                Arguments.of("no agent next to the node", replacedLeader().unreachable("a", "m1", 300),
+                        rejoinOf("a", false, 7L), Refuse.class, "a", "but no agent running next to a (node mode) "
+                                + "reported in the last 3 s; start it, then request again"),
+                Arguments.of("MariaDB: rejoined from here over SQL",
+                        replacedLeader().readOnlyLeader("a", "m1", 100).engine(Engine.MARIADB),
+                        rejoinOf("a", false, 7L), Decision.Rejoin.class, "a", "it answers and leader b is healthy: "
+                                + "check it for transactions b lacks, then make it follow b"),
+                Arguments.of("MariaDB: no rebuild in this version",
+                        replacedLeader().readOnlyLeader("a", "m1", 100).engine(Engine.MARIADB),
+                        rejoinOf("a", true, 7L), Refuse.class, "a", "but MARIADB nodes have no agent that copies "
+                                + "them in this version; restore a from a backup of b, then request a rejoin"),
+                Arguments.of("MariaDB: a node that does not answer waits for its operator",
+                        replacedLeader().unreachable("a", "m1", 100).engine(Engine.MARIADB),
+                        rejoinOf("a", false, 7L), Refuse.class, "a", "but no agent reached a in the last 3 s"),
+                Arguments.of("not on an engine without actions",
+                        replacedLeader().nodeAgent("a", 400, false).engine(Engine.MONGODB), rejoinOf("a", false, 7L),
+                        Refuse.class, "a", "cluster orders runs MONGODB: this version of Regent observes it"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("requestedRejoins")
+    void decidesRequestedRejoins(String name, Scenario scenario, RejoinRequested request,
+            Class<? extends Decision> kind, String node, String reason) {
+        Decision decision = Decider.decideRejoinRequested(scenario.snapshot(), request, NOW);
+        assertThat(decision).as(decision.toString()).isInstanceOf(kind);
+        assertThat(decision.reason()).contains(reason);
+        if (decision instanceof Decision.Rejoin rejoin) {
+            assertThat(rejoin.node()).isEqualTo(node);
+            assertThat(rejoin.epoch()).isEqualTo(7);
+            assertThat(rejoin.kind()).isEqualTo(request.rebuild() ? OperationKind.REBUILD : OperationKind.REJOIN);
+            assertThat(rejoin.agentEndpoint()).as("the node agent does it, unless the engine rejoins over SQL")
+                    .isEqualTo(reason.contains("it answers") ? null
+                            : "http://127.0.0.1:87" + rejoin.node().charAt(0) % 10 + "0");
+        } else {
+            assertThat(((Refuse) decision).node()).as("the refusal is recorded on the node asked for").isEqualTo(node);
+            assertThat(((Refuse) decision).epoch()).isEqualTo(7);
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("requested")
     void decidesOnRequest(String name, Scenario scenario, FailoverRequested request, Class<? extends Decision> kind,
@@ -729,6 +811,11 @@ class DeciderTest {
     private static SwitchoverRequested switchover(Long expectedEpoch, String expectedLeader, String candidate) {
         return new SwitchoverRequested(UUID.randomUUID(), "orders", expectedLeader, candidate, expectedEpoch, "alice",
                 NOW, "planned");
+    }
+
+    private static RejoinRequested rejoinOf(String node, boolean rebuild, Long expectedEpoch) {
+        return new RejoinRequested(UUID.randomUUID(), "orders", node, rebuild, expectedEpoch, "dave", NOW,
+                "disk checked");
     }
 
     private static FailoverRequested request(Long expectedEpoch, String candidate) {

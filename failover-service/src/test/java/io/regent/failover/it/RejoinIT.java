@@ -11,6 +11,7 @@ import io.regent.events.OperationPhase;
 import io.regent.events.OperationStatus;
 import io.regent.events.OperationUpdated;
 import io.regent.events.Phases;
+import io.regent.events.RejoinRequested;
 import io.regent.events.SwitchoverRequested;
 import io.regent.events.TopologyChanged;
 import io.regent.events.TopologyNode;
@@ -426,6 +427,60 @@ class RejoinIT {
             assertThat(plane.operations("grow")).as("no failed heal")
                     .noneMatch(o -> o.status() == OperationStatus.FAILED);
         }
+    }
+
+    /**
+     * An operator's rebuild (a signed {@code RejoinRequested} on the command topic, as the gateway sends it): a
+     * streaming follower's data directory is replaced by a base backup of the leader - a file planted in it is
+     * gone - and it streams again, recorded as a REBUILD operation under the request's id with the operator as its
+     * initiator. A rejoin asked for the leader is refused and recorded so; the leader and the epoch stay.
+     */
+    @Test
+    void anOperatorsRebuildReplacesAFollowersDataAndARejoinOfTheLeaderIsRefused() throws Exception {
+        try (PostgresCluster pg = cluster("fix"); Stack stack = Stack.start(pg)) {
+            PostgresNode leader = pg.initialLeader();
+            PostgresNode follower = pg.nodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
+            Path planted = follower.dataDirectory().resolve("planted-by-rejoin-it");
+            Files.writeString(planted, "a rebuild replaces the whole data directory");
+            leader.execute("INSERT INTO t SELECT generate_series(11, 20)");
+
+            UUID rebuild = UUID.randomUUID();
+            plane.send("fix", new RejoinRequested(rebuild, "fix", follower.name(), true, stack.epoch, "olivia",
+                    Instant.now(), "disk replaced"));
+            OperationUpdated rebuilt = await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> byId("fix", rebuild), o -> o != null && o.status().isFinal());
+            assertThat(rebuilt.status()).as("error: %s", rebuilt.error()).isEqualTo(OperationStatus.SUCCEEDED);
+            assertThat(rebuilt.kind()).isEqualTo(OperationKind.REBUILD);
+            assertThat(rebuilt.initiator()).isEqualTo("olivia");
+            assertThat(rebuilt.reason()).contains("rebuild of " + follower.name() + " requested by olivia (disk "
+                    + "replaced)");
+            assertThat(rebuilt.phases()).extracting(OperationPhase::name).containsExactly(Phases.DECIDED,
+                    Phases.STOPPED, Phases.REBUILT, Phases.STARTED, Phases.STREAMING, Phases.REJOINED);
+            assertThat(planted).as("the data directory is a fresh copy of the leader's").doesNotExist();
+            await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() -> {
+                assertThat(follower.walReceiverStatus()).contains("streaming");
+                assertThat(follower.queryValue("SELECT count(*) FROM t")).isEqualTo(20L);
+            });
+            assertThat(follower.queryValue("SHOW port")).isEqualTo(Integer.toString(follower.port()));
+
+            UUID refused = UUID.randomUUID();
+            plane.send("fix", new RejoinRequested(refused, "fix", leader.name(), false, null, "olivia", Instant.now(),
+                    null));
+            OperationUpdated refusal = await().atMost(Duration.ofSeconds(20)).until(() -> byId("fix", refused),
+                    o -> o != null && o.status().isFinal());
+            assertThat(refusal.status()).isEqualTo(OperationStatus.FAILED);
+            assertThat(refusal.kind()).isEqualTo(OperationKind.REJOIN);
+            assertThat(refusal.error()).contains(leader.name() + " is the leader of cluster fix")
+                    .contains("switch over first");
+            TopologyChanged after = plane.topology("fix");
+            assertThat(after.leader()).isEqualTo(leader.name());
+            assertThat(after.epoch()).isEqualTo(stack.epoch);
+            assertThat(leader.isInRecovery()).isFalse();
+        }
+    }
+
+    private static OperationUpdated byId(String cluster, UUID id) {
+        return plane.operations(cluster).stream().filter(o -> o.operationId().equals(id)).findFirst().orElse(null);
     }
 
     /**

@@ -473,6 +473,8 @@ public final class ControlPlane implements AutoCloseable {
             return request.requestedBy();
         } else if (command instanceof io.regent.events.MaintenanceChanged request) {
             return request.requestedBy();
+        } else if (command instanceof io.regent.events.RejoinRequested request) {
+            return request.requestedBy();
         }
         throw new IllegalArgumentException(command + " is not a command");
     }
