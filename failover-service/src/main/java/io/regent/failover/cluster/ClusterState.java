@@ -147,6 +147,11 @@ public final class ClusterState {
         busy = false;
     }
 
+    /** Whether an execution (a load, a command, a leader change) is in flight. */
+    public synchronized boolean busy() {
+        return busy;
+    }
+
     /** Another instance owns the cluster now: executions stop at their next step. */
     public synchronized void release() {
         released = true;

@@ -400,7 +400,9 @@ public class FailoverLoop {
             if (worthLogging) {
                 LOG.infof("cluster %s: %s: %s", id, decision.getClass().getSimpleName(), decision.reason());
             }
-            if (Decider.decideRejoin(snapshot, now) instanceof Decision.Rejoin rejoin) {
+            // not while an execution is in flight: a command being carried out may be an operator's rejoin that
+            // has not marked itself started yet - two rejoins at once would have the agent refuse one
+            if (!state.busy() && Decider.decideRejoin(snapshot, now) instanceof Decision.Rejoin rejoin) {
                 startRejoin(state, rejoin, UUID.randomUUID(), "system");
             }
         } else if (decision instanceof Decision.Failover failover) {
