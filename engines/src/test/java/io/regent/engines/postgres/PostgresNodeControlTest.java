@@ -33,13 +33,16 @@ class PostgresNodeControlTest {
 
     @BeforeEach
     void aZombie() throws Exception {
-        // the shell starts a child that exits at once, then becomes `sleep`, which never waits for it
-        parent = new ProcessBuilder("sh", "-c", "true & echo $!; exec sleep 60").start();
+        // the shell starts a child, then becomes `sleep`, which never waits for it; the child exits only once
+        // its parent is `sleep` - had it exited first, the shell could have reaped it before the exec (CI saw that)
+        parent = new ProcessBuilder("sh", "-c",
+                "(while [ \"$(cat /proc/$$/comm)\" != sleep ]; do sleep 0.01; done) & echo $!; exec sleep 60")
+                .start();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(parent.getInputStream(),
                 StandardCharsets.UTF_8))) {
             zombie = Long.parseLong(out.readLine().strip());
         }
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (!PostgresNodeControl.isZombie(zombie) && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
