@@ -7,6 +7,7 @@ import io.regent.events.FailoverRequested;
 import io.regent.events.NodeObserved;
 import io.regent.events.NodeRole;
 import io.regent.events.OperationKind;
+import io.regent.events.RejoinRequested;
 import io.regent.events.ReplicationMode;
 import io.regent.events.SwitchoverRequested;
 import io.regent.events.TopologyNode;
@@ -128,8 +129,8 @@ public final class Decider {
         return Rejoins.decide(snapshot, now);
     }
 
-    /** The decision for an operator's {@link io.regent.events.RejoinRequested} (see {@link Rejoins#requested}). */
-    public static Decision decideRejoinRequested(ClusterSnapshot snapshot, io.regent.events.RejoinRequested request,
+    /** The decision for an operator's {@link RejoinRequested} (see {@link Rejoins#requested}). */
+    public static Decision decideRejoinRequested(ClusterSnapshot snapshot, RejoinRequested request,
             Instant now) {
         return Rejoins.requested(snapshot, request, now);
     }

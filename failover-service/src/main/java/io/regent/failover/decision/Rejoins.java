@@ -91,9 +91,7 @@ final class Rejoins {
         if (leader == null) {
             return new NoAction(waiting + " need a rejoin, but cluster " + cluster + " has no leader to follow");
         }
-        Optional<NodeObserved> leaderSeen = Views.freshestReachable(snapshot, leader, now);
-        if (leaderSeen.isEmpty() || leaderSeen.get().role() != NodeRole.LEADER
-                || Boolean.TRUE.equals(leaderSeen.get().readOnly())) {
+        if (!seenWritable(snapshot, leader, now)) {
             return new Wait(waiting + " need a rejoin, but leader " + leader + " is not seen as a healthy writable "
                     + "leader in the last " + Views.seconds(snapshot.policy().observationMaxAge()) + "; a rewind needs it");
         }
@@ -106,9 +104,7 @@ final class Rejoins {
                 }
                 continue;
             }
-            Optional<String> endpoint = snapshot.freshSightingsOf(node, now).stream().map(Sighting::latest)
-                    .filter(o -> o.agentEndpoint() != null).max(Comparator.comparing(NodeObserved::observedAt))
-                    .map(NodeObserved::agentEndpoint);
+            Optional<String> endpoint = agentEndpoint(snapshot, node, now);
             if (endpoint.isEmpty()) {
                 continue;
             }
@@ -184,9 +180,7 @@ final class Rejoins {
         if (leader == null) {
             return new Refuse(node, epoch, what + ", but cluster " + cluster + " has no leader to follow");
         }
-        Optional<NodeObserved> leaderSeen = Views.freshestReachable(snapshot, leader, now);
-        if (leaderSeen.isEmpty() || leaderSeen.get().role() != NodeRole.LEADER
-                || Boolean.TRUE.equals(leaderSeen.get().readOnly())) {
+        if (!seenWritable(snapshot, leader, now)) {
             return new Refuse(node, epoch, what + ", but leader " + leader + " is not seen as a healthy writable "
                     + "leader in the last " + Views.seconds(snapshot.policy().observationMaxAge()) + "; "
                     + (request.rebuild() ? "a copy" : "a rewind") + " needs it");
@@ -205,9 +199,7 @@ final class Rejoins {
                     + leader + " is healthy: check it for transactions " + leader + " lacks, then make it follow "
                     + leader);
         }
-        Optional<String> endpoint = snapshot.freshSightingsOf(node, now).stream().map(Sighting::latest)
-                .filter(o -> o.agentEndpoint() != null).max(Comparator.comparing(NodeObserved::observedAt))
-                .map(NodeObserved::agentEndpoint);
+        Optional<String> endpoint = agentEndpoint(snapshot, node, now);
         if (endpoint.isEmpty()) {
             return new Refuse(node, epoch, what + ", but no agent running next to " + node + " (node mode) reported "
                     + "in the last " + Views.seconds(snapshot.policy().observationMaxAge()) + "; start it, then "
@@ -217,6 +209,19 @@ final class Rejoins {
                 + endpoint.get() + ") is up and leader " + leader + " is healthy: " + (request.rebuild()
                         ? "replace its data with a base backup of " + leader
                         : "rewind it into a follower of " + leader + " (a base backup if a rewind is impossible)"));
+    }
+
+    /** Whether an agent saw {@code leader} lately as a writable leader: a rewind or a copy needs one. */
+    private static boolean seenWritable(ClusterSnapshot snapshot, String leader, Instant now) {
+        Optional<NodeObserved> seen = Views.freshestReachable(snapshot, leader, now);
+        return seen.isPresent() && seen.get().role() == NodeRole.LEADER && !Boolean.TRUE.equals(seen.get().readOnly());
+    }
+
+    /** The endpoint of the agent running next to {@code node} (node mode), from its newest fresh observation. */
+    private static Optional<String> agentEndpoint(ClusterSnapshot snapshot, String node, Instant now) {
+        return snapshot.freshSightingsOf(node, now).stream().map(Sighting::latest)
+                .filter(o -> o.agentEndpoint() != null).max(Comparator.comparing(NodeObserved::observedAt))
+                .map(NodeObserved::agentEndpoint);
     }
 
     /**
