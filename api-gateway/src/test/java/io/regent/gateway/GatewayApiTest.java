@@ -133,6 +133,14 @@ class GatewayApiTest {
     }
 
     @Test
+    void theSignInSettingsNeedNoTokenAndNameTheRealmAndTheCommandLineClient() {
+        Response response = given().get("/api/v1/sign-in");
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.jsonPath().getString("issuer")).isEqualTo(KeycloakTestResource.keycloak().issuer());
+        assertThat(response.jsonPath().getString("cliClientId")).isEqualTo("regentctl");
+    }
+
+    @Test
     void responsesCarryDefensiveHeadersAndTheApiIsDocumented() {
         Response response = given().auth().oauth2(TOKENS.get("viewer")).get("/api/v1/clusters");
         assertThat(response.header("X-Content-Type-Options")).isEqualTo("nosniff");

@@ -45,6 +45,8 @@ public final class Regent {
                    ./regent bench failover --engine mariadb [--trials N]
                      N kill -9 trials of a MariaDB leader, each on a fresh 3-node cluster, under
                      Kafka, the registry, three agents and a failover-service (no demo stack)
+                   ./regent ctl COMMAND ...
+                     regentctl, the command line (./regent ctl --help; docs/regentctl.md)
             """;
 
     /** Held: the JDK keeps loggers weakly, and a collected one forgets its level. */

@@ -14,6 +14,13 @@ public interface GatewayConfig {
     @WithDefault("gateway-1")
     String instanceId();
 
+    /**
+     * The public client of the realm that {@code regentctl} signs people in with (device authorization grant),
+     * named to it by {@code GET /api/v1/sign-in}.
+     */
+    @WithDefault("regentctl")
+    String cliClientId();
+
     Routing routing();
 
     Feed feed();

@@ -523,6 +523,8 @@ public final class Demo implements AutoCloseable {
         text.append("  Logs        ").append(layout.logs()).append("\n\n");
         text.append("Try, in another terminal:\n");
         text.append("  ./regent demo kill-leader   kill -9 of the leader's server: watch the dashboard fail over\n");
+        text.append("  ./regent ctl login --server ").append(DemoLayout.gateway())
+                .append("   then ./regent ctl topology demo (docs/regentctl.md)\n");
         text.append("  ./regent demo stop          stop the demo (or press Ctrl-C here)\n");
         return text.toString();
     }

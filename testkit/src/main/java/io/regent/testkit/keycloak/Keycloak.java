@@ -109,14 +109,37 @@ public final class Keycloak implements AutoCloseable {
         send("POST", "/admin/realms/" + REALM + "/users", admin, json(user), 201);
         String id = get("/admin/realms/" + REALM + "/users?exact=true&username=" + encode(username), admin).get(0)
                 .get("id").asText();
+        grantRealmRoles(admin, id, realmRoles);
+    }
+
+    private void grantRealmRoles(String admin, String userId, String... realmRoles) {
         if (realmRoles.length > 0) {
             StringBuilder roles = new StringBuilder("[");
             for (String role : realmRoles) {
                 JsonNode representation = get("/admin/realms/" + REALM + "/roles/" + encode(role), admin);
                 roles.append(roles.length() > 1 ? "," : "").append(representation);
             }
-            send("POST", "/admin/realms/" + REALM + "/users/" + id + "/role-mappings/realm", admin, roles + "]", 204);
+            send("POST", "/admin/realms/" + REALM + "/users/" + userId + "/role-mappings/realm", admin, roles + "]",
+                    204);
         }
+    }
+
+    /**
+     * Creates a confidential client for automation (client-credentials grant) whose service account has the given
+     * realm roles, as an operator would for a CI job; returns its secret.
+     */
+    public String createServiceClient(String clientId, String... realmRoles) {
+        String admin = adminToken();
+        String secret = Testkit.randomSecret();
+        send("POST", "/admin/realms/" + REALM + "/clients", admin, json(Map.of("clientId", clientId, "enabled", true,
+                "publicClient", false, "secret", secret, "standardFlowEnabled", false, "directAccessGrantsEnabled",
+                false, "serviceAccountsEnabled", true)), 201);
+        String id = get("/admin/realms/" + REALM + "/clients?clientId=" + encode(clientId), admin).get(0).get("id")
+                .asText();
+        String user = get("/admin/realms/" + REALM + "/clients/" + id + "/service-account-user", admin).get("id")
+                .asText();
+        grantRealmRoles(admin, user, realmRoles);
+        return secret;
     }
 
     /** An access token for a user, by the password grant of the test-only client. */
