@@ -2,10 +2,11 @@
 // problem+json detail, so the page can show what the server said.
 
 export class ApiError extends Error {
-  constructor(status, title, detail) {
+  constructor(status, title, detail, errors) {
     super(detail || title || `HTTP ${status}`);
     this.status = status;
     this.title = title;
+    this.errors = errors || []; // [{field, message}] of a refused request body
   }
 }
 
@@ -25,7 +26,7 @@ async function call(method, path, body) {
   if (!response.ok) {
     // 499: the session ended (Quarkus answers scripts this way instead of redirecting)
     const status = response.status === 499 ? 401 : response.status;
-    throw new ApiError(status, json && json.title, json && json.detail);
+    throw new ApiError(status, json && json.title, json && json.detail, json && json.errors);
   }
   return json;
 }
@@ -45,4 +46,12 @@ export const api = {
   // action: 'rejoin' (rewind, a fresh copy if it cannot) or 'rebuild' (a fresh copy of the leader)
   repair: (id, node, action, body) => call('POST',
     `/api/v1/clusters/${encodeURIComponent(id)}/nodes/${encodeURIComponent(node)}/${action}`, body),
+  // the inventory (regent-admin): the registry's answers, forwarded by the gateway
+  cluster: (id) => call('GET', `/api/v1/clusters/${encodeURIComponent(id)}`),
+  createCluster: (body) => call('POST', '/api/v1/clusters', body),
+  updateCluster: (id, body) => call('PUT', `/api/v1/clusters/${encodeURIComponent(id)}`, body),
+  deleteCluster: (id) => call('DELETE', `/api/v1/clusters/${encodeURIComponent(id)}`),
+  addNode: (id, body) => call('POST', `/api/v1/clusters/${encodeURIComponent(id)}/nodes`, body),
+  updateNode: (id, node, body) => call('PUT', `/api/v1/clusters/${encodeURIComponent(id)}/nodes/${encodeURIComponent(node)}`, body),
+  deleteNode: (id, node) => call('DELETE', `/api/v1/clusters/${encodeURIComponent(id)}/nodes/${encodeURIComponent(node)}`),
 };

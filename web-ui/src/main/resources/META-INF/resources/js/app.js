@@ -1,5 +1,6 @@
 // The Regent dashboard: overview and cluster pages, updated live from the gateway's feed.
 import { api, ApiError } from './api.js';
+import { canAdminister, registerPage, settingsPage } from './admin.js';
 import { h, millis, ago, time, position, lag as lagOf, positionsHeading } from './dom.js';
 import {
   store, onChange, changed, canOperate, setTopology, deleteCluster, setHealth, setOperation, operationsOf,
@@ -116,7 +117,35 @@ async function refreshObservations(id) {
   render();
 }
 
+/** The admin's form pages: drawn once per visit, never redrawn by live updates (that would lose what is typed). */
+const FORM_PAGE = /^#\/(new|clusters\/([a-z0-9-]+)\/settings)$/;
+
+async function renderFormPage(match) {
+  const crumbs = document.getElementById('crumbs');
+  const id = match[2];
+  crumbs.replaceChildren(h('a', { href: '#/' }, 'Clusters'),
+    ...(id ? [' / ', h('a', { href: `#/clusters/${id}` }, id), ' / settings'] : [' / register']));
+  if (main.getAttribute('data-page') === location.hash) return;
+  main.setAttribute('data-page', location.hash);
+  if (!canAdminister(store.me)) {
+    main.replaceChildren(h('h1', {}, id ? `${id}: settings` : 'Register a cluster'),
+      h('p', { class: 'state', 'data-test': 'read-only' }, 'Changing clusters and nodes needs the admin role.'));
+    return;
+  }
+  main.replaceChildren(h('p', { class: 'state' }, 'Loading…'));
+  const page = id
+    ? await settingsPage(id, { notice, confirm, onRemoved: () => { location.hash = '#/'; } })
+    : registerPage((created) => { notice(`${created} registered: it appears below as soon as its topology is published.`); location.hash = `#/clusters/${created}`; });
+  if (main.getAttribute('data-page') === location.hash) main.replaceChildren(...page);
+}
+
 function render() {
+  const form = location.hash.match(FORM_PAGE);
+  if (form) {
+    renderFormPage(form);
+    return;
+  }
+  main.removeAttribute('data-page');
   const match = location.hash.match(/^#\/clusters\/([a-z0-9-]+)$/);
   const crumbs = document.getElementById('crumbs');
   crumbs.replaceChildren(match ? h('a', { href: '#/' }, 'Clusters') : '', match ? ` / ${match[1]}` : '');
@@ -167,9 +196,14 @@ function notice(text, error = false) {
 
 function overviewPage() {
   const clusters = [...store.clusters.values()].sort((a, b) => a.clusterId.localeCompare(b.clusterId));
+  const register = canAdminister(store.me)
+    ? h('div', { class: 'actions' }, h('a', { class: 'button primary', href: '#/new', 'data-action': 'register-cluster' }, 'Register a cluster…'))
+    : null;
   const title = h('h1', {}, 'Clusters');
   if (!store.loaded) return [title, h('p', { class: 'state' }, 'Loading clusters…')];
-  if (!clusters.length) return [title, h('p', { class: 'state' }, 'No clusters are registered yet. An admin adds them through the API (POST /api/v1/clusters).')];
+  if (!clusters.length) return [title, register, h('p', { class: 'state' }, canAdminister(store.me)
+    ? 'No clusters are registered yet: register the first one above.'
+    : 'No clusters are registered yet. An admin adds them here or with regentctl add-cluster.')];
   const rows = clusters.map((t) => {
     const state = clusterState(t);
     const last = lastFailover(t.clusterId);
@@ -185,7 +219,7 @@ function overviewPage() {
       h('td', { class: 'num' }, lagOf(t.engine, lag)),
       h('td', {}, last ? `${last.kind.toLowerCase()} ${ago(last.finishedAt || last.updatedAt)}` : 'none'));
   });
-  return [title, h('div', { class: 'table-wrap' }, h('table', { 'aria-label': 'Clusters' },
+  return [title, register, h('div', { class: 'table-wrap' }, h('table', { 'aria-label': 'Clusters' },
     h('thead', {}, h('tr', {}, ['Cluster', 'Health', 'Engine', 'Leader', 'Epoch', 'Followers streaming',
       'Worst lag', 'Last failover or switchover'].map((c) => h('th', { scope: 'col' }, c)))),
     h('tbody', {}, rows)))];
@@ -206,6 +240,8 @@ function clusterPage(id) {
     h('p', { class: 'muted' }, `${t.engine}, epoch ${t.epoch}, leader `, h('strong', { 'data-test': 'leader' }, t.leader || 'none'),
       `, changed ${ago(t.changedAt)}${t.reason ? ` (${t.reason})` : ''}`),
     actions(t),
+    canAdminister(store.me) ? h('p', {}, h('a', { href: `#/clusters/${id}/settings`, 'data-action': 'settings' },
+      'Settings, nodes and removal…')) : null,
     h('h2', {}, 'Nodes'),
     nodesTable(t),
     h('h2', {}, 'Replication lag, last 10 minutes'),

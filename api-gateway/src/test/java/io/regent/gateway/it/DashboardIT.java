@@ -4,11 +4,7 @@ import static io.regent.testkit.stack.ControlPlane.CONTROL_ROLE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.regent.testkit.FreePorts;
-import io.regent.testkit.SkewedClock;
-import io.regent.testkit.Testkit;
 import io.regent.testkit.browser.Browser;
-import io.regent.testkit.keycloak.Keycloak;
 import io.regent.testkit.mariadb.MariaDbCluster;
 import io.regent.testkit.postgres.PostgresCluster;
 import io.regent.testkit.quarkus.QuarkusService;
@@ -25,6 +21,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.WebElement;
@@ -40,10 +37,12 @@ import org.openqa.selenium.support.ui.Select;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DashboardIT {
 
-    private static final String PASSWORD = "pw-" + Testkit.randomSecret();
+    private static final String PASSWORD = SharedStack.PASSWORD;
     private static final Path SCREENSHOTS = Path.of("target", "screenshots");
 
-    private static Keycloak keycloak;
+    @RegisterExtension
+    static final SharedStack.Use STACK = new SharedStack.Use();
+
     private static ControlPlane plane;
     private static QuarkusService gateway;
     private static QuarkusService failover;
@@ -56,15 +55,9 @@ class DashboardIT {
 
     @BeforeAll
     static void start() throws Exception {
-        int port = FreePorts.next();
-        keycloak = Keycloak.start("http://127.0.0.1:" + port);
-        keycloak.createUser("vera", PASSWORD, "regent-viewer");
-        keycloak.createUser("olivia", PASSWORD, "regent-operator");
-        plane = ControlPlane.start(3, keycloak);
-        // a fourth agent on a machine whose clock runs 5 s behind: the dashboard flags it
-        plane.startAgent("agent-skewed", "zone-skewed", SkewedClock.ahead(-5_000));
-        gateway = plane.startGateway("gateway", port, keycloak.issuer());
-        failover = plane.startFailover("failover-ui", "group-ui", Map.of());
+        plane = STACK.get().plane;
+        gateway = STACK.get().gateway;
+        failover = STACK.get().failover;
         pg = PostgresCluster.builder().name("dash").nodes(3).controlRole(CONTROL_ROLE).start();
         // dash-2's own agent (node mode) rewinds it when an operator asks; automatic rejoin off, so only they do
         plane.startNodeAgent(pg, pg.node("dash-2"));
@@ -77,18 +70,10 @@ class DashboardIT {
         Files.createDirectories(SCREENSHOTS);
     }
 
+    /** Its clusters go; the shared stack stays for the next class. */
     @AfterAll
     static void stop() throws Exception {
-        if (registered != null) {
-            registered.close();
-        }
-        if (registeredMaria != null) {
-            registeredMaria.close();
-        }
-        if (plane != null) {
-            plane.stopFailoverInstances();
-        }
-        for (AutoCloseable closeable : new AutoCloseable[] {pg, maria, gateway, plane, keycloak}) {
+        for (AutoCloseable closeable : new AutoCloseable[] {registered, registeredMaria, pg, maria}) {
             if (closeable != null) {
                 closeable.close();
             }
@@ -204,6 +189,120 @@ class DashboardIT {
                 "tr[data-node=dash-2] .badge.role-FOLLOWER")).isEmpty());
         assertThat(pg.node("dash-2").isInRecovery()).isTrue();
         screenshot("cluster-rejoined");
+    }
+
+    /**
+     * An admin registers a running cluster through the form - the API's validation messages appear next to the
+     * fields they are about - sees it go healthy, changes its policy and a node, and removes it (only once it is
+     * in maintenance: the API's refusal is shown first).
+     */
+    @Test
+    @Order(4)
+    void anAdminRegistersAClusterThroughTheFormChangesAndRemovesIt() throws Exception {
+        try (PostgresCluster adm = PostgresCluster.builder().name("adm").nodes(2).controlRole(CONTROL_ROLE).start()) {
+            try {
+                openClusterAs(SharedStack.ADMIN, "dash");
+                browser.open(gateway.url() + "/#/");
+                click(By.cssSelector("a[data-action=register-cluster]"));
+                WebElement form = waitFor(By.cssSelector("form[aria-label='Register a cluster']"));
+                type(form, "id", "Adm!");
+                type(form, "nodes[0].name", "adm-1");
+                type(form, "nodes[0].host", "127.0.0.1");
+                type(form, "nodes[0].port", "70000");
+                click(By.cssSelector("button[data-action=add-node-row]"));
+                type(form, "nodes[1].name", "adm-2");
+                type(form, "nodes[1].host", "127.0.0.1");
+                type(form, "nodes[1].port", String.valueOf(adm.node("adm-2").port()));
+                click(By.cssSelector("button[data-action=register]"));
+
+                // each message of the API next to its own field, the fields marked invalid
+                waitFor(By.cssSelector(".field-error[data-error-for='nodes[0].port']"));
+                assertThat(errorNextTo(form, "nodes[0].port")).isEqualTo("must be less than or equal to 65535");
+                assertThat(errorNextTo(form, "id")).contains("lower-case letters");
+                assertThat(form.findElement(By.name("id")).getAttribute("aria-invalid")).isEqualTo("true");
+                assertThat(form.findElements(By.cssSelector(".field-error"))).hasSize(2);
+                screenshot("admin-register-field-errors");
+
+                retype(form, "id", "adm");
+                type(form, "displayName", "Admin test");
+                retype(form, "nodes[0].port", String.valueOf(adm.node("adm-1").port()));
+                click(By.cssSelector("button[data-action=register]"));
+                waitUntil(() -> browser.driver().getCurrentUrl().endsWith("#/clusters/adm"));
+                waitUntil(Duration.ofSeconds(60), () -> text(By.cssSelector("h1 [data-test=state]")).equals("healthy"));
+                assertThat(text(By.cssSelector("[data-test=leader]"))).isEqualTo("adm-1");
+                screenshot("admin-registered-healthy");
+
+                // the settings: a refused policy value, then a good one; a node's zone
+                click(By.cssSelector("a[data-action=settings]"));
+                WebElement settings = waitFor(By.cssSelector("form[aria-label='Cluster settings']"));
+                retype(settings, "failoverPolicy.detectionWindowMillis", "100");
+                click(By.cssSelector("button[data-action=save-settings]"));
+                waitFor(By.cssSelector(".field-error[data-error-for='failoverPolicy.detectionWindowMillis']"));
+                assertThat(errorNextTo(settings, "failoverPolicy.detectionWindowMillis"))
+                        .isEqualTo("must be greater than or equal to 500");
+                screenshot("admin-settings-field-error");
+                retype(settings, "failoverPolicy.detectionWindowMillis", "4000");
+                click(By.cssSelector("button[data-action=save-settings]"));
+                waitUntil(() -> text(By.id("notice")).contains("Settings of adm saved."));
+                assertThat(settings.findElements(By.cssSelector(".field-error"))).isEmpty();
+                WebElement zone = waitFor(By.id("node-adm-2-zone"));
+                zone.clear();
+                zone.sendKeys("zone-b");
+                click(By.cssSelector("button[data-action=save-node][data-node=adm-2]"));
+                waitUntil(() -> text(By.id("notice")).contains("adm-2 saved."));
+                await().atMost(Duration.ofSeconds(15)).until(() -> plane.topology("adm").nodes().stream()
+                        .anyMatch(n -> n.name().equals("adm-2") && "zone-b".equals(n.zone())));
+                assertThat(plane.topology("adm").nodes()).hasSize(2);
+
+                // removal needs maintenance: refused first, with the API's reason
+                click(By.cssSelector("button[data-action=remove-cluster]"));
+                waitFor(By.id("confirm")).findElement(By.id("confirm-ok")).click();
+                waitUntil(() -> text(By.id("notice")).contains("Removing adm failed: Cluster 'adm' is not in "
+                        + "maintenance"));
+                screenshot("admin-settings");
+                browser.open(gateway.url() + "/#/clusters/adm");
+                click(By.cssSelector("button[data-action=maintenance]"));
+                waitFor(By.id("confirm")).findElement(By.id("confirm-ok")).click();
+                waitFor(By.cssSelector("[data-test=maintenance]"));
+                click(By.cssSelector("a[data-action=settings]"));
+                click(By.cssSelector("button[data-action=remove-cluster]"));
+                waitFor(By.id("confirm")).findElement(By.id("confirm-ok")).click();
+                waitUntil(() -> browser.driver().getCurrentUrl().endsWith("#/"));
+                waitUntil(() -> browser.driver().findElements(By.cssSelector("tr[data-cluster=adm]")).isEmpty());
+                assertThat(browser.driver().findElements(By.cssSelector("tr[data-cluster=dash]"))).hasSize(1);
+            } finally {
+                removeIfRegistered("adm"); // before its servers stop, whatever the test got to
+            }
+        }
+    }
+
+    private static void removeIfRegistered(String cluster) {
+        try {
+            plane.registryAdminCall("PUT", "/api/v1/clusters/" + cluster + "/maintenance", Map.of("enabled", true,
+                    "reason", "test cleanup"), 200);
+            plane.registryAdminCall("DELETE", "/api/v1/clusters/" + cluster, null, 204);
+        } catch (RuntimeException alreadyGone) {
+            // the test removed it itself (or never got to register it)
+        }
+    }
+
+    /** The message the page shows right after the input of {@code field}. */
+    private String errorNextTo(WebElement form, String field) {
+        WebElement input = form.findElement(By.name(field));
+        WebElement next = input.findElement(By.xpath("following-sibling::*[1]"));
+        assertThat(next.getAttribute("class")).isEqualTo("field-error");
+        assertThat(input.getAttribute("aria-describedby")).isEqualTo(next.getAttribute("id"));
+        return next.getText();
+    }
+
+    private static void type(WebElement form, String field, String text) {
+        form.findElement(By.name(field)).sendKeys(text);
+    }
+
+    private static void retype(WebElement form, String field, String text) {
+        WebElement input = form.findElement(By.name(field));
+        input.clear();
+        input.sendKeys(text);
     }
 
     /** A new browser, signed in on Keycloak's page as {@code user}, on the page of {@code cluster}. */
