@@ -70,11 +70,11 @@ async function send(form, call) {
 
 // ---- inputs ---------------------------------------------------------------------------------
 
-let inputs = 0;
+let inputCount = 0;
 
 /** A labelled input whose errors are those of the API's field paths in `fields`. */
 function field(label, fields, attrs = {}) {
-  const id = `f${++inputs}`;
+  const id = `f${++inputCount}`;
   const input = attrs.options
     ? h('select', { id, name: fields.split(' ')[0], 'data-fields': fields },
       attrs.options.map(([value, text]) => h('option', { value, selected: value === attrs.value }, text)))
@@ -139,7 +139,7 @@ export function registerPage(onRegistered) {
 function addNodeRow(tbody, leader = false) {
   const i = tbody.children.length;
   const cell = (name, attrs = {}) => {
-    const id = `f${++inputs}`;
+    const id = `f${++inputCount}`;
     return h('td', {}, h('input', { id, name: `nodes[${i}].${name}`, 'data-fields': `nodes[${i}].${name}`,
       'aria-label': `${name} of node ${i + 1}`, type: attrs.type || 'text', value: attrs.value ?? '', size: attrs.size || 12,
       autocomplete: 'off' }));
@@ -147,7 +147,7 @@ function addNodeRow(tbody, leader = false) {
   tbody.append(h('tr', { 'data-row': i },
     cell('name'), cell('host'), cell('port', { size: 6 }), cell('zone', { size: 8 }), cell('priority', { size: 4, value: '100' }),
     h('td', {}, h('input', { type: 'radio', name: 'leader', value: String(i), checked: leader,
-      id: `f${++inputs}`, 'data-fields': `nodes[${i}].role`, 'aria-label': `node ${i + 1} leads now` })),
+      id: `f${++inputCount}`, 'data-fields': `nodes[${i}].role`, 'aria-label': `node ${i + 1} leads now` })),
     h('td', {}, h('button', { type: 'button', onclick: (e) => e.target.closest('tr').remove() }, 'Remove'))));
 }
 

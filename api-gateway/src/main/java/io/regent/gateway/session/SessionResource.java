@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.List;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.jboss.logging.Logger;
 
 /**
  * Signing in and out of the dashboard, and who the caller is. {@code /login} needs the dashboard
@@ -34,6 +35,7 @@ public class SessionResource {
     public static final String LOGIN = "/login";
     public static final String LOGOUT = "/logout";
 
+    private static final Logger LOG = Logger.getLogger(SessionResource.class);
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -106,9 +108,10 @@ public class SessionResource {
             discovered = found;
             return found;
         } catch (IOException e) {
-            throw new ProblemException(503, ProblemMappers.IDP_DOWN_TITLE, "The identity provider's discovery "
-                    + "document (" + document + ") cannot be read: " + e.getMessage() + ". Sign in again in a "
-                    + "moment.");
+            // its address stays inside (an internal name in compose); the log has it
+            LOG.warnf("cannot read %s for GET /api/v1/sign-in: %s", document, e.toString());
+            throw new ProblemException(503, ProblemMappers.IDP_DOWN_TITLE, "The identity provider does not answer, "
+                    + "so where to sign in is not known now. Try again in a moment.");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ProblemException(503, ProblemMappers.IDP_DOWN_TITLE, "Interrupted while reading the identity "
