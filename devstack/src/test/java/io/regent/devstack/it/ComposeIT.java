@@ -103,16 +103,30 @@ class ComposeIT {
         run(Duration.ofMinutes(2), WORK.resolve("certs.log"), REPOSITORY.resolve("deploy/kafka/make-certs.sh").toString());
         gateway = "http://localhost:8080";
 
+        removeLeftovers();
         String identifier = "regentit" + HexFormat.of().formatHex(random(3));
         started = System.nanoTime();
         compose = new DockerComposeContainer<>(identifier, new File(REPOSITORY.toFile(), "docker-compose.yml"))
                 .withEnv(env).withPull(false).withBuild(false).withRemoveVolumes(true)
                 .withStartupTimeout(Duration.ofMinutes(10));
-        compose.start();
-        // Testcontainers makes the project name from the identifier and a random suffix of its own
-        project = docker("ps", "-a", "--format", "{{.Label \"com.docker.compose.project\"}}").lines()
-                .filter(name -> name.startsWith(identifier)).findFirst()
-                .orElseThrow(() -> new AssertionError("no container of the compose project " + identifier + "*"));
+        try {
+            compose.start();
+        } catch (RuntimeException e) {
+            // Testcontainers' own log goes nowhere here (slf4j-nop): say which containers failed, keep their logs
+            project = projectOf(identifier);
+            if (project != null) {
+                dump("ps-after-failed-up", List.of("docker-compose", "-p", project, "-f",
+                        REPOSITORY.resolve("docker-compose.yml").toString(), "ps"));
+            }
+            throw new AssertionError("docker-compose up failed (" + e.getMessage() + "); the containers: "
+                    + (project == null ? "none was created" : WORK.resolve("ps-after-failed-up.log") + " and, once "
+                    + "the class ends, " + WORK.resolve("logs.log")) + (project == null ? "" : "\n"
+                    + tail(WORK.resolve("ps-after-failed-up.log"))), e);
+        }
+        project = projectOf(identifier);
+        if (project == null) {
+            throw new AssertionError("no container of the compose project " + identifier + "*");
+        }
         awaitHealthy(Duration.ofMinutes(10));
         timings.add("compose up to every health check passing and demo-setup done: " + seconds(started) + " s");
     }
@@ -127,8 +141,10 @@ class ComposeIT {
         }
         try {
             if (compose != null) {
-                dump("logs", List.of("docker-compose", "-p", project, "-f",
-                        REPOSITORY.resolve("docker-compose.yml").toString(), "logs", "--no-color", "--timestamps"));
+                if (project != null) {
+                    dump("logs", List.of("docker-compose", "-p", project, "-f",
+                            REPOSITORY.resolve("docker-compose.yml").toString(), "logs", "--no-color", "--timestamps"));
+                }
                 compose.stop(); // docker-compose down -v
                 assertThat(docker("ps", "-aq", "--filter", "label=com.docker.compose.project=" + project))
                         .as("containers left by down -v").isBlank();
@@ -501,6 +517,37 @@ class ComposeIT {
             }
             Thread.sleep(500);
         }
+    }
+
+    /**
+     * The containers, volumes and networks of an earlier run of this test that died before its {@code down -v}: the
+     * engine keeps its data root (the image cache) between runs, and a node container's restart policy would bring
+     * them back up beside this run's.
+     */
+    private static void removeLeftovers() {
+        List<String> projects = docker("ps", "-a", "--format", "{{.Label \"com.docker.compose.project\"}}").lines()
+                .filter(name -> name.startsWith("regentit")).distinct().toList();
+        for (String old : projects) {
+            String filter = "label=com.docker.compose.project=" + old;
+            for (String[] kind : new String[][] {{"ps", "-aq"}, {"volume", "ls", "-q"}, {"network", "ls", "-q"}}) {
+                List<String> list = new ArrayList<>(List.of(kind));
+                list.addAll(List.of("--filter", filter));
+                List<String> ids = docker(list.toArray(String[]::new)).lines().filter(id -> !id.isBlank()).toList();
+                if (!ids.isEmpty()) {
+                    List<String> remove = new ArrayList<>(kind[0].equals("ps") ? List.of("rm", "-f")
+                            : List.of(kind[0], "rm"));
+                    remove.addAll(ids);
+                    docker(remove.toArray(String[]::new));
+                }
+            }
+            System.out.println("ComposeIT removed what an earlier run left: compose project " + old);
+        }
+    }
+
+    /** Testcontainers makes the project name from the identifier and a random suffix of its own; null: none. */
+    private static String projectOf(String identifier) {
+        return docker("ps", "-a", "--format", "{{.Label \"com.docker.compose.project\"}}").lines()
+                .filter(name -> name.startsWith(identifier)).findFirst().orElse(null);
     }
 
     private static String docker(String... args) {

@@ -103,6 +103,11 @@ class DemoIT {
     @Test
     @Order(4)
     void coldStartThenKillLeaderShowsAFailoverInTheDashboardAndCtrlCStopsEverything() throws Exception {
+        // a JVM started with SIGINT ignored keeps ignoring it (as under nohup), and the demo inherits this JVM's
+        // dispositions: a build started in the background of a shell without job control could never Ctrl-C it
+        assertThat(ignoresSigint(ProcessHandle.current().pid())).as("this JVM ignores SIGINT because Maven was "
+                + "started with it ignored (in the background of a non-interactive shell): run ./mvnw in the "
+                + "foreground, or with job control (set -m)").isFalse();
         Path log = Files.createDirectories(HOME.getParent()).resolve("demo-it-cold.log");
         demo = command("demo", "--home", HOME.toString()).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();
@@ -219,5 +224,12 @@ class DemoIT {
     }
 
     private record Run(int exit, String output) {
+    }
+
+    /** Bit 2 (SIGINT) of the process's ignored-signal mask in /proc. */
+    private static boolean ignoresSigint(long pid) throws java.io.IOException {
+        String mask = Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status")).stream()
+                .filter(line -> line.startsWith("SigIgn:")).findFirst().orElseThrow().substring(7).strip();
+        return (new java.math.BigInteger(mask, 16).longValue() & 0x2) != 0;
     }
 }
