@@ -16,6 +16,7 @@ import io.regent.ctl.command.MaintenanceCommand;
 import io.regent.ctl.command.NodeRepairCommand;
 import io.regent.ctl.command.RemoveClusterCommand;
 import io.regent.ctl.command.RemoveNodeCommand;
+import io.regent.ctl.command.TokenCommand;
 import io.regent.ctl.command.TopologyCommand;
 import io.regent.ctl.command.WatchCommand;
 import io.regent.ctl.command.WhoamiCommand;
@@ -41,7 +42,7 @@ import picocli.CommandLine.ScopeType;
                 TopologyCommand.class, LeaderChangeCommand.Switchover.class, LeaderChangeCommand.Failover.class,
                 MaintenanceCommand.class, NodeRepairCommand.Rejoin.class, NodeRepairCommand.Rebuild.class,
                 HistoryCommand.class, WatchCommand.class, AddClusterCommand.class, AddNodeCommand.class,
-                RemoveNodeCommand.class, RemoveClusterCommand.class},
+                RemoveNodeCommand.class, RemoveClusterCommand.class, TokenCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  done (with --wait: the operation succeeded)",
                 "  1  the operation waited for failed, was cancelled or did not end in time",

@@ -19,6 +19,9 @@ import java.io.BufferedReader;
 import java.io.PrintWriter;
 import java.io.StringReader;
 import java.io.StringWriter;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -163,6 +166,15 @@ class CtlIT {
                 "REGENTCTL_CLIENT_SECRET", secret), "", "whoami", "-o", "json");
         assertThat(env.code()).as(env.toString()).isZero();
         assertThat(env.json().path("name").asText()).isEqualTo("service-account-ci-bot");
+        // the token, for curl or an application's REGENT_TOKEN: the gateway takes it
+        Run token = ctl(Map.of("REGENT_SERVER", gateway.url().toString(), "REGENTCTL_CLIENT_ID", "ci-bot",
+                "REGENTCTL_CLIENT_SECRET", secret), "", "token");
+        assertThat(token.code()).as(token.toString()).isZero();
+        HttpResponse<String> me = HttpClient.newHttpClient().send(HttpRequest.newBuilder(gateway.url().resolve(
+                "/api/v1/me")).header("Authorization", "Bearer " + token.out().strip()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(me.statusCode()).as(me.body()).isEqualTo(200);
+        assertThat(me.body()).contains("service-account-ci-bot");
         try (var files = Files.list(config)) {
             assertThat(files).isEmpty();
         }
