@@ -136,7 +136,7 @@ async function renderFormPage(match) {
   const page = id
     ? await settingsPage(id, { notice, confirm, onRemoved: () => { location.hash = '#/'; } })
     : registerPage((created) => { notice(`${created} registered: it appears below as soon as its topology is published.`); location.hash = `#/clusters/${created}`; });
-  if (main.getAttribute('data-page') === location.hash) main.replaceChildren(...page);
+  if (main.getAttribute('data-page') === location.hash) main.replaceChildren(...page.filter((part) => part != null));
 }
 
 function render() {
@@ -151,7 +151,7 @@ function render() {
   crumbs.replaceChildren(match ? h('a', { href: '#/' }, 'Clusters') : '', match ? ` / ${match[1]}` : '');
   // live updates redraw the page: keep the keyboard focus where it was
   const focused = main.contains(document.activeElement) ? focusKey(document.activeElement) : null;
-  main.replaceChildren(...(match ? clusterPage(match[1]) : overviewPage()));
+  main.replaceChildren(...(match ? clusterPage(match[1]) : overviewPage()).filter((part) => part != null));
   if (focused) {
     const again = main.querySelector(focused);
     if (again) again.focus();
@@ -394,7 +394,7 @@ function candidateSelect(t, allowAuto) {
 async function confirm(title, body, consequence, okLabel) {
   const dialog = document.getElementById('confirm');
   document.getElementById('confirm-title').textContent = title;
-  document.getElementById('confirm-body').replaceChildren(...body);
+  document.getElementById('confirm-body').replaceChildren(...body.filter((part) => part != null));
   document.getElementById('confirm-consequence').textContent = consequence;
   document.getElementById('confirm-ok').textContent = okLabel;
   dialog.returnValue = 'cancel';

@@ -73,7 +73,9 @@ export function clusterState(topology) {
   if (running) return { state: 'failing-over', label: running.kind === 'SWITCHOVER' ? 'switching over' : 'failing over' };
   if (!topology.leader) return { state: 'leaderless', label: 'leaderless' };
   const leader = healthOf(topology.clusterId, topology.leader);
-  if (leader && !leader.reachable) return { state: 'leaderless', label: 'leader unreachable' };
+  // nothing is healthy before an agent has seen it: a new cluster, or a gateway that just started
+  if (!leader) return { state: 'unseen', label: 'not seen yet' };
+  if (!leader.reachable) return { state: 'leaderless', label: 'leader unreachable' };
   const followers = topology.nodes.filter((n) => n.name !== topology.leader);
   const lagging = followers.filter((n) => {
     const h = healthOf(topology.clusterId, n.name);

@@ -100,6 +100,8 @@ class DashboardIT {
         waitUntil(() -> text(By.cssSelector("tr[data-cluster=dash] [data-test=leader]")).equals("dash-1"));
         waitUntil(() -> text(By.cssSelector("tr[data-cluster=dash] [data-test=state]")).equals("healthy"));
         waitUntil(() -> text(By.id("feed")).equals("Live"));
+        // what a viewer may not do is left out, not shown as "null"
+        assertThat(text(By.id("main"))).doesNotContainPattern("(?m)^null$");
         screenshot("overview");
         browser.driver().manage().window().setSize(new Dimension(820, 1100)); // a tablet
         screenshot("overview-tablet");
@@ -118,6 +120,7 @@ class DashboardIT {
                 .doesNotContainPattern("agent-[123] \\(zone-[123]\\).*clock ");
         assertThat(browser.driver().findElements(By.cssSelector("table[aria-label=Nodes] tbody tr"))).hasSize(3);
         assertThat(text(By.cssSelector("table[aria-label=Nodes] thead"))).contains("WAL (current / replayed)");
+        assertThat(text(By.id("main"))).doesNotContainPattern("(?m)^null$");
         screenshot("cluster-viewer");
 
         // a MariaDB cluster: positions are GTIDs and lag is counted in transactions, not WAL bytes
