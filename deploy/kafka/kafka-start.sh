@@ -71,6 +71,16 @@ umask 077
   echo
   echo "# the listeners' users (from REGENT_KAFKA_ADMIN_PASSWORD and REGENT_KAFKA_CONTROLLER_PASSWORD)"
   echo "listener.name.$inter_broker.scram-sha-512.sasl.jaas.config=$(scram_jaas "$admin" "$REGENT_KAFKA_ADMIN_PASSWORD")"
+  # every other SASL listener (EXTERNAL, published to the host) authenticates SCRAM users the same way; the
+  # broker needs a login module entry per listener, whose user it never uses there
+  IFS=',' read -ra mapped <<< "${KAFKA_LISTENER_SECURITY_PROTOCOL_MAP:-}"
+  for entry in "${mapped[@]}"; do
+    listener=${entry%%:*}
+    listener=${listener,,}
+    if [[ ${entry#*:} == SASL_* && $listener != "$inter_broker" && $listener != "$controller_listener" ]]; then
+      echo "listener.name.$listener.scram-sha-512.sasl.jaas.config=$(scram_jaas "$admin" "$REGENT_KAFKA_ADMIN_PASSWORD")"
+    fi
+  done
   echo "listener.name.$controller_listener.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule" \
     "required username=\"$controller\" password=\"$REGENT_KAFKA_CONTROLLER_PASSWORD\"" \
     "user_$controller=\"$REGENT_KAFKA_CONTROLLER_PASSWORD\";"

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.regent.client.RegentTopology;
+import io.regent.events.TopologyChanged;
 import io.regent.testkit.SystemPackages;
 import io.regent.testkit.Testkit;
 import io.regent.testkit.browser.Browser;
@@ -276,6 +278,29 @@ class ComposeIT {
                 + " failed or unknown, " + lost.size() + " acknowledged and lost");
         assertThat(writer.acknowledged.get()).isGreaterThan(100);
         assertThat(lost).as("acknowledged writes missing on the leader " + leader).isEmpty();
+    }
+
+    @Test
+    @Order(6)
+    void anApplicationOnTheHostFollowsTheTopologyThroughThePublishedKafkaListener() throws Exception {
+        Map<String, Object> kafka = Map.of(
+                "bootstrap.servers", "localhost:9092",
+                "security.protocol", "SASL_SSL",
+                "sasl.mechanism", "SCRAM-SHA-512",
+                "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required "
+                        + "username=\"regent-app\" password=\"" + env.get("REGENT_KAFKA_APP_PASSWORD") + "\";",
+                "ssl.truststore.type", "PEM",
+                "ssl.truststore.location", REPOSITORY.resolve("deploy/kafka/certs/client/ca.crt").toString());
+        JsonNode current = topology(); // the gateway's view; the application must reach the same epoch
+        long started = System.nanoTime();
+        try (RegentTopology topology = RegentTopology.fromKafka(kafka, "compose-it-host-app")) {
+            // the topic is read from its beginning: older epochs (one led by the same node) may pass by first
+            TopologyChanged seen = topology.await(CLUSTER, t -> t.epoch() == current.get("epoch").asLong(),
+                    Duration.ofSeconds(60));
+            assertThat(seen.leader()).isEqualTo(current.get("leader").asText());
+        }
+        timings.add("a host application's first topology over localhost:9092 (SASL_SSL, regent-app): "
+                + seconds(started) + " s");
     }
 
     // --- the stack -------------------------------------------------------------------------------------

@@ -33,7 +33,8 @@ public final class OrdersApp {
 
     private static final String USAGE = """
             usage: java -jar orders-app.jar [--cluster demo] [--database postgres] [--db-user postgres]
-                                            [--kafka 127.0.0.1:9092] [--kafka-user regent-app] [--gateway URL]
+                                            [--kafka 127.0.0.1:9092] [--kafka-user regent-app] [--kafka-ca CA.crt]
+                                            [--gateway URL]
                                             [--max-lag-bytes 1048576]
               secrets from the environment: DB_PASSWORD; KAFKA_PASSWORD (the topology from Kafka), or
               REGENT_TOKEN with --gateway (the topology from the gateway's live feed, for hosts without Kafka)""";
@@ -124,7 +125,13 @@ public final class OrdersApp {
         String user = options.getOrDefault("kafka-user", "regent-app");
         Map<String, Object> config = new HashMap<>();
         config.put("bootstrap.servers", options.getOrDefault("kafka", "127.0.0.1:9092"));
-        config.put("security.protocol", "SASL_PLAINTEXT");
+        // the demo's broker speaks SASL over plain TCP on loopback; docker-compose.yml's over TLS (its CA file)
+        String ca = options.get("kafka-ca");
+        config.put("security.protocol", ca == null ? "SASL_PLAINTEXT" : "SASL_SSL");
+        if (ca != null) {
+            config.put("ssl.truststore.type", "PEM");
+            config.put("ssl.truststore.location", ca);
+        }
         config.put("sasl.mechanism", "SCRAM-SHA-512");
         config.put("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
                 + user + "\" password=\"" + required("KAFKA_PASSWORD") + "\";");
