@@ -173,6 +173,11 @@ public final class RegentDataSource extends RoutingDataSource implements AutoClo
                 connection.close(); // a connection to the leader of an epoch that just ended: never handed out
                 continue;
             }
+            if (connection.isReadOnly()) {
+                // handed out read-only before (a follower read, or the leader as its fallback) and returned so
+                // by a pool that does not reset it (Agroal): writes must not fail on it
+                connection.setReadOnly(false);
+            }
             return connection;
         }
     }

@@ -142,6 +142,21 @@ class RegentDataSourceTest {
     }
 
     @Test
+    void aConnectionLentReadOnlyIsWritableWhenItServesTheLeaderNext() throws Exception {
+        try (RegentTopology topology = RegentTopology.manual(); RegentDataSource ds = dataSource(topology, 1)) {
+            // no follower at all: the read falls back to the leader, on the pool's only connection
+            topology.offer(snapshot(1, "rc-1", Map.of("rc-2", NodeRole.FENCED, "rc-3", NodeRole.FENCED)));
+            try (Connection read = ds.readOnly(ReadPolicy.followersWithin(MIB).orLeader()).getConnection()) {
+                assertThat(read.isReadOnly()).isTrue();
+            }
+            try (Connection write = ds.getConnection(); Statement s = write.createStatement()) {
+                assertThat(write.isReadOnly()).isFalse();
+                s.execute("INSERT INTO pad (data) VALUES ('after a read')");
+            }
+        }
+    }
+
+    @Test
     void withoutATopologyOrALeaderConnectionsFailClearlyAfterTheWait() throws Exception {
         try (RegentTopology topology = RegentTopology.manual(); RegentDataSource ds = RegentDataSource
                 .builder(topology, "rc").pools(agroal(1)).leaderWait(Duration.ofMillis(300)).build()) {

@@ -51,6 +51,7 @@ class RegentClientIT {
 
     private static final long MIB = 1024 * 1024;
     private static final Duration RESUME_BOUND = Duration.ofSeconds(1);
+    private static final String APP_PASSWORD = "app-" + Testkit.randomSecret();
 
     @RegisterExtension
     static final SharedStack.Use STACK = new SharedStack.Use();
@@ -68,7 +69,12 @@ class RegentClientIT {
         ControlPlane plane = STACK.get().plane;
         try (PostgresCluster pg = PostgresCluster.builder().name("client").nodes(4).synchronousAny(1)
                 .controlRole(CONTROL_ROLE).start()) {
+            // the application's own role, as in production: a fence ends its sessions (a superuser's it cannot, and
+            // such a session's in-flight commit lands after the switchover's barrier: a follower that receives it
+            // has gone past the new leader's fork point and can no longer follow it)
+            pg.initialLeader().execute("CREATE ROLE app LOGIN PASSWORD '" + APP_PASSWORD + "'");
             pg.initialLeader().execute("CREATE TABLE writes (id bigint PRIMARY KEY)");
+            pg.initialLeader().execute("GRANT SELECT, INSERT ON writes TO app");
             AutoCloseable registered = plane.register(pg, Map.of());
             try {
                 await().atMost(Duration.ofSeconds(30)).until(() -> plane.ownedBy(STACK.get().failover).contains("client"));
@@ -96,7 +102,7 @@ class RegentClientIT {
             long epoch = first.epoch();
             assertThat(first.leader()).isEqualTo(pg.initialLeader().name());
 
-            try (RegentDataSource ds = RegentDataSource.builder(topology, "client").pools(hikari(pg)).build();
+            try (RegentDataSource ds = RegentDataSource.builder(topology, "client").pools(hikari()).build();
                     Load load = new Load(ds, ds.readOnly(ReadPolicy.followersWithin(MIB)))) {
                 Testkit.sleep(2_000);
                 assertThat(load.acked).as("writes before any fault").isNotEmpty();
@@ -182,14 +188,14 @@ class RegentClientIT {
         assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
     }
 
-    /** The application's pools: HikariCP, created lazily (a dead node's pool does not fail at creation). */
-    private static Function<TopologyNode, DataSource> hikari(PostgresCluster pg) {
+    /** The application's pools: HikariCP as role app, created lazily (a dead node's pool does not fail at creation). */
+    private static Function<TopologyNode, DataSource> hikari() {
         return node -> {
             HikariConfig config = new HikariConfig();
             config.setPoolName("client-" + node.name());
             config.setJdbcUrl("jdbc:postgresql://" + node.host() + ":" + node.port() + "/postgres");
-            config.setUsername(pg.superuser().user());
-            config.setPassword(pg.superuser().password());
+            config.setUsername("app");
+            config.setPassword(APP_PASSWORD);
             config.setMaximumPoolSize(4);
             config.setConnectionTimeout(5_000);
             config.setInitializationFailTimeout(-1);
