@@ -159,6 +159,10 @@ public final class RegentDataSource extends RoutingDataSource implements AutoClo
             Route leader = awaitLeader(deadline);
             Connection connection;
             Waiter waiter = enter(leader);
+            if (!leader.sameLeaderAs(route)) {
+                leave(waiter); // re-pointed before we registered: no wake-up would reach us in the old pool
+                continue;
+            }
             try {
                 connection = pools.of(leader.leader()).getConnection();
             } catch (SQLException | RuntimeException e) {
@@ -257,6 +261,10 @@ public final class RegentDataSource extends RoutingDataSource implements AutoClo
             throw new LeaderPositionUnknown("the cluster has no leader to measure lag against");
         }
         Waiter waiter = enter(now); // a failover wakes it, as it wakes writers
+        if (!now.sameLeaderAs(route)) {
+            leave(waiter);
+            throw new LeaderPositionUnknown("the leader changed while the follower was checked");
+        }
         try (Connection leader = pools.of(now.leader()).getConnection()) {
             OptionalLong written = positions.written(leader);
             if (written.isEmpty()) {

@@ -28,6 +28,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -260,6 +261,9 @@ class CtlIT {
         assertThat(watched.toString()).contains("\"kind\":\"operation\"").contains("\"SWITCHOVER\"");
 
         awaitHealthy(); // ctl-1 rejoined by its agent, streaming from ctl-2
+        // "healthy" needs one agent to reach each node; the failover-service refuses a candidate that a quorum of
+        // agents last saw unreachable - as they did while its agent restarted it - until their next probes
+        await().atMost(Duration.ofSeconds(30)).until(() -> everyAgentReaches("ctl", "ctl-1"));
         Run failover = as(SharedStack.OPERATOR, "", "failover", "ctl", "--candidate", "ctl-1", "--yes", "--wait",
                 "-o", "json");
         if (failover.code() == ExitCodes.OPERATION_FAILED && failover.err().contains("request again in a moment")) {
@@ -426,6 +430,21 @@ class CtlIT {
     }
 
     /** Until regentctl itself says the cluster is healthy: a leader, every follower streaming, nothing running. */
+    /** Whether every agent's newest observation of {@code node} (the gateway's observations API) reached it. */
+    private boolean everyAgentReaches(String cluster, String node) throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(gateway.url().resolve(
+                "/api/v1/clusters/" + cluster + "/observations")).header("Authorization", "Bearer "
+                + STACK.get().token(SharedStack.VIEWER)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        List<JsonNode> ofNode = new ArrayList<>();
+        JSON.readTree(response.body()).forEach(o -> {
+            if (o.path("node").asText().equals(node)) {
+                ofNode.add(o);
+            }
+        });
+        return !ofNode.isEmpty() && ofNode.stream().allMatch(o -> o.path("reachable").asBoolean());
+    }
+
     private void awaitHealthy() {
         await().atMost(Duration.ofSeconds(60)).until(() -> find(as(SharedStack.VIEWER, "", "list", "-o", "json")
                 .json(), "clusterId", "ctl").path("health").asText().equals("healthy"));
