@@ -488,7 +488,7 @@ class DeploymentManifestsTest {
     }
 
     @Test
-    void composePublishesOnlyTheGatewayAndKeycloak() {
+    void composePublishesOnlyTheGatewayKeycloakAndKafkasHostListenerOnLoopback() {
         Problems problems = new Problems();
         Map<String, JsonNode> services = composeServices(compose());
         for (Map.Entry<String, JsonNode> service : services.entrySet()) {
@@ -496,9 +496,23 @@ class DeploymentManifestsTest {
             boolean gateway = composeModule(node).filter(m -> m.equals("api-gateway")).isPresent();
             boolean keycloak = node.path("image").asText().contains("keycloak");
             List<PortMapping> ports = composePorts(node);
+            if (service.getKey().equals("kafka")) {
+                // the EXTERNAL listener only, on the host's loopback, at the port it advertises
+                Map<String, String> env = composeEnvironment(node);
+                java.util.regex.Matcher listener = java.util.regex.Pattern.compile("EXTERNAL://:(\\d+)")
+                        .matcher(env.getOrDefault("KAFKA_LISTENERS", ""));
+                java.util.regex.Matcher advertised = java.util.regex.Pattern.compile("EXTERNAL://localhost:(\\d+)")
+                        .matcher(env.getOrDefault("KAFKA_ADVERTISED_LISTENERS", ""));
+                List<String> raw = new ArrayList<>();
+                node.path("ports").forEach(p -> raw.add(p.asText()));
+                problems.check(listener.find() && advertised.find() && raw.equals(List.of("127.0.0.1:"
+                        + advertised.group(1) + ":" + listener.group(1))), "docker-compose.yml service kafka publishes "
+                        + raw + ": only its EXTERNAL listener, as 127.0.0.1:<advertised port>:<listener port>");
+                continue;
+            }
             if (!gateway && !keycloak) {
                 problems.check(ports.isEmpty(), "docker-compose.yml service " + service.getKey() + " publishes " + ports
-                        + ": only the gateway and Keycloak are reachable from the host");
+                        + ": only the gateway, Keycloak and Kafka's host listener are reachable from the host");
                 problems.check(!node.has("network_mode"), "docker-compose.yml service " + service.getKey()
                         + " sets network_mode, which bypasses the compose network");
             } else {
