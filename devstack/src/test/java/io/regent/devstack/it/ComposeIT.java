@@ -170,10 +170,20 @@ class ComposeIT {
         browser.open(gateway + "/login");
         browser.signInOnKeycloak("demo-admin", env.get("REGENT_DEMO_ADMIN_PASSWORD"));
         browser.waitUntil(() -> browser.text(By.cssSelector("[data-test=user]")).startsWith("demo-admin"));
-        await("demo-1 leads and demo-2, demo-3 stream from it", Duration.ofMinutes(3),
-                () -> streamingUnder("demo-1"));
+        await("a leader (demo-1 as registered) and the other two streaming from it", Duration.ofMinutes(3),
+                () -> streamingUnder(leaderOrNull()));
+        String leader = leader();
+        if (!leader.equals("demo-1")) {
+            // a machine saturated by the stack's start (2 cores, a dozen JVMs) can have demo-1's agent miss its
+            // lease and fence it after automatic failover went on: allowed only as a recorded failover, and told
+            assertThat(operations()).as("demo-1 is not the leader: only a failover on record may have replaced it")
+                    .anySatisfy(op -> assertThat(op.get("kind").asText()).isEqualTo("FAILOVER"));
+            timings.add("note: demo-1 was replaced while the stack started: " + operations().stream()
+                    .filter(op -> op.get("kind").asText().equals("FAILOVER")).map(op -> op.path("reason").asText())
+                    .findFirst().orElse(""));
+        }
         browser.open(gateway + "/#/clusters/" + CLUSTER);
-        browser.waitUntil(() -> browser.text(By.cssSelector("p [data-test=leader]")).equals("demo-1"));
+        browser.waitUntil(() -> browser.text(By.cssSelector("p [data-test=leader]")).equals(leader));
         browser.screenshot("compose-dashboard");
     }
 
@@ -181,18 +191,20 @@ class ComposeIT {
     @Order(2)
     void aSwitchoverHandsTheLeadToTheChosenNode() throws Exception {
         long epoch = topology().get("epoch").asLong();
+        String from = leader();
+        String to = NODES.stream().filter(n -> !n.equals(from)).findFirst().orElseThrow(); // demo-2 after demo-1
         HttpResponse<String> accepted = api("POST", "/api/v1/clusters/" + CLUSTER + "/switchover",
-                "{\"candidate\":\"demo-2\",\"expectedEpoch\":" + epoch + ",\"reason\":\"ComposeIT\"}");
+                "{\"candidate\":\"" + to + "\",\"expectedEpoch\":" + epoch + ",\"reason\":\"ComposeIT\"}");
         assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
         long started = System.nanoTime();
-        await("demo-2 leads and demo-1, demo-3 stream from it", Duration.ofMinutes(2), () -> streamingUnder("demo-2"));
+        await(to + " leads and the other two stream from it", Duration.ofMinutes(2), () -> streamingUnder(to));
         timings.add("switchover to three streaming nodes again: " + seconds(started) + " s");
-        // from here on the leader commits synchronously (ANY 1 of its standbys): the switchover opened demo-2 for
+        // from here on the leader commits synchronously (ANY 1 of its standbys): the switchover opened the new leader for
         // writes with the synchronous standbys of the cluster's policy (demo-cluster.json: SYNC_ANY 1)
-        assertThat(psqlIn("demo-2", "SHOW synchronous_standby_names")).startsWith("ANY 1");
+        assertThat(psqlIn(to, "SHOW synchronous_standby_names")).startsWith("ANY 1");
         writer = new Writer();
         writer.start();
-        await("the writer commits on demo-2", Duration.ofSeconds(60), () -> writer.acknowledged.get() > 20);
+        await("the writer commits on " + to, Duration.ofSeconds(60), () -> writer.acknowledged.get() > 20);
     }
 
     @Test
@@ -538,10 +550,59 @@ class ComposeIT {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError(what + ": not within " + timeout.toSeconds() + " s; containers:\n"
                         + docker("ps", "-a", "--filter", "label=com.docker.compose.project=" + project, "--format",
-                                "{{.Names}} {{.Status}}"));
+                                "{{.Names}} {{.Status}}") + diagnosis());
             }
             Thread.sleep(500);
         }
+    }
+
+    /**
+     * What CI prints when a wait runs out (its workspace, with the compose logs, is gone afterwards): the cluster
+     * as the gateway shows it - topology, each agent's newest observation, the last operations - and the warnings
+     * of the failover-service and the node agents.
+     */
+    private static String diagnosis() {
+        StringBuilder out = new StringBuilder();
+        try {
+            JsonNode topology = topology();
+            out.append("\ntopology: epoch ").append(topology.path("epoch").asText()).append(", leader ")
+                    .append(topology.path("leader").asText()).append(", nodes ");
+            topology.path("nodes").forEach(n -> out.append(n.path("name").asText()).append('=')
+                    .append(n.path("role").asText()).append(' '));
+            out.append("\nobservations:");
+            for (JsonNode o : get("/api/v1/clusters/" + CLUSTER + "/observations")) {
+                out.append("\n  ").append(o.path("observerId").asText()).append(" -> ").append(o.path("node").asText())
+                        .append(": reachable ").append(o.path("reachable").asText()).append(", ")
+                        .append(o.path("role").asText()).append(", readOnly ").append(o.path("readOnly").asText())
+                        .append(", wal receiver ").append(o.path("walReceiverStatus").asText()).append(" from ")
+                        .append(o.path("upstream").asText()).append(", received ").append(o.path("receivedAt").asText())
+                        .append(o.path("error").isTextual() ? ", " + o.path("error").asText() : "");
+            }
+            out.append("\noperations:");
+            operations().stream().limit(8).forEach(o -> out.append("\n  ").append(o.path("kind").asText()).append(' ')
+                    .append(o.path("status").asText()).append(' ').append(o.path("fromNode").asText()).append(" -> ")
+                    .append(o.path("toNode").asText()).append(" (").append(o.path("startedAt").asText()).append("): ")
+                    .append(o.path("reason").asText()).append(o.path("error").isTextual() ? " - " + o.path("error")
+                            .asText() : ""));
+        } catch (Exception | AssertionError e) {
+            out.append("\n(the gateway did not tell the cluster's state: ").append(e.getMessage()).append(')');
+        }
+        for (String service : List.of("failover", "demo-1", "demo-2", "demo-3")) {
+            try {
+                String id = docker("ps", "-aq", "--filter", "label=com.docker.compose.project=" + project, "--filter",
+                        "label=com.docker.compose.service=" + service).trim();
+                List<String> lines = docker("logs", "--timestamps", id).lines()
+                        .filter(l -> l.contains(" WARN ") || l.contains(" ERROR ") || l.contains("RejoinExecutor")
+                                || l.contains("FailoverExecutor") || l.contains("boot:"))
+                        .toList();
+                out.append("\n").append(service).append(" (warnings, actions):");
+                lines.subList(Math.max(0, lines.size() - 25), lines.size())
+                        .forEach(l -> out.append("\n  ").append(l.length() > 400 ? l.substring(0, 400) : l));
+            } catch (RuntimeException | AssertionError e) {
+                out.append("\n(no log of ").append(service).append(": ").append(e.getMessage()).append(')');
+            }
+        }
+        return out.toString();
     }
 
     /**

@@ -331,6 +331,50 @@ class RejoinIT {
         }
     }
 
+    /**
+     * A leader whose server dies while no failover replaces it - automatic failover off here; a cluster whose
+     * followers are still being built, or all behind the RPO, are the same - is started again by its own agent on a
+     * lease the registry grants at the same epoch, not left down for good. (ComposeIT found it: on a saturated
+     * machine the registry answered a renewal too late, the agent's fence could not connect in time and killed the
+     * server, and nothing ever started it again.)
+     */
+    @Test
+    void aLeaderWhoseServerDiesWhileNoFailoverReplacesItIsStartedAgainByItsAgentOnANewLease() throws Exception {
+        try (PostgresCluster pg = PostgresCluster.builder().name("restart").nodes(2).controlRole(CONTROL_ROLE).start()) {
+            PostgresNode leader = pg.initialLeader();
+            QuarkusService agent = plane.startNodeAgent(pg, leader, Map.of("regent.monitor.node.start-on-boot", "true"));
+            try (AutoCloseable registered = plane.register(pg, Map.of("automatic", false))) {
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> metric(agent,
+                        "regent_leader_lease_renewals_total", "outcome=\"GRANTED\"") >= 1.0);
+                long epoch = plane.topology("restart").epoch();
+                leader.kill();
+                long killed = System.nanoTime();
+                try {
+                    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                            .until(() -> "off".equals(leader.queryValue("SHOW default_transaction_read_only")));
+                } catch (org.awaitility.core.ConditionTimeoutException e) {
+                    throw new AssertionError("not started again within 30 s; the agent's log:\n"
+                            + agent.process().logTail(60), e);
+                }
+                System.out.println("leader killed -> started again by its agent: "
+                        + Duration.ofNanos(System.nanoTime() - killed).toMillis() + " ms");
+                assertThat(leader.isInRecovery()).isFalse();
+                assertThat(metric(agent, "regent_leader_restarts_total", "outcome=\"GRANTED\""))
+                        .as("started on a lease granted for it").isEqualTo(1.0);
+                assertThat(plane.topology("restart").epoch()).as("no failover: the same leader at the same epoch")
+                        .isEqualTo(epoch);
+                assertThat(plane.topology("restart").leader()).isEqualTo(leader.name());
+                // it holds the lease again: the rounds renew it
+                double granted = metric(agent, "regent_leader_lease_renewals_total", "outcome=\"GRANTED\"");
+                await().atMost(Duration.ofSeconds(10)).until(() -> metric(agent, "regent_leader_lease_renewals_total",
+                        "outcome=\"GRANTED\"") > granted);
+            } finally {
+                agent.close();
+                plane.agents.remove(agent);
+            }
+        }
+    }
+
     @Test
     void switchoversBackAndForthEndWithTheOldLeaderStreamingAndLoseNoAcknowledgedWrite() throws Exception {
         int rounds = Integer.getInteger("regent.it.switchovers", 10);

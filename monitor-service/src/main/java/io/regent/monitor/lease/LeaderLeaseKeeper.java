@@ -7,6 +7,7 @@ import io.regent.events.TopologyChanged;
 import io.regent.events.TopologyNode;
 import io.regent.monitor.config.MonitorConfig;
 import io.regent.monitor.lease.LeaseRules.Renewal;
+import io.regent.monitor.node.BootRules;
 import io.regent.monitor.node.LocalNodeAgent;
 import io.regent.monitor.topology.WatchedNodes;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -41,6 +42,9 @@ public class LeaderLeaseKeeper {
     private static final Logger LOG = Logger.getLogger(LeaderLeaseKeeper.class);
     /** The longest a renewal is awaited: the leader-lease REST client's connect (500 ms) and read (1 s) timeouts. */
     private static final Duration RENEWAL_TIMEOUT = Duration.ofMillis(1_500);
+    /** A leader's stopped server is started again at most this often (a server that cannot start is not hammered). */
+    static final Duration RESTART_EVERY = Duration.ofSeconds(5);
+    private static final Duration RESTART_TIMEOUT = Duration.ofMinutes(2);
 
     private final MonitorConfig config;
     private final MonitorConfig.Node node;
@@ -58,6 +62,10 @@ public class LeaderLeaseKeeper {
     private boolean fenced;
     private boolean released;
     private String lastLogged;
+    /** Set once {@code NodeBoot} is done: until then starting the server is the boot's. */
+    private boolean bootEnded;
+    /** Monotonic time before which {@link #restartOnLease} does not try again. */
+    private long nextRestart = System.nanoTime();
 
     public LeaderLeaseKeeper(MonitorConfig config, WatchedNodes topologies, LocalNodeAgent local,
             @RestClient LeaderLeaseApi registry, MeterRegistry meters) {
@@ -136,6 +144,7 @@ public class LeaderLeaseKeeper {
             }
             if (Boolean.FALSE.equals(local.serverRunning())) {
                 release(clusterId, "the server of " + self.get().name() + " is not running");
+                restartOnLease(topology.get(), self.get());
                 return;
             }
             released = false;
@@ -166,6 +175,68 @@ public class LeaderLeaseKeeper {
         } catch (RuntimeException e) {
             LOG.warnf("leader lease round failed: %s", e.toString());
         }
+    }
+
+    /**
+     * The boot is over ({@code NodeBoot}): from now on a leader's server found stopped - killed by this keeper's
+     * own fence, crashed - is started again by {@link #restartOnLease}, as at boot.
+     */
+    public void bootEnded() {
+        if (timer != null) {
+            timer.execute(() -> bootEnded = true);
+        }
+    }
+
+    /**
+     * Starts the stopped server of the topology's leader again, on the rules of the boot ({@link BootRules}): only
+     * on a lease the registry grants at the topology's epoch - refused once a failover of it is on record - so it
+     * can no more race a failover than the boot can. Without it a leader killed by its own fence (a registry that
+     * answered too late on a saturated machine, a server too slow to take the SQL fence) stays down for good when
+     * no failover replaces it: automatic failover off, no follower yet (a cluster being built), every follower
+     * behind the RPO - a cluster left with no writable node. Only with {@code start-on-boot} (the agent starts
+     * this server), not in maintenance (the operator's hands), at most once per {@link #RESTART_EVERY}; on this
+     * keeper's thread, so no round can give the new lease up while the server starts.
+     */
+    private void restartOnLease(TopologyChanged topology, TopologyNode self) {
+        if (!bootEnded || !node.startOnBoot() || topology.maintenance() || System.nanoTime() - nextRestart < 0) {
+            return;
+        }
+        BootRules.Step step = BootRules.decide(self.name(), local.localState(), topology, true);
+        if (step.action() != BootRules.Action.START_IF_LEASED) {
+            return;
+        }
+        nextRestart = System.nanoTime() + RESTART_EVERY.toNanos();
+        lastGrantSent = null; // the old grant is over: wait for this answer as long as any
+        long sent = System.nanoTime();
+        Renewal renewal = renewWithin(topology.clusterId(), self.name(), topology.epoch(), sent);
+        meters.counter("regent.leader.restarts", "outcome", renewal.name()).increment();
+        if (renewal != Renewal.GRANTED) {
+            log("the server of " + self.name() + " is not running; not started again: the registry did not grant the "
+                    + "lease at epoch " + topology.epoch() + " (" + renewal + ")");
+            return;
+        }
+        LOG.warnf("cluster %s: the server of leader %s is not running; the registry granted the lease at epoch %d: "
+                + "starting it again", topology.clusterId(), self.name(), topology.epoch());
+        try {
+            local.startAtBoot(RESTART_TIMEOUT);
+        } catch (RuntimeException e) {
+            LOG.warnf("cluster %s: starting %s again failed (%s); next attempt in %s", topology.clusterId(),
+                    self.name(), e.getMessage(), RESTART_EVERY);
+            return;
+        }
+        lastGrantSent = sent; // the next rounds renew it, or fence the server when they cannot
+        fenced = false;
+        released = false;
+        Duration took = Duration.ofNanos(System.nanoTime() - sent);
+        if (took.compareTo(node.leaderLease().minus(node.leaseFenceAhead())) >= 0) {
+            // a failover may have been decided while it started: fenced by SQL (it answers), never killed; the
+            // failover-service's Unfence rule lifts the fence of a leader it did not replace
+            fence(topology, self, self.name() + " took " + took.toMillis() + " ms to start again, past its leader "
+                    + "lease's fence point", false);
+            return;
+        }
+        LOG.infof("cluster %s: %s started again as the leader at epoch %d on its leader lease (%d ms)",
+                topology.clusterId(), self.name(), topology.epoch(), took.toMillis());
     }
 
     /**

@@ -60,6 +60,14 @@ public class NodeBoot {
     }
 
     private void boot() {
+        try {
+            bootOnce();
+        } finally {
+            lease.bootEnded(); // from here on the lease keeper starts a leader's stopped server again
+        }
+    }
+
+    private void bootOnce() {
         String name = node.name().get();
         String clusterId = node.clusterId().get();
         String lastLogged = null;
