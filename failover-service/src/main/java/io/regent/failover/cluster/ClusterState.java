@@ -31,8 +31,8 @@ public final class ClusterState {
     private boolean busy;
     private long refusedAtEpoch = -1;
     private final Map<String, Instant> fencedAt = new HashMap<>();
-    private Class<? extends Decision> lastDecisionKind;
-    private Instant decisionLoggedAt;
+    private final LoggedDecisions decisions = new LoggedDecisions();
+    private final LoggedDecisions rejoinDecisions = new LoggedDecisions();
     private boolean released;
     private Instant maintenanceUntil;
     private Instant quietUntil = Instant.MIN;
@@ -190,14 +190,33 @@ public final class ClusterState {
      * detection window) must show in the log, not only when it starts.
      */
     public synchronized boolean decisionWorthLogging(Decision decision, Instant now, Duration repeatWaitEvery) {
-        boolean changed = lastDecisionKind != decision.getClass();
-        lastDecisionKind = decision.getClass();
-        boolean repeat = decision instanceof Decision.Wait && decisionLoggedAt != null
-                && !now.isBefore(decisionLoggedAt.plus(repeatWaitEvery));
-        if (changed || repeat) {
-            decisionLoggedAt = now;
-            return true;
+        return decisions.worthLogging(decision, now, repeatWaitEvery);
+    }
+
+    /**
+     * The same for the healing decision asked beside it ({@code Rejoins}): a node waiting for a rejoin - a leader
+     * not seen writable, no agent next to it, a retry not due - must show in the log, not stay silent for minutes.
+     */
+    public synchronized boolean rejoinDecisionWorthLogging(Decision decision, Instant now, Duration repeatWaitEvery) {
+        return rejoinDecisions.worthLogging(decision, now, repeatWaitEvery);
+    }
+
+    /** The kind of the last decision of one sort and when a decision of it was last logged. */
+    private static final class LoggedDecisions {
+
+        private Class<? extends Decision> lastKind;
+        private Instant loggedAt;
+
+        boolean worthLogging(Decision decision, Instant now, Duration repeatWaitEvery) {
+            boolean changed = lastKind != decision.getClass();
+            lastKind = decision.getClass();
+            boolean repeat = decision instanceof Decision.Wait && loggedAt != null
+                    && !now.isBefore(loggedAt.plus(repeatWaitEvery));
+            if (changed || repeat) {
+                loggedAt = now;
+                return true;
+            }
+            return false;
         }
-        return false;
     }
 }

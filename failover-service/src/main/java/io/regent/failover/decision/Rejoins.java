@@ -52,11 +52,6 @@ final class Rejoins {
         if (snapshot.bookkeeping().rejoining()) {
             return new Wait("a rejoin of cluster " + cluster + " is running; one at a time");
         }
-        Instant next = snapshot.bookkeeping().nextRejoinAt();
-        if (next != null && now.isBefore(next)) {
-            return new Wait("the last rejoin of cluster " + cluster + " ended a moment ago; the next may start at "
-                    + next);
-        }
         if (snapshot.runningOperation() != null) {
             return new Wait("operation " + snapshot.runningOperation() + " of cluster " + cluster
                     + " is still running; rejoins wait for it");
@@ -83,6 +78,12 @@ final class Rejoins {
         waiting.addAll(astray.keySet());
         if (waiting.isEmpty()) {
             return new NoAction("no node of cluster " + cluster + " needs a rejoin");
+        }
+        // after the "nothing waits" answer: a pause with nothing waiting is no Wait (nor a line in the log)
+        Instant next = snapshot.bookkeeping().nextRejoinAt();
+        if (next != null && now.isBefore(next)) {
+            return new Wait("the last rejoin of cluster " + cluster + " ended a moment ago; the next may start at "
+                    + next);
         }
         if (!snapshot.policy().autoRejoin()) {
             return new NoAction(waiting + " need a rejoin, but automatic rejoin is off for cluster " + cluster

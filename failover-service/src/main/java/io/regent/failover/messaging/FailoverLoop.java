@@ -82,6 +82,8 @@ public class FailoverLoop {
     private static final Duration RETRY_BACKOFF = Duration.ofSeconds(1);
     /** A Wait that lasts is logged again this often (a held-back failover must show). */
     private static final Duration WAIT_LOGGED_EVERY = Duration.ofSeconds(10);
+    /** A node waiting for its rejoin is logged again this often while it waits. */
+    private static final Duration REJOIN_WAIT_LOGGED_EVERY = Duration.ofSeconds(30);
 
     private final FailoverConfig config;
     private final Map<String, Object> kafkaConfig;
@@ -402,8 +404,15 @@ public class FailoverLoop {
             }
             // not while an execution is in flight: a command being carried out may be an operator's rejoin that
             // has not marked itself started yet - two rejoins at once would have the agent refuse one
-            if (!state.busy() && Decider.decideRejoin(snapshot, now) instanceof Decision.Rejoin rejoin) {
-                startRejoin(state, rejoin, UUID.randomUUID(), "system");
+            if (!state.busy()) {
+                Decision healing = Decider.decideRejoin(snapshot, now);
+                if (healing instanceof Decision.Rejoin rejoin) {
+                    state.rejoinDecisionWorthLogging(healing, now, REJOIN_WAIT_LOGGED_EVERY); // RejoinExecutor logs it
+                    startRejoin(state, rejoin, UUID.randomUUID(), "system");
+                } else if (!snapshot.bookkeeping().rejoining() // the running rejoin logs itself
+                        && state.rejoinDecisionWorthLogging(healing, now, REJOIN_WAIT_LOGGED_EVERY)) {
+                    LOG.infof("cluster %s: rejoin: %s: %s", id, healing.getClass().getSimpleName(), healing.reason());
+                }
             }
         } else if (decision instanceof Decision.Failover failover) {
             if (state.tryBusy()) {

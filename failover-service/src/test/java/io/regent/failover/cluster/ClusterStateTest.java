@@ -29,4 +29,20 @@ class ClusterStateTest {
         assertThat(state.decisionWorthLogging(healthy, T0.plusSeconds(46), EVERY)).as("back to NoAction").isTrue();
         assertThat(state.decisionWorthLogging(healthy, T0.plusSeconds(90), EVERY)).isFalse();
     }
+
+    @Test
+    void rejoinDecisionsAreTrackedApartFromTheLeaderDecisions() {
+        ClusterState state = new ClusterState("c");
+        Decision.NoAction healthy = new Decision.NoAction("leader c-1 is healthy");
+        Decision.Wait noLeader = new Decision.Wait("[c-2] need a rejoin, but leader c-1 is not seen as a healthy "
+                + "writable leader");
+
+        assertThat(state.decisionWorthLogging(healthy, T0, EVERY)).isTrue();
+        assertThat(state.rejoinDecisionWorthLogging(noLeader, T0, EVERY)).as("first rejoin decision").isTrue();
+        assertThat(state.decisionWorthLogging(healthy, T0.plusSeconds(1), EVERY))
+                .as("a rejoin decision does not make the same leader decision new").isFalse();
+        assertThat(state.rejoinDecisionWorthLogging(noLeader, T0.plusSeconds(5), EVERY)).isFalse();
+        assertThat(state.rejoinDecisionWorthLogging(noLeader, T0.plusSeconds(10), EVERY)).as("still waiting").isTrue();
+        assertThat(state.rejoinDecisionWorthLogging(healthy, T0.plusSeconds(11), EVERY)).isTrue();
+    }
 }

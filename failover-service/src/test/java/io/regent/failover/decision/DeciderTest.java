@@ -620,6 +620,11 @@ class DeciderTest {
                                 java.util.Map.of(), null, false, NOW.plusSeconds(20))),
                         Wait.class, null, "the last rejoin of cluster orders ended a moment ago; the next may start at "
                                 + NOW.plusSeconds(20)),
+                row("after a rejoin ended, with no node waiting: nothing to wait for",
+                        Scenario.threeNodes().leaderUp("a", "m1", 200).nodeAgentSeesFollower("c", "a", 12_300)
+                                .bookkeeping(new Bookkeeping(null, -1, java.util.Map.of(), null, false,
+                                        NOW.plusSeconds(20))),
+                        NoAction.class, null, "no node of cluster orders needs a rejoin"),
                 row("MariaDB: a replaced leader that answers rejoins from the control plane, no agent needed",
                         replacedLeader().readOnlyLeader("a", "m1", 100).engine(Engine.MARIADB),
                         Decision.Rejoin.class, "a", "a was replaced as leader and needs a rejoin; it answers and "

@@ -72,7 +72,10 @@ class RejoinIT {
 
     @Test
     void aKilledLeaderIsRewoundByItsAgentAndStreamsTheRowsWrittenAfterTheFailover() throws Exception {
-        try (PostgresCluster pg = cluster("heal"); Stack stack = Stack.start(pg)) {
+        // a detection window far longer than the killed leader's own agent needs to prove it dead (two probes):
+        // the other agents' refusals alone must not decide first on a loaded machine (seen once)
+        try (PostgresCluster pg = cluster("heal");
+                Stack stack = Stack.start(pg, null, Map.of("detectionWindowMillis", 10_000))) {
             long epoch = stack.epoch;
             PostgresNode old = pg.initialLeader();
             old.kill();
@@ -774,11 +777,16 @@ class RejoinIT {
             PostgresCluster pg, long epoch) implements AutoCloseable {
 
         static Stack start(PostgresCluster pg) {
-            return start(pg, null);
+            return start(pg, null, Map.of());
         }
 
         /** The same with the initial leader's agent inside {@code leaderMachine}, where its server runs. */
         static Stack start(PostgresCluster pg, NetworkNamespace leaderMachine) {
+            return start(pg, leaderMachine, Map.of());
+        }
+
+        /** The same with the cluster's failover policy ({@code failoverPolicy} of the registration). */
+        static Stack start(PostgresCluster pg, NetworkNamespace leaderMachine, Map<String, Object> policy) {
             List<QuarkusService> agents = new ArrayList<>();
             QuarkusService failover = null;
             AutoCloseable registration = null;
@@ -789,7 +797,7 @@ class RejoinIT {
                             : plane.startNodeAgent(pg, node, debuggable()));
                 }
                 failover = plane.startFailover("failover-" + pg.name(), "group-" + pg.name(), debuggable());
-                registration = plane.register(pg, Map.of());
+                registration = plane.register(pg, policy);
                 QuarkusService instance = failover;
                 await().atMost(Duration.ofSeconds(30)).until(() -> plane.ownedBy(instance).contains(pg.name()));
                 await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1))
