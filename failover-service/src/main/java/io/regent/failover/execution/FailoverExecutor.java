@@ -1,6 +1,5 @@
 package io.regent.failover.execution;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import io.regent.engines.EngineAdapter;
 import io.regent.events.NodeRole;
 import io.regent.events.OperationKind;
@@ -49,17 +48,17 @@ public class FailoverExecutor {
     private final RegistryApi registry;
     private final EngineAdapter engine;
     private final FailoverConfig config;
-    private final MeterRegistry metrics;
+    private final OperationMetrics operationMetrics;
     private final NodeTargets targets;
     private final Ownership ownership;
     private final Steps steps;
 
     public FailoverExecutor(@RestClient RegistryApi registry, EngineAdapter engine, FailoverConfig config,
-            MeterRegistry metrics, NodeTargets targets, Ownership ownership, Steps steps) {
+            OperationMetrics operationMetrics, NodeTargets targets, Ownership ownership, Steps steps) {
         this.registry = registry;
         this.engine = engine;
         this.config = config;
-        this.metrics = metrics;
+        this.operationMetrics = operationMetrics;
         this.targets = targets;
         this.ownership = ownership;
         this.steps = steps;
@@ -549,8 +548,9 @@ public class FailoverExecutor {
 
     private void finish(ClusterState state, Claim held, OperationUpdated op, OperationStatus status,
             Long epochAfter, String error) {
+        OperationUpdated ended;
         try {
-            registry.finish(op.operationId(), new RegistryRequests.Finish(status, epochAfter, error,
+            ended = registry.finish(op.operationId(), new RegistryRequests.Finish(status, epochAfter, error,
                     held == null ? null : held.token()));
         } catch (WebApplicationException e) {
             if (e.getResponse().getStatus() == 409) {
@@ -570,12 +570,11 @@ public class FailoverExecutor {
         if (held != null) {
             state.hold(null);
         }
-        count(op, status);
+        count(ended == null ? op : ended, status); // the registry's answer holds every phase
     }
 
     private void count(OperationUpdated op, OperationStatus status) {
-        metrics.counter("regent_failover_operations_total", "kind", op.kind().name(), "outcome", status.name())
-                .increment();
+        operationMetrics.ended(op, status);
     }
 
     /** Records a phase with this instance's token: refused (Lost) once another instance holds the operation. */

@@ -1,7 +1,7 @@
 package io.regent.failover.node;
 
 import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
-import io.micrometer.core.instrument.MeterRegistry;
+import io.regent.failover.execution.OperationMetrics;
 import io.regent.engines.EngineAdapter;
 import io.regent.events.NodeRole;
 import io.regent.events.OperationKind;
@@ -46,17 +46,17 @@ public class RejoinExecutor {
     private final RegistryApi registry;
     private final FailoverConfig config;
     private final ServiceIdentity identity;
-    private final MeterRegistry metrics;
+    private final OperationMetrics operationMetrics;
     private final EngineAdapter engine;
     private final NodeTargets targets;
     private final Map<String, NodeAgentApi> agents = new ConcurrentHashMap<>();
 
     public RejoinExecutor(@RestClient RegistryApi registry, FailoverConfig config, ServiceIdentity identity,
-            MeterRegistry metrics, EngineAdapter engine, NodeTargets targets) {
+            OperationMetrics operationMetrics, EngineAdapter engine, NodeTargets targets) {
         this.identity = identity;
         this.registry = registry;
         this.config = config;
-        this.metrics = metrics;
+        this.operationMetrics = operationMetrics;
         this.engine = engine;
         this.targets = targets;
     }
@@ -101,25 +101,25 @@ public class RejoinExecutor {
             }
             registry.appendPhase(op.operationId(), new RegistryRequests.Phase(Phases.REJOINED, Instant.now(),
                     decision.node() + " streams from " + leader + " and is a failover candidate again"));
-            registry.finish(op.operationId(), new RegistryRequests.Finish(OperationStatus.SUCCEEDED,
-                    announced.epoch(), null));
+            OperationUpdated ended = registry.finish(op.operationId(), new RegistryRequests.Finish(
+                    OperationStatus.SUCCEEDED, announced.epoch(), null));
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
             LOG.infof("cluster %s: %s rejoined as a follower of %s in %d ms, epoch %d", state.clusterId(),
                     decision.node(), leader, millis, announced.epoch());
-            metrics.counter("regent_failover_operations_total", "kind", decision.kind().name(), "outcome", "SUCCEEDED")
-                    .increment();
+            operationMetrics.ended(ended == null ? op : ended, OperationStatus.SUCCEEDED);
         } catch (RuntimeException e) {
             String error = describe(e);
             LOG.warnf("cluster %s: rejoin of %s failed, next attempt in %s: %s", state.clusterId(), decision.node(),
                     retryAfter(e), error);
+            OperationUpdated ended = null;
             try {
-                registry.finish(op.operationId(), new RegistryRequests.Finish(OperationStatus.FAILED, null, error));
+                ended = registry.finish(op.operationId(), new RegistryRequests.Finish(OperationStatus.FAILED, null,
+                        error));
             } catch (RuntimeException unrecorded) {
                 LOG.warnf("cluster %s: could not record the failed rejoin %s: %s", state.clusterId(),
                         op.operationId(), unrecorded.getMessage());
             }
-            metrics.counter("regent_failover_operations_total", "kind", decision.kind().name(), "outcome", "FAILED")
-                    .increment();
+            operationMetrics.ended(ended == null ? op : ended, OperationStatus.FAILED);
             throw e;
         }
     }

@@ -104,6 +104,17 @@ class RejoinIT {
             assertThat(rejoin.phases()).extracting(OperationPhase::name).containsExactly(Phases.DECIDED,
                     Phases.STOPPED, Phases.REWOUND, Phases.STARTED, Phases.STREAMING, Phases.REJOINED);
             System.out.println("rejoin operation: " + rejoin.phases());
+            // what an operator graphs: the per-cluster counter and the per-kind phase histogram moved
+            assertThat(metric(stack.failover(), "regent_failover_operations_total",
+                    "cluster=\"heal\",kind=\"FAILOVER\",outcome=\"SUCCEEDED\"")).isEqualTo(1.0);
+            assertThat(metric(stack.failover(), "regent_failover_operations_total",
+                    "cluster=\"heal\",kind=\"REJOIN\",outcome=\"SUCCEEDED\"")).isEqualTo(1.0);
+            assertThat(metric(stack.failover(), "regent_failover_phase_seconds_count",
+                    "kind=\"FAILOVER\",phase=\"promoted\"")).isEqualTo(1.0);
+            assertThat(metric(stack.failover(), "regent_failover_phase_seconds_count",
+                    "kind=\"FAILOVER\",phase=\"announced\"")).isEqualTo(1.0);
+            assertThat(metric(stack.failover(), "regent_failover_operation_seconds_count",
+                    "kind=\"REJOIN\",outcome=\"SUCCEEDED\"")).isEqualTo(1.0);
             TopologyChanged healed = plane.topology("heal");
             assertThat(role(healed, old.name())).isEqualTo(NodeRole.FOLLOWER);
             assertThat(healed.leader()).isEqualTo(leader.name());
