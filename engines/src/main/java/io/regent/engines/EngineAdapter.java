@@ -4,6 +4,7 @@ import io.regent.events.Engine;
 import io.regent.events.NodeObserved;
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * What Regent does to a database node, one implementation per engine. Implementations are
@@ -83,6 +84,24 @@ public interface EngineAdapter extends AutoCloseable {
     default void awaitReplayed(NodeTarget follower, long position, Deadline deadline) {
         throw new UnsupportedOperationException(engine() + ": awaitReplayed is not implemented yet");
     }
+
+    /**
+     * A switchover's step between its catch-up and its promotion: {@code follower} stops receiving from the
+     * fenced {@code leader} and receives from {@code candidate} instead (through it, once promoted), so that
+     * nothing the fenced leader still writes takes it past the candidate's fork point, from where it could not
+     * follow the candidate without a rewind. Returns the position the follower had received when its stream
+     * from {@code leader} ended: the candidate must hold that much before it is promoted
+     * ({@link #awaitReceived}). Empty when the engine's fenced leader writes nothing more, so nothing needs
+     * doing (MariaDB: {@code read_only} stops its binary log). Not a default method: a delegating adapter
+     * that forgot it would skip the step without a word.
+     */
+    OptionalLong detach(NodeTarget follower, NodeTarget leader, NodeTarget candidate, Deadline deadline);
+
+    /**
+     * Waits until {@code node} has received the stream up to {@code position}, or fails after the timeout; a
+     * node no longer in recovery returns at once (its history is fixed: nothing more can be waited for).
+     */
+    void awaitReceived(NodeTarget node, long position, Deadline deadline);
 
     // --- the same actions bounded by a timeout from now (tests, tools) ---
 

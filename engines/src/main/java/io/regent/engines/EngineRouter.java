@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 
 /**
  * Several engines' adapters behind one: each call goes to the adapter of the node's engine, so the
@@ -83,6 +84,16 @@ public final class EngineRouter implements EngineAdapter {
     @Override
     public void awaitReplayed(NodeTarget follower, long position, Deadline deadline) {
         adapter(follower.engine()).awaitReplayed(follower, position, deadline);
+    }
+
+    @Override
+    public OptionalLong detach(NodeTarget follower, NodeTarget leader, NodeTarget candidate, Deadline deadline) {
+        return adapter(follower.engine()).detach(follower, leader, candidate, deadline);
+    }
+
+    @Override
+    public void awaitReceived(NodeTarget node, long position, Deadline deadline) {
+        adapter(node.engine()).awaitReceived(node, position, deadline);
     }
 
     @Override

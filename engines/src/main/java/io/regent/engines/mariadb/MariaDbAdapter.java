@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -250,6 +251,21 @@ public final class MariaDbAdapter implements EngineAdapter {
     @Override
     public void awaitReplayed(NodeTarget follower, long position, Deadline deadline) {
         actions.awaitReplayed(follower, position, deadline);
+    }
+
+    /**
+     * A fenced MariaDB leader (read-only, its client sessions ended) writes nothing in the background as
+     * PostgreSQL does: no follower gets ahead of the candidate.
+     */
+    @Override
+    public OptionalLong detach(NodeTarget follower, NodeTarget leader, NodeTarget candidate, Deadline deadline) {
+        return OptionalLong.empty();
+    }
+
+    @Override
+    public void awaitReceived(NodeTarget node, long position, Deadline deadline) {
+        throw new UnsupportedOperationException("MariaDB detaches no follower in a switchover, so no received "
+                + "position is waited for");
     }
 
     @Override

@@ -231,31 +231,87 @@ final class PostgresActions {
     }
 
     void awaitReplayed(NodeTarget follower, long position, Deadline until) {
-        withConnection(follower, until, "await replay", (connection, deadline) -> {
-            long replayed = -1;
+        awaitPosition(follower, position, until, "replayed", "pg_last_wal_replay_lsn()");
+    }
+
+    /** Waits until {@code node} received {@code position}; at once when it is no longer in recovery. */
+    void awaitReceived(NodeTarget node, long position, Deadline until) {
+        awaitPosition(node, position, until, "received", RECEIVED);
+    }
+
+    /** What a standby has received from any upstream and flushed, or replayed from its own files: its history. */
+    private static final String RECEIVED = "greatest(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())";
+
+    private void awaitPosition(NodeTarget node, long position, Deadline until, String what, String lsn) {
+        withConnection(node, until, "wait until " + what, (connection, deadline) -> {
+            long reached = -1;
             while (System.nanoTime() < deadline) {
                 try (Statement statement = connection.createStatement();
-                     ResultSet rs = statement.executeQuery("SELECT pg_is_in_recovery(), "
-                             + "pg_last_wal_replay_lsn() - '0/0'::pg_lsn")) {
+                     ResultSet rs = statement.executeQuery("SELECT pg_is_in_recovery(), " + lsn + " - '0/0'::pg_lsn")) {
                     rs.next();
                     if (!rs.getBoolean(1)) {
-                        throw new EngineActionException("await replay: " + follower + " is not in recovery");
+                        if (RECEIVED.equals(lsn)) {
+                            return null; // promoted: its history is what it is
+                        }
+                        throw new EngineActionException("wait until " + what + ": " + node + " is not in recovery");
                     }
-                    replayed = rs.getLong(2);
+                    reached = rs.getLong(2);
                 }
-                if (replayed >= position) {
+                if (reached >= position) {
                     return null;
                 }
-                try {
-                    Thread.sleep(10);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new EngineActionException(follower + ": interrupted while waiting for replay");
-                }
+                pause(node, what);
             }
-            throw new EngineActionException(follower + " replayed up to " + replayed + " but not " + position
+            throw new EngineActionException(node + " " + what + " up to " + reached + " but not " + position
                     + " by the deadline");
         });
+    }
+
+    /**
+     * Re-points {@code follower} at {@code candidate} and waits until its WAL receiver streams from nobody else
+     * (the reload only asks the startup process to restart it); returns what it had received by then. From
+     * here on it receives only what the candidate has, so it cannot pass the candidate's fork point.
+     */
+    long detach(NodeTarget follower, NodeTarget leader, NodeTarget candidate, Deadline until) {
+        follow(follower, candidate, until);
+        return withConnection(follower, until, "detach from " + leader.name(), (connection, deadline) -> {
+            while (true) {
+                try (PreparedStatement statement = connection.prepareStatement("SELECT count(*) FROM "
+                        + "pg_stat_wal_receiver WHERE sender_host IS NOT NULL AND (sender_host <> ? OR sender_port <> ?)")) {
+                    statement.setString(1, candidate.host());
+                    statement.setInt(2, candidate.port());
+                    try (ResultSet rs = statement.executeQuery()) {
+                        rs.next();
+                        if (rs.getLong(1) == 0) {
+                            break;
+                        }
+                    }
+                }
+                if (System.nanoTime() >= deadline) {
+                    throw new EngineActionException(follower + " still receives from " + leader.name() + " after it was "
+                            + "re-pointed to " + candidate.name());
+                }
+                pause(follower, "detached");
+            }
+            try (Statement statement = connection.createStatement();
+                 ResultSet rs = statement.executeQuery("SELECT " + RECEIVED + " - '0/0'::pg_lsn")) {
+                rs.next();
+                long received = rs.getLong(1);
+                if (rs.wasNull()) {
+                    throw new EngineActionException("detach: " + follower + " is not in recovery");
+                }
+                return received;
+            }
+        });
+    }
+
+    private static void pause(NodeTarget node, String what) {
+        try {
+            Thread.sleep(10);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EngineActionException(node + ": interrupted while waiting until " + what);
+        }
     }
 
     private interface Work<T> {

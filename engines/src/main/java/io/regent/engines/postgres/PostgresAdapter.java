@@ -22,6 +22,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -276,6 +277,16 @@ public final class PostgresAdapter implements EngineAdapter {
     @Override
     public void awaitReplayed(NodeTarget follower, long position, Deadline deadline) {
         actions.awaitReplayed(follower, position, deadline);
+    }
+
+    @Override
+    public OptionalLong detach(NodeTarget follower, NodeTarget leader, NodeTarget candidate, Deadline deadline) {
+        return OptionalLong.of(actions.detach(follower, leader, candidate, deadline));
+    }
+
+    @Override
+    public void awaitReceived(NodeTarget node, long position, Deadline deadline) {
+        actions.awaitReceived(node, position, deadline);
     }
 
     @Override

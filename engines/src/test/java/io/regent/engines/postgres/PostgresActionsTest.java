@@ -9,6 +9,7 @@ import io.regent.engines.EngineActionException;
 import io.regent.engines.NodeTarget;
 import io.regent.engines.Observer;
 import io.regent.events.NodeObserved;
+import io.regent.testkit.Testkit;
 import io.regent.testkit.postgres.Credentials;
 import io.regent.testkit.postgres.PostgresCluster;
 import io.regent.testkit.postgres.PostgresNode;
@@ -177,6 +178,74 @@ class PostgresActionsTest {
             assertThatThrownBy(() -> adapter.writeBarrier(target(cluster, follower), TIMEOUT))
                     .hasMessageContaining("is in recovery, not a leader");
         }
+    }
+
+    /**
+     * The switchover's detach: the fenced leader keeps writing WAL (a superuser session, every millisecond, as
+     * autovacuum or a checkpoint would now and then); the other follower, detached to receive through the
+     * candidate before its promotion, follows the candidate's new timeline with no rewind.
+     */
+    @Test
+    void aFollowerDetachedFromAFencedLeaderThatKeepsWritingFollowsThePromotedCandidate() throws Exception {
+        try (PostgresCluster cluster = PostgresCluster.builder().name("detach").nodes(3).start()) {
+            PostgresNode leader = cluster.initialLeader();
+            PostgresNode candidate = cluster.node("detach-2");
+            PostgresNode follower = cluster.node("detach-3");
+            leader.execute("CREATE TABLE t (id int PRIMARY KEY)");
+            Object followerStarted = follower.queryValue("SELECT pg_postmaster_start_time()");
+            java.util.concurrent.atomic.AtomicBoolean churning = new java.util.concurrent.atomic.AtomicBoolean(true);
+            Thread churn = new Thread(() -> {
+                try (Connection connection = leader.connect(); Statement statement = connection.createStatement()) {
+                    statement.execute("SET default_transaction_read_only = off");
+                    while (churning.get()) {
+                        statement.execute("SELECT pg_logical_emit_message(false, 'test', repeat('x', 200))");
+                        Thread.sleep(1);
+                    }
+                } catch (SQLException | InterruptedException e) {
+                    // the test ends it
+                }
+            }, "wal-churn");
+            churn.start();
+            try {
+                adapter.fence(target(cluster, leader), TIMEOUT);
+                long barrier = adapter.writeBarrier(target(cluster, leader), TIMEOUT);
+                adapter.awaitReplayed(target(cluster, candidate), barrier, TIMEOUT);
+                long started = System.nanoTime();
+                long received = adapter.detach(target(cluster, follower), target(cluster, leader),
+                        target(cluster, candidate), deadline()).orElseThrow();
+                long detached = System.nanoTime();
+                adapter.awaitReceived(target(cluster, candidate), received, deadline());
+                System.out.printf("detach: %d ms, then the candidate had received as much after %d ms%n",
+                        (detached - started) / 1_000_000, (System.nanoTime() - detached) / 1_000_000);
+                assertThat(received).isGreaterThanOrEqualTo(barrier);
+                assertThat(leader.queryValue("SELECT count(*) FROM pg_stat_replication WHERE application_name = "
+                        + "'detach-3'")).as("no stream from the fenced leader").isEqualTo(0L);
+                Testkit.sleep(300); // the fenced leader writes on; none of it reaches the follower but through candidate
+                adapter.promote(target(cluster, candidate), TIMEOUT);
+                adapter.unfence(target(cluster, candidate), List.of(), 0, TIMEOUT);
+                candidate.execute("INSERT INTO t VALUES (1)");
+                // again: already re-pointed, and the promoted candidate's history is fixed
+                assertThat(adapter.detach(target(cluster, follower), target(cluster, leader),
+                        target(cluster, candidate), deadline())).isPresent();
+                adapter.awaitReceived(target(cluster, candidate), Long.MAX_VALUE, deadline());
+            } finally {
+                churning.set(false);
+                churn.join(10_000);
+            }
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                assertThat(follower.walReceiverStatus()).contains("streaming");
+                assertThat(follower.timeline()).isEqualTo(2);
+                assertThat(follower.queryValue("SELECT count(*) FROM t")).isEqualTo(1L);
+            });
+            assertThat(follower.queryValue("SELECT pg_postmaster_start_time()")).as("not restarted, so not rewound")
+                    .isEqualTo(followerStarted);
+            assertThatThrownBy(() -> adapter.detach(target(cluster, candidate), target(cluster, leader),
+                    target(cluster, follower), deadline())).hasMessageContaining("is not in recovery");
+        }
+    }
+
+    private static io.regent.engines.Deadline deadline() {
+        return io.regent.engines.Deadline.after(TIMEOUT);
     }
 
     @Test

@@ -38,6 +38,14 @@ public record Plan(List<Step> steps) {
     public record CatchUp(String leader, String node) implements Step {
     }
 
+    /**
+     * Before a switchover's promotion: follower {@code node} stops receiving from the fenced {@code leader}
+     * (which still writes background WAL) and receives from {@code candidate}; the candidate is promoted only
+     * once it holds everything the follower received, so the follower never passes its fork point.
+     */
+    public record Detach(String node, String leader, String candidate) implements Step {
+    }
+
     /** End recovery on {@code node} into a fence: a leader, not writable yet. */
     public record Promote(String node) implements Step {
     }

@@ -45,13 +45,21 @@ public final class Planner {
 
     /**
      * A switchover from the healthy {@code from} to {@code to}: fence it (required), catch the target up
-     * to everything it acknowledged, then as a failover.
+     * to everything it acknowledged, detach the other followers from it (a fenced leader still writes WAL:
+     * what they received past the target's fork point would keep them from following it), then as a failover.
      */
     public static Plan switchover(TopologyChanged topology, String from, String to) {
         List<Plan.Step> steps = new ArrayList<>();
         steps.add(new Plan.Fence(from, true, true, "a switchover hands over only from a fenced leader"));
         steps.add(new Plan.CatchUp(from, to));
+        otherFollowers(topology, from, to).forEach(follower -> steps.add(new Plan.Detach(follower, from, to)));
         return new Plan(leaderChange(topology, from, to, steps));
+    }
+
+    private static List<String> otherFollowers(TopologyChanged topology, String from, String to) {
+        return topology.nodes().stream()
+                .filter(n -> !n.name().equals(to) && !n.name().equals(from) && n.role() == NodeRole.FOLLOWER)
+                .map(TopologyNode::name).sorted().toList();
     }
 
     /** Make the cluster's own leader writable again: the undo of a switchover that could not complete, and the repair of a stranded leader. */
@@ -63,10 +71,7 @@ public final class Planner {
             List<Plan.Step> steps) {
         steps.add(new Plan.Promote(to));
         steps.add(open(topology, to, from));
-        topology.nodes().stream()
-                .filter(n -> !n.name().equals(to) && !n.name().equals(from) && n.role() == NodeRole.FOLLOWER)
-                .map(TopologyNode::name).sorted()
-                .forEach(follower -> steps.add(new Plan.Repoint(follower, to)));
+        otherFollowers(topology, from, to).forEach(follower -> steps.add(new Plan.Repoint(follower, to)));
         steps.add(new Plan.Announce(to, from));
         return steps;
     }

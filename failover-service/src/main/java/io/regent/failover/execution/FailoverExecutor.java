@@ -321,6 +321,7 @@ public class FailoverExecutor {
                     + op.epochBefore() + " -> " + (op.epochBefore() + 1) + ")");
         }
         Plan plan = Planner.switchover(topology, from, to);
+        List<Plan.Detach> detaches = plan.stepsOf(Plan.Detach.class);
         if (!has(op, Phases.CAUGHT_UP)) {
             try {
                 for (Plan.Fence fence : plan.stepsOf(Plan.Fence.class)) {
@@ -330,9 +331,11 @@ public class FailoverExecutor {
                     }
                 }
                 long barrier = steps.catchUp(held, topology, plan.stepsOf(Plan.CatchUp.class).get(0));
+                String detached = steps.detach(held, topology, detaches);
                 op = phase(held, op, Phases.CAUGHT_UP, Instant.now(), to + " replayed everything " + from
-                        + " acknowledged (up to position " + barrier + ")");
+                        + " acknowledged (up to position " + barrier + ")" + (detached.isEmpty() ? "" : "; " + detached));
             } catch (Steps.Failed e) {
+                steps.reattach(state, held, topology, detaches);
                 steps.reopen(held, topology, from);
                 throw new Steps.Failed(to + " did not catch up with " + from + " (" + e.getMessage() + "); " + from
                         + " is writable again and remains the leader", e);
@@ -343,6 +346,7 @@ public class FailoverExecutor {
         } catch (Steps.Failed e) {
             // the target was fenced before it was asked: even if its promotion completes later it takes no
             // writes, so opening the old leader again leaves exactly one writable node
+            steps.reattach(state, held, topology, detaches);
             steps.reopen(held, topology, from);
             throw new Steps.Failed("promoting " + to + " failed (" + e.getMessage() + "); a promotion of " + to
                     + ", should it complete later, is into a fence: it takes no writes; " + from

@@ -13,6 +13,9 @@ import io.regent.failover.registry.RegistryRequests;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.eclipse.microprofile.rest.client.inject.RestClient;
@@ -147,6 +150,60 @@ public class Steps {
                     throw new Failed(e.getMessage(), e);
                 }
             }
+        }
+    }
+
+    /**
+     * The other followers stop receiving from the fenced leader and receive through the candidate, then the
+     * candidate is waited for until it holds everything they received: promoted, it forks after all of it, so
+     * they follow it without a rewind. A follower that cannot be detached (it does not answer) is left as it
+     * is - what the fenced leader still sends it may take it past the fork point, for its agent to repair; no
+     * second writable node can come of it. Returns what the caught-up phase says of it ("" if nothing).
+     */
+    String detach(Claim held, TopologyChanged topology, List<Plan.Detach> detaches) {
+        long started = System.nanoTime();
+        long furthest = -1;
+        List<String> said = new ArrayList<>();
+        for (Plan.Detach detach : detaches) {
+            ownership.guard(held, "detach " + detach.node() + " from " + detach.leader());
+            try {
+                OptionalLong received = engine.detach(targets.target(topology, detach.node()),
+                        targets.target(topology, detach.leader()), targets.target(topology, detach.candidate()),
+                        ownership.deadline(held, config.actionTimeout()));
+                if (received.isPresent()) {
+                    furthest = Math.max(furthest, received.getAsLong());
+                    said.add(detach.node() + " receives through " + detach.candidate());
+                }
+            } catch (Ownership.Lapsed e) {
+                throw e;
+            } catch (RuntimeException e) {
+                LOG.warnf("cluster %s: could not detach %s from %s: %s", topology.clusterId(), detach.node(),
+                        detach.leader(), e.getMessage());
+                said.add(detach.node() + " not detached (" + e.getMessage() + "): it may need a rewind to follow "
+                        + detach.candidate());
+            }
+        }
+        if (furthest >= 0) {
+            String candidate = detaches.get(0).candidate();
+            ownership.guard(held, "wait for " + candidate + " to receive " + furthest);
+            try {
+                engine.awaitReceived(targets.target(topology, candidate), furthest,
+                        ownership.deadline(held, config.switchoverCatchUpTimeout()));
+            } catch (Ownership.Lapsed e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw new Failed(e.getMessage(), e);
+            }
+            said.add(candidate + " received all they did (up to position " + furthest + ") after "
+                    + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms");
+        }
+        return String.join("; ", said);
+    }
+
+    /** The undo of {@link #detach}, before the old leader is opened again: they receive from it again. */
+    void reattach(ClusterState state, Claim held, TopologyChanged topology, List<Plan.Detach> detaches) {
+        for (Plan.Detach detach : detaches) {
+            repoint(state, held, topology, new Plan.Repoint(detach.node(), detach.leader()));
         }
     }
 

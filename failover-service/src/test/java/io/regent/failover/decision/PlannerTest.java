@@ -76,6 +76,7 @@ class PlannerTest {
                         Planner.switchover(Scenario.threeNodes().synchronousAny(2).snapshot().topology(), "a", "c"),
                         List.of("Fence a attempt=true required=true: a switchover hands over only from a fenced leader",
                                 "CatchUp c to a",
+                                "Detach b from a to c",
                                 "Promote c",
                                 "Open c standbys=[a, b] k=2 (synchronous ANY 2 [a, b] (old leader a counts once rejoined))",
                                 "Repoint b to c",
@@ -97,6 +98,9 @@ class PlannerTest {
         }
         if (step instanceof Plan.CatchUp c) {
             return "CatchUp " + c.node() + " to " + c.leader();
+        }
+        if (step instanceof Plan.Detach d) {
+            return "Detach " + d.node() + " from " + d.leader() + " to " + d.candidate();
         }
         if (step instanceof Plan.Promote p) {
             return "Promote " + p.node();
