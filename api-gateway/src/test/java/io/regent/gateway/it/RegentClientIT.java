@@ -157,7 +157,8 @@ class RegentClientIT {
             return Duration.ofNanos(first.nanos() - eventNanos);
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             throw new AssertionError("no write acknowledged by " + newLeader.name() + " within 10 s of the topology "
-                    + "event; the writer's errors since (ms after the event): " + load.errorsSince(eventNanos), e);
+                    + "event; the writer's errors since (ms after the event): " + load.errorsSince(eventNanos)
+                    + "; " + load.writeInFlight(), e);
         }
     }
 
@@ -264,7 +265,25 @@ class RegentClientIT {
             }
         }
 
+        /** When the write in flight began (0: none): a commit waiting for a synchronous standby never returns. */
+        private volatile long writeStarted;
+
+        String writeInFlight() {
+            long started = writeStarted;
+            return started == 0 ? "no write in flight" : "one write in flight for "
+                    + (System.nanoTime() - started) / 1_000_000 + " ms";
+        }
+
         private void write(DataSource ds) throws SQLException {
+            writeStarted = System.nanoTime();
+            try {
+                insert(ds);
+            } finally {
+                writeStarted = 0;
+            }
+        }
+
+        private void insert(DataSource ds) throws SQLException {
             long id = ids.incrementAndGet();
             try (Connection c = ds.getConnection(); PreparedStatement insert = c.prepareStatement(
                     "INSERT INTO writes (id) VALUES (?) RETURNING pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint, "
