@@ -21,6 +21,7 @@ import io.regent.events.kafka.CommandSignature;
 import io.regent.events.kafka.ConsumerProgress;
 import io.regent.events.kafka.RecordIntake;
 import io.regent.events.kafka.TopologyFeed;
+import io.regent.failover.cluster.ClusterGauges;
 import io.regent.failover.cluster.ClusterState;
 import io.regent.failover.config.FailoverConfig;
 import io.regent.failover.decision.ClusterPolicy;
@@ -84,6 +85,8 @@ public class FailoverLoop {
     private static final Duration WAIT_LOGGED_EVERY = Duration.ofSeconds(10);
     /** A node waiting for its rejoin is logged again this often while it waits. */
     private static final Duration REJOIN_WAIT_LOGGED_EVERY = Duration.ofSeconds(30);
+    /** How often the cluster and node gauges are set: finer than any scrape interval worth having. */
+    private static final Duration GAUGES_EVERY = Duration.ofSeconds(1);
 
     private final FailoverConfig config;
     private final Map<String, Object> kafkaConfig;
@@ -91,6 +94,9 @@ public class FailoverLoop {
     private final FailoverExecutor executor;
     private final RejoinExecutor rejoins;
     private final MeterRegistry metrics;
+    private final ClusterGauges gauges;
+    /** When the gauges were last set: at most every {@link #GAUGES_EVERY}, not every tick. */
+    private Instant gaugesSetAt = Instant.EPOCH;
 
     /** Every cluster's latest topology, from the compacted topic: tells which clusters an owned partition holds. */
     private final Map<String, TopologyChanged> topologies = new ConcurrentHashMap<>();
@@ -123,7 +129,9 @@ public class FailoverLoop {
     private final Set<String> knownAgents;
 
     public FailoverLoop(FailoverConfig config, @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig,
-            @RestClient RegistryApi registry, FailoverExecutor executor, RejoinExecutor rejoins, MeterRegistry metrics) {
+            @RestClient RegistryApi registry, FailoverExecutor executor, RejoinExecutor rejoins, MeterRegistry metrics,
+            ClusterGauges gauges) {
+        this.gauges = gauges;
         this.rejoins = rejoins;
         this.config = config;
         this.kafkaConfig = kafkaConfig;
@@ -355,6 +363,15 @@ public class FailoverLoop {
                 evaluate(state, now);
             } catch (RuntimeException e) {
                 LOG.errorf(e, "cluster %s: evaluation failed", state.clusterId());
+            }
+        }
+        if (!now.isBefore(gaugesSetAt.plus(GAUGES_EVERY))) {
+            gaugesSetAt = now;
+            try {
+                gauges.refresh(owned.values().stream().map(ClusterState::snapshot).filter(Objects::nonNull).toList(),
+                        now);
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "the cluster gauges could not be set");
             }
         }
     }
