@@ -61,6 +61,8 @@ public class LeaderLeaseKeeper {
     private long heldEpoch = -1;
     private boolean fenced;
     private boolean released;
+    /** The last try to give the lease up failed: the next failures are not logged again. */
+    private boolean releaseFailed;
     private String lastLogged;
     /** Set once {@code NodeBoot} is done: until then starting the server is the boot's. */
     private boolean bootEnded;
@@ -125,6 +127,7 @@ public class LeaderLeaseKeeper {
             lastGrantSent = sentNanos;
             fenced = false;
             released = false;
+            releaseFailed = false;
         });
     }
 
@@ -148,6 +151,7 @@ public class LeaderLeaseKeeper {
                 return;
             }
             released = false;
+            releaseFailed = false;
             long sent = System.nanoTime();
             Renewal renewal = renewWithin(clusterId, self.get().name(), topology.get().epoch(), sent);
             meters.counter("regent.leader.lease.renewals", "outcome", renewal.name()).increment();
@@ -227,6 +231,7 @@ public class LeaderLeaseKeeper {
         lastGrantSent = sent; // the next rounds renew it, or fence the server when they cannot
         fenced = false;
         released = false;
+        releaseFailed = false;
         Duration took = Duration.ofNanos(System.nanoTime() - sent);
         if (took.compareTo(node.leaderLease().minus(node.leaseFenceAhead())) >= 0) {
             // a failover may have been decided while it started: fenced by SQL (it answers), never killed; the
@@ -315,12 +320,17 @@ public class LeaderLeaseKeeper {
         try {
             registry.release(clusterId, config.agentId());
             released = true;
+            releaseFailed = false;
             LOG.infof("cluster %s: leader lease given up: %s", clusterId, why);
         } catch (WebApplicationException e) {
             released = e.getResponse().getStatus() == 404; // not (or no longer) held: nothing to give up
         } catch (RuntimeException e) {
-            LOG.warnf("cluster %s: could not give the leader lease up (%s); it runs out by itself", clusterId,
-                    e.getMessage());
+            // asked again every round while the registry is out of reach: said once, not every second
+            if (!releaseFailed) {
+                LOG.warnf("cluster %s: could not give the leader lease up (%s); it runs out by itself (tried again "
+                        + "every round, said once)", clusterId, e.getMessage());
+            }
+            releaseFailed = true;
         }
     }
 
@@ -328,6 +338,7 @@ public class LeaderLeaseKeeper {
         lastGrantSent = null;
         fenced = false;
         released = false;
+        releaseFailed = false;
         heldEpoch = -1;
     }
 
