@@ -45,8 +45,13 @@ token() {  # token REALM FORM-FIELDS...: an access token from Keycloak's token e
     curl -fsS "$@" "$KEYCLOAK_URL/realms/$r/protocol/openid-connect/token" | field access_token
 }
 
-admin=$(token master -d grant_type=password -d client_id=admin-cli -d "username=$KEYCLOAK_ADMIN" \
-    --data-urlencode "password=$KEYCLOAK_ADMIN_PASSWORD")
+# Keycloak's admin tokens live 60 s and the wait for the nodes below can take longer: a call after it gets a
+# fresh token (an expired one made the clean-up answer 401 and fail the whole setup once it had succeeded)
+admin_token() {
+    token master -d grant_type=password -d client_id=admin-cli -d "username=$KEYCLOAK_ADMIN" \
+        --data-urlencode "password=$KEYCLOAK_ADMIN_PASSWORD"
+}
+admin=$(admin_token)
 role=$(call GET "$admin_api/roles/regent-admin" "$admin")
 
 echo "demo-setup: user demo-admin with role regent-admin"
@@ -65,11 +70,13 @@ call POST "$admin_api/clients" "$admin" "{\"clientId\":\"$setup_client\",\"publi
     \"secret\":\"$secret\",\"serviceAccountsEnabled\":true,\"standardFlowEnabled\":false,
     \"directAccessGrantsEnabled\":false}" >/dev/null
 client=$(call GET "$admin_api/clients?clientId=$setup_client" "$admin" | field id)
-trap 'call DELETE "$admin_api/clients/$client" "$admin" >/dev/null' EXIT
+trap 'call DELETE "$admin_api/clients/$client" "$(admin_token)" >/dev/null' EXIT
 account=$(call GET "$admin_api/clients/$client/service-account-user" "$admin" | field id)
 call POST "$admin_api/users/$account/role-mappings/realm" "$admin" "[$role]" >/dev/null
-registrar=$(token "$realm" -d grant_type=client_credentials -d "client_id=$setup_client" \
-    -d "client_secret=$secret")
+registrar_token() {
+    token "$realm" -d grant_type=client_credentials -d "client_id=$setup_client" -d "client_secret=$secret"
+}
+registrar=$(registrar_token)
 call POST "$REGISTRY_URL/api/v1/clusters" "$registrar" "$(cat "$CLUSTER_FILE")" >/dev/null
 cluster=$(sed 's/": "/":"/g' "$CLUSTER_FILE" | field id)
 
@@ -89,6 +96,7 @@ for node in $nodes; do
     done
 done
 echo "demo-setup: automatic failover on for cluster $cluster"
+registrar=$(registrar_token) # the wait may have outlasted the first one
 name=$(sed 's/": "/":"/g' "$CLUSTER_FILE" | field displayName)
 call PUT "$REGISTRY_URL/api/v1/clusters/$cluster" "$registrar" \
     "{\"displayName\":\"$name\",\"replication\":{\"mode\":\"SYNC_ANY\",\"syncCount\":1},\"failoverPolicy\":{\"automatic\":true}}" >/dev/null
