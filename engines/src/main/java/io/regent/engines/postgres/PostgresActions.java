@@ -231,18 +231,20 @@ final class PostgresActions {
     }
 
     void awaitReplayed(NodeTarget follower, long position, Deadline until) {
-        awaitPosition(follower, position, until, "replayed", "pg_last_wal_replay_lsn()");
+        awaitPosition(follower, position, until, "replayed", "pg_last_wal_replay_lsn()", false);
     }
 
     /** Waits until {@code node} received {@code position}; at once when it is no longer in recovery. */
     void awaitReceived(NodeTarget node, long position, Deadline until) {
-        awaitPosition(node, position, until, "received", RECEIVED);
+        awaitPosition(node, position, until, "received", RECEIVED, true);
     }
 
     /** What a standby has received from any upstream and flushed, or replayed from its own files: its history. */
     private static final String RECEIVED = "greatest(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())";
 
-    private void awaitPosition(NodeTarget node, long position, Deadline until, String what, String lsn) {
+    /** @param promotedIsDone a node no longer in recovery ends the wait (its history is fixed) instead of failing it */
+    private void awaitPosition(NodeTarget node, long position, Deadline until, String what, String lsn,
+            boolean promotedIsDone) {
         withConnection(node, until, "wait until " + what, (connection, deadline) -> {
             long reached = -1;
             while (System.nanoTime() < deadline) {
@@ -250,8 +252,8 @@ final class PostgresActions {
                      ResultSet rs = statement.executeQuery("SELECT pg_is_in_recovery(), " + lsn + " - '0/0'::pg_lsn")) {
                     rs.next();
                     if (!rs.getBoolean(1)) {
-                        if (RECEIVED.equals(lsn)) {
-                            return null; // promoted: its history is what it is
+                        if (promotedIsDone) {
+                            return null;
                         }
                         throw new EngineActionException("wait until " + what + ": " + node + " is not in recovery");
                     }
