@@ -61,8 +61,8 @@ public class ClusterGauges {
         gauges.put("regent_cluster_last_failover_timestamp_seconds", "when the last failover this instance knows "
                 + "of ended (Unix seconds)");
         gauges.put("regent_node_role", "1 for the node's role in the registry (label role)");
-        gauges.put("regent_node_reachable", "1 if an agent reached the node lately, 0 if agents tried and none "
-                + "did; absent when no agent reported lately");
+        gauges.put("regent_node_reachable", "1 if an agent got an answer from the node lately (an error "
+                + "answered is life too), 0 if agents tried and none did; absent when no agent reported lately");
         gauges.put("regent_node_timeline", "the node's timeline (PostgreSQL) as last probed");
         gauges.put("regent_node_lag_bytes", "WAL received by the follower and not replayed yet, or behind the "
                 + "leader (PostgreSQL)");
@@ -116,7 +116,9 @@ public class ClusterGauges {
             }
             Optional<NodeObserved> latest = fresh.stream().filter(Sighting::reachable)
                     .max(Comparator.comparing(Sighting::receivedAt)).map(Sighting::latest);
-            samples.add(new Sample("regent_node_reachable", nodeTags, latest.isPresent() ? 1 : 0));
+            // an answer - even an error the server reported - is life, never death (DESIGN.md)
+            boolean answered = fresh.stream().anyMatch(s -> s.reachable() || s.unhealthy());
+            samples.add(new Sample("regent_node_reachable", nodeTags, answered ? 1 : 0));
             if (latest.isEmpty()) {
                 continue;
             }

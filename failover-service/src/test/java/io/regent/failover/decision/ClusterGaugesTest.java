@@ -55,6 +55,10 @@ class ClusterGaugesTest {
                                 "regent_cluster_observers{cluster=orders} 2.0"),
                         List.of("regent_node_timeline{cluster=orders,node=a}", "regent_node_reachable{cluster=orders,node=c}",
                                 "regent_node_lag_bytes{cluster=orders,node=c}")),
+                Arguments.of("a leader that answers with an error is alive: reachable, with no probed facts",
+                        Scenario.threeNodes().answeredWith("a", "x", 100, io.regent.events.ProbeErrorKind.AUTH),
+                        List.of("regent_node_reachable{cluster=orders,node=a} 1.0"),
+                        List.of("regent_node_timeline{cluster=orders,node=a}")),
                 Arguments.of("maintenance, an operation running, a failover on record",
                         Scenario.threeNodes().maintenance().running(UUID.randomUUID())
                                 .lastFailover(Duration.ofSeconds(90)),
