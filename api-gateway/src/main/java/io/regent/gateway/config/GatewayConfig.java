@@ -74,8 +74,12 @@ public interface GatewayConfig {
         @WithDefault("3s")
         Duration maxObservationAge();
 
-        /** The follower check's lag limit when the load balancer does not pass {@code max-lag-bytes}. */
+        /** The follower check's lag limit on PostgreSQL when the load balancer names none ({@code max-lag-bytes}). */
         @WithDefault("16777216")
         long defaultMaxLagBytes();
+
+        /** The same on MariaDB, whose lag is counted in transactions ({@code max-lag-transactions}). */
+        @WithDefault("1000")
+        long defaultMaxLagTransactions();
     }
 }

@@ -1,5 +1,7 @@
 package io.regent.gateway.rest;
 
+import io.regent.events.Engine;
+import io.regent.events.LagLimit;
 import io.regent.events.NodeObserved;
 import io.regent.events.NodeRole;
 import io.regent.events.TopologyChanged;
@@ -69,15 +71,25 @@ public class RoutingResource {
     @NonBlocking // answered from memory: no worker-thread hop
     @Path("/follower")
     public Response follower(@PathParam("cluster") String cluster, @PathParam("node") String node,
-            @QueryParam("max-lag-bytes") Long maxLagBytes) {
-        if (maxLagBytes != null && maxLagBytes < 0) {
-            return Response.status(400).entity("max-lag-bytes must not be negative\n").build();
+            @QueryParam(LagLimit.BYTES) Long maxLagBytes, @QueryParam(LagLimit.TRANSACTIONS) Long maxLagTransactions,
+            @QueryParam(LagLimit.SECONDS) Long maxLagSeconds) {
+        LagLimit asked;
+        try {
+            asked = new LagLimit(maxLagBytes, maxLagTransactions, maxLagSeconds);
+        } catch (IllegalArgumentException e) {
+            return Response.status(400).entity(e.getMessage() + "\n").build();
         }
-        long limit = maxLagBytes == null ? config.routing().defaultMaxLagBytes() : maxLagBytes;
         Optional<TopologyChanged> topology = topologies.topology(cluster);
         if (topology.isEmpty()) {
             return no("unknown cluster " + cluster);
         }
+        Engine engine = topology.get().engine();
+        Optional<String> mismatch = asked.mismatch(engine);
+        if (mismatch.isPresent()) {
+            return Response.status(400).entity(mismatch.get() + "\n").build();
+        }
+        LagLimit limit = asked.orDefault(engine, config.routing().defaultMaxLagBytes(),
+                config.routing().defaultMaxLagTransactions());
         if (node.equals(topology.get().leader())) {
             return no(node + " is the leader of " + cluster);
         }
@@ -100,10 +112,12 @@ public class RoutingResource {
             return no(node + " " + upstream);
         }
         long lag = lag(cluster, topology.get().leader(), follower, now);
-        if (lag > limit) {
-            return no(node + " is " + lag + " bytes behind (limit " + limit + ")");
+        Optional<String> exceeded = limit.exceededBy(engine, lag, follower.lagMillis());
+        if (exceeded.isPresent()) {
+            return no(node + " " + exceeded.get());
         }
-        return Response.ok("follower " + node + " of " + cluster + ", " + lag + " bytes behind\n").build();
+        return Response.ok("follower " + node + " of " + cluster + ", " + lag + " " + LagLimit.unit(engine)
+                + " behind\n").build();
     }
 
     /**
@@ -130,7 +144,10 @@ public class RoutingResource {
         return null;
     }
 
-    /** Behind the leader's newest position when an agent saw it recently, else what the follower has yet to replay. */
+    /**
+     * Behind the leader's newest position when an agent saw it recently, else what the follower has yet to replay; in
+     * the engine's unit (bytes, MariaDB transactions).
+     */
     private long lag(String cluster, String leader, NodeObserved follower, Instant now) {
         Long replayed = follower.replayedLsn();
         Optional<NodeObserved> leaderSeen = leader == null ? Optional.empty() : health.fresh(cluster, leader, now);

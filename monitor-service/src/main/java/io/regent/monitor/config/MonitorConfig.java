@@ -49,6 +49,31 @@ public interface MonitorConfig {
 
     Registry registry();
 
+    /** The routing checks this agent answers for its own node (node mode): {@code /leader}, {@code /follower} … */
+    Routing routing();
+
+    interface Routing {
+        /** A check passes only on a probe of the local server this recent (the agent's monotonic clock). */
+        @WithDefault("3s")
+        Duration maxObservationAge();
+
+        /**
+         * A follower whose WAL receiver heard nothing from the leader for longer is out of the read pool: it may be
+         * cut off and stale. The agents' heartbeats reach it every second; with {@code heartbeat=false} on an idle
+         * leader, raise it above half the leader's {@code wal_sender_timeout}.
+         */
+        @WithDefault("10s")
+        Duration maxStreamSilence();
+
+        /** The follower check's limit on PostgreSQL when the load balancer names none ({@code max-lag-bytes}). */
+        @WithDefault("16777216")
+        long defaultMaxLagBytes();
+
+        /** The same on MariaDB, in transactions ({@code max-lag-transactions}). */
+        @WithDefault("1000")
+        long defaultMaxLagTransactions();
+    }
+
     /** Node mode: the database node this agent runs next to, and may stop, start, rewind and rebuild. */
     Node node();
 

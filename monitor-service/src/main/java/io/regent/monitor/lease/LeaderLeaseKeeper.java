@@ -68,6 +68,20 @@ public class LeaderLeaseKeeper {
     private boolean bootEnded;
     /** Monotonic time before which {@link #restartOnLease} does not try again. */
     private long nextRestart = System.nanoTime();
+    /** The registry's last answer refused the lease (failover on record, or not the leader at its epoch). */
+    private boolean refused;
+    /** What the routing checks read of the lease, written by this keeper's thread after each change. */
+    private volatile Standing standing = new Standing(-1, null, false);
+
+    /**
+     * The lease as the routing checks see it.
+     *
+     * @param epoch     the topology epoch the lease is held at; -1 when none
+     * @param grantSent monotonic time ({@link System#nanoTime}) the last granted renewal was sent; null: none
+     * @param refused   the registry's last answer refused the lease
+     */
+    public record Standing(long epoch, Long grantSent, boolean refused) {
+    }
 
     public LeaderLeaseKeeper(MonitorConfig config, WatchedNodes topologies, LocalNodeAgent local,
             @RestClient LeaderLeaseApi registry, MeterRegistry meters) {
@@ -79,8 +93,22 @@ public class LeaderLeaseKeeper {
         this.registry = registry;
     }
 
+    /** Whether this agent holds a leader lease while its node leads (node mode with a lease above zero). */
+    public boolean enabled() {
+        return local.enabled() && !node.leaderLease().isZero();
+    }
+
+    /** The lease now, for the routing checks. */
+    public Standing standing() {
+        return standing;
+    }
+
+    private void publish() {
+        standing = new Standing(heldEpoch, lastGrantSent, refused);
+    }
+
     void onStart(@Observes StartupEvent event) {
-        if (!local.enabled() || node.leaderLease().isZero()) {
+        if (!enabled()) {
             return;
         }
         timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -95,6 +123,7 @@ public class LeaderLeaseKeeper {
         });
         long every = node.leaseRenewInterval().toMillis();
         timer.scheduleWithFixedDelay(this::round, every, every, TimeUnit.MILLISECONDS);
+        topologies.whenApplied(this::renewAtOnceWhenMadeLeader);
         LOG.infof("leader lease: %d ms, renewed every %d ms, fence %d ms before it ends", node.leaderLease().toMillis(),
                 every, node.leaseFenceAhead().toMillis());
     }
@@ -103,6 +132,18 @@ public class LeaderLeaseKeeper {
         if (timer != null) {
             timer.shutdownNow();
             caller.shutdownNow();
+        }
+    }
+
+    /**
+     * A topology that makes the local node the leader at an epoch this keeper holds no lease at (a failover or
+     * switchover just promoted it): one round now rather than up to a renewal interval later, so the new leader
+     * holds its lease - and passes the routing checks' {@code /leader} - as soon as the registry grants it.
+     */
+    private void renewAtOnceWhenMadeLeader(TopologyChanged snapshot) {
+        if (timer != null && snapshot.clusterId().equals(node.clusterId().orElse(null))
+                && node.name().get().equals(snapshot.leader()) && snapshot.epoch() != standing.epoch()) {
+            timer.execute(this::round);
         }
     }
 
@@ -128,6 +169,8 @@ public class LeaderLeaseKeeper {
             fenced = false;
             released = false;
             releaseFailed = false;
+            refused = false;
+            publish();
         });
     }
 
@@ -159,6 +202,10 @@ public class LeaderLeaseKeeper {
                 lastGrantSent = sent;
                 fenced = false;
             }
+            if (renewal != Renewal.UNANSWERED) {
+                refused = renewal != Renewal.GRANTED;
+            }
+            publish();
             Duration since = lastGrantSent == null ? null : Duration.ofNanos(System.nanoTime() - lastGrantSent);
             LeaseRules.Outcome outcome = LeaseRules.afterRenewal(renewal, since, node.leaderLease(),
                     node.leaseFenceAhead(), fenced);
@@ -178,6 +225,8 @@ public class LeaderLeaseKeeper {
             }
         } catch (RuntimeException e) {
             LOG.warnf("leader lease round failed: %s", e.toString());
+        } finally {
+            publish();
         }
     }
 
@@ -335,6 +384,7 @@ public class LeaderLeaseKeeper {
     }
 
     private void forget() {
+        refused = false;
         lastGrantSent = null;
         fenced = false;
         released = false;

@@ -6,6 +6,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.regent.engines.NodeTarget;
 import io.regent.events.NodeObserved;
+import io.regent.events.TopologyChanged;
 import io.regent.engines.Observer;
 import io.regent.engines.EngineRouter;
 import io.regent.engines.mariadb.MariaDbAdapter;
@@ -13,6 +14,7 @@ import io.regent.engines.postgres.PostgresAdapter;
 import io.regent.monitor.config.MonitorConfig;
 import io.regent.monitor.node.LocalNodeAgent;
 import io.regent.monitor.messaging.ObservationPublisher;
+import io.regent.monitor.routing.LocalFacts;
 import io.regent.monitor.topology.WatchedNodes;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -42,6 +44,7 @@ public class ProbeScheduler {
     private final ObservationPublisher publisher;
     private final MeterRegistry meters;
     private final LocalNodeAgent localNode;
+    private final LocalFacts localFacts;
     private final Set<String> running = ConcurrentHashMap.newKeySet();
     /** One timer per node (count, sum, max: cheap enough for thousands), looked up once rather than built per probe. */
     private final java.util.Map<String, Timer> timers = new ConcurrentHashMap<>();
@@ -57,8 +60,9 @@ public class ProbeScheduler {
     private volatile java.util.Map<String, NodeTarget> known = new java.util.HashMap<>();
 
     public ProbeScheduler(MonitorConfig config, WatchedNodes nodes, ObservationPublisher publisher,
-            MeterRegistry meters, LocalNodeAgent localNode) {
+            MeterRegistry meters, LocalNodeAgent localNode, LocalFacts localFacts) {
         this.config = config;
+        this.localFacts = localFacts;
         this.localNode = localNode;
         this.nodes = nodes;
         this.publisher = publisher;
@@ -85,6 +89,7 @@ public class ProbeScheduler {
         });
         long interval = config.probeInterval().toMillis();
         ticker.scheduleAtFixedRate(this::tick, 0, interval, TimeUnit.MILLISECONDS);
+        nodes.whenApplied(this::probeOwnNodeNow);
         meters.gauge("regent.probe.skipped", skipped);
         allProbes = Timer.builder("regent.probe.latency").description("every probe of this agent")
                 .publishPercentiles(0.5, 0.95, 0.99).distributionStatisticExpiry(java.time.Duration.ofSeconds(30))
@@ -128,6 +133,19 @@ public class ProbeScheduler {
         } catch (RuntimeException e) {
             LOG.error("probe round failed", e);
         }
+    }
+
+    /**
+     * A new topology of the agent's own cluster (node mode): its own node is probed at once rather than at its place
+     * in the round, so that the routing checks see a node just promoted as writable with the epoch that made it
+     * leader - not up to a probe interval later.
+     */
+    private void probeOwnNodeNow(TopologyChanged snapshot) {
+        if (!localNode.enabled() || ticker == null) {
+            return;
+        }
+        ticker.execute(() -> known.values().stream().filter(n -> localNode.isOwn(n.clusterId(), n.name())
+                && n.clusterId().equals(snapshot.clusterId())).findFirst().ifPresent(this::start));
     }
 
     private void start(NodeTarget node) {
@@ -175,6 +193,7 @@ public class ProbeScheduler {
             if (!observation.reachable()) {
                 meters.counter("regent.probe.errors", "kind", observation.error().kind().name()).increment();
             }
+            localFacts.probed(observation); // the routing checks answer from it, whatever becomes of Kafka
             publisher.publish(observation);
         } catch (RuntimeException e) {
             LOG.errorf(e, "probing %s failed unexpectedly", node);

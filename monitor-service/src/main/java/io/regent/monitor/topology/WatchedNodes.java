@@ -67,12 +67,21 @@ public class WatchedNodes {
         }
         applied.put(snapshot.clusterId(), snapshot);
         TopologyChanged previous = byCluster.put(snapshot.clusterId(), snapshot);
+        listeners.forEach(listener -> listener.accept(snapshot));
         logins.now(snapshot.clusterId()); // fetches it now, before the first probe round needs it
         if (previous == null || !previous.nodes().equals(snapshot.nodes())) {
             LOG.infof("cluster %s: watching %d node(s) at epoch %d", snapshot.clusterId(), snapshot.nodes().size(),
                     snapshot.epoch());
         }
     }
+
+    /** Called with every snapshot applied, on the thread that applies it (keep it short). */
+    public void whenApplied(java.util.function.Consumer<TopologyChanged> listener) {
+        listeners.add(listener);
+    }
+
+    private final List<java.util.function.Consumer<TopologyChanged>> listeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** A deleted cluster (tombstone): stop probing its nodes. */
     public synchronized List<NodeTarget> remove(String clusterId) {

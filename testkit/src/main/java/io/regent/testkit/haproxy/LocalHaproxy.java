@@ -40,8 +40,6 @@ public final class LocalHaproxy implements AutoCloseable {
 
     /** The same on loopback port {@code port}. */
     public static LocalHaproxy start(String name, int port, List<URI> backends) {
-        SystemPackages.machine().ensure(SystemPackages.HAPROXY);
-        Path dir = Testkit.get().newDirectory("haproxy-" + name);
         StringBuilder config = new StringBuilder("""
                 global
                     maxconn 512
@@ -67,6 +65,16 @@ public final class LocalHaproxy implements AutoCloseable {
             config.append("    server r").append(i + 1).append(' ').append(backend.getHost()).append(':')
                     .append(backend.getPort()).append(" check inter 500ms fall 2 rise 1\n");
         }
+        return startWithConfig(name, config.toString(), port);
+    }
+
+    /**
+     * HAProxy with a configuration of the caller's ({@code config}: the whole file, binding loopback ports only),
+     * listening on {@code port} once started - e.g. TCP routing of database traffic by the node agents' checks.
+     */
+    public static LocalHaproxy startWithConfig(String name, String config, int port) {
+        SystemPackages.machine().ensure(SystemPackages.HAPROXY);
+        Path dir = Testkit.get().newDirectory("haproxy-" + name);
         Path file = dir.resolve("haproxy.cfg");
         try {
             Files.writeString(file, config);
@@ -78,6 +86,11 @@ public final class LocalHaproxy implements AutoCloseable {
         LocalHaproxy haproxy = new LocalHaproxy(process, port);
         haproxy.awaitListening(Duration.ofSeconds(10));
         return haproxy;
+    }
+
+    /** The last lines HAProxy wrote (its health-check changes among them). */
+    public String logTail(int lines) {
+        return process.logTail(lines);
     }
 
     private void awaitListening(Duration timeout) {
