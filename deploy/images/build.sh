@@ -8,6 +8,7 @@
 #   keycloak           Keycloak 26.5.6 from Maven Central (deploy/images/keycloak/pom.xml)
 #   postgres           PostgreSQL 15 from Debian (the registry's database)
 #   node               PostgreSQL 15 + the monitor agent in node mode: one database node of the demo cluster
+#   haproxy            HAProxy from Debian: the demo cluster's router, checking each node's agent
 #
 #   ./mvnw package -DskipTests       # first: the services' target/quarkus-app
 #   deploy/images/build.sh           # all of them; or some: deploy/images/build.sh kafka node
@@ -29,7 +30,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 images=$root/deploy/images
 tag=${REGENT_IMAGE_TAG:-dev}
 logs=$images/target/logs
-all=(java-runtime registry-service failover-service monitor-service api-gateway kafka keycloak postgres node)
+all=(java-runtime registry-service failover-service monitor-service api-gateway kafka keycloak postgres node haproxy)
 services=(registry-service failover-service monitor-service api-gateway)
 
 die() {
@@ -43,7 +44,7 @@ now() { date +%s%N; }
 since() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.1f", (e - s) / 1e9 }'; }
 
 usage() {
-  sed -n '2,28p' "$0"
+  sed -n '2,26p' "$0"
   exit "${1:-0}"
 }
 
@@ -214,4 +215,5 @@ if wanted node; then
   stage_node
   build node "$images/node" "$images/node/Dockerfile"
 fi
+wanted haproxy && build haproxy "$images/haproxy" "$images/haproxy/Dockerfile"
 echo "built in $(since "$total") s (from $base); docker-compose up -d starts them"

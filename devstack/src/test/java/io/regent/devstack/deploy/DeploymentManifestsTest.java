@@ -488,7 +488,7 @@ class DeploymentManifestsTest {
     }
 
     @Test
-    void composePublishesOnlyTheGatewayKeycloakAndKafkasHostListenerOnLoopback() {
+    void composePublishesOnlyTheGatewayKeycloakKafkasHostListenerAndTheRouterOnLoopback() {
         Problems problems = new Problems();
         Map<String, JsonNode> services = composeServices(compose());
         for (Map.Entry<String, JsonNode> service : services.entrySet()) {
@@ -510,9 +510,21 @@ class DeploymentManifestsTest {
                         + raw + ": only its EXTERNAL listener, as 127.0.0.1:<advertised port>:<listener port>");
                 continue;
             }
+            if (service.getKey().equals("router")) {
+                // the demo cluster's writes and reads, on the host's loopback, at the ports its HAProxy binds
+                String config = read(ROOT.resolve("deploy/compose/haproxy.cfg"));
+                List<String> raw = new ArrayList<>();
+                node.path("ports").forEach(p -> raw.add(p.asText()));
+                problems.check(raw.equals(List.of("127.0.0.1:5000:5000", "127.0.0.1:5001:5001"))
+                        && config.contains("bind :5000") && config.contains("bind :5001"), "docker-compose.yml "
+                        + "service router publishes " + raw + ": only 127.0.0.1:5000 (writes) and 127.0.0.1:5001 "
+                        + "(reads), the ports deploy/compose/haproxy.cfg binds");
+                continue;
+            }
             if (!gateway && !keycloak) {
                 problems.check(ports.isEmpty(), "docker-compose.yml service " + service.getKey() + " publishes " + ports
-                        + ": only the gateway, Keycloak and Kafka's host listener are reachable from the host");
+                        + ": only the gateway, Keycloak, Kafka's host listener and the router are reachable from "
+                        + "the host");
                 problems.check(!node.has("network_mode"), "docker-compose.yml service " + service.getKey()
                         + " sets network_mode, which bypasses the compose network");
             } else {

@@ -292,6 +292,42 @@ class ComposeIT {
         assertThat(lost).as("acknowledged writes missing on the leader " + leader).isEmpty();
     }
 
+    /**
+     * The router (HAProxy, deploy/compose/haproxy.cfg) on the host's 127.0.0.1:5000 and :5001, after the switchover
+     * and both failovers: writes reach the current leader, reads a follower - by the checks each node's agent answers.
+     */
+    @Test
+    @Order(7)
+    void theRouterSendsWritesToTheLeaderAndReadsToAFollower() throws Exception {
+        String password = env.get("REGENT_DEMO_POSTGRES_PASSWORD");
+        String leader = leader();
+        await("a write through 127.0.0.1:5000 committed on leader " + leader, Duration.ofSeconds(30), () -> {
+            try (Connection connection = connectTo("127.0.0.1", 5000, "regent_it", password);
+                 Statement statement = connection.createStatement()) {
+                statement.executeUpdate("INSERT INTO writes (id) VALUES (-1) ON CONFLICT DO NOTHING");
+                return serverAddress(statement).equals(address(leader));
+            } catch (SQLException e) {
+                return false;
+            }
+        });
+        await("a read through 127.0.0.1:5001 on a follower", Duration.ofSeconds(30), () -> {
+            try (Connection connection = connectTo("127.0.0.1", 5001, "regent_it", password);
+                 Statement statement = connection.createStatement();
+                 ResultSet rs = statement.executeQuery("SELECT pg_is_in_recovery() FROM writes WHERE id = -1")) {
+                return rs.next() && rs.getBoolean(1) && !serverAddress(statement).equals(address(leader));
+            } catch (SQLException e) {
+                return false;
+            }
+        });
+    }
+
+    private static String serverAddress(Statement statement) throws SQLException {
+        try (ResultSet rs = statement.executeQuery("SELECT host(inet_server_addr())")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
     @Test
     @Order(6)
     void anApplicationOnTheHostFollowsTheTopologyThroughThePublishedKafkaListener() throws Exception {
@@ -533,13 +569,17 @@ class ComposeIT {
     }
 
     private static Connection connect(String node, String user, String password) throws SQLException {
+        return connectTo(address(node), 5432, user, password);
+    }
+
+    private static Connection connectTo(String host, int port, String user, String password) throws SQLException {
         Properties properties = new Properties();
         properties.setProperty("user", user);
         properties.setProperty("password", password);
         properties.setProperty("connectTimeout", "3");
         properties.setProperty("socketTimeout", "5");
         properties.setProperty("ApplicationName", "compose-it-writer");
-        return DriverManager.getConnection("jdbc:postgresql://" + address(node) + ":5432/postgres", properties);
+        return DriverManager.getConnection("jdbc:postgresql://" + host + ":" + port + "/postgres", properties);
     }
 
     // --- helpers --------------------------------------------------------------------------------------
