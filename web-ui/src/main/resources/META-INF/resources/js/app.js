@@ -4,7 +4,7 @@ import { canAdminister, registerPage, settingsPage } from './admin.js';
 import { h, millis, ago, time, position, lag as lagOf, positionsHeading } from './dom.js';
 import {
   store, onChange, changed, canOperate, setTopology, deleteCluster, setHealth, setOperation, operationsOf,
-  healthOf, clusterState, streamingFollowers, worstLag, lastFailover,
+  healthOf, clusterState, streamingFollowers, worstLag, lastFailover, pastLagLimit,
 } from './store.js';
 
 const main = document.getElementById('main');
@@ -268,7 +268,10 @@ function nodesTable(t) {
       h('td', {}, `${n.host}:${n.port}`),
       h('td', {}, n.name === t.leader ? '–' : (n.upstream || '–'),
         health && health.walReceiverStatus ? h('div', { class: 'muted' }, health.walReceiverStatus) : null),
-      h('td', { class: 'num' }, n.name === t.leader ? '–' : lagOf(t.engine, health && health.lagBytes)),
+      h('td', { class: 'num' }, n.name === t.leader ? '–' : lagOf(t.engine, health && health.lagBytes),
+        n.name !== t.leader && pastLagLimit(health) ? h('div', {}, h('span', { class: 'badge degraded',
+          'data-test': 'past-lag-limit', title: 'the follower routing check leaves it out of the read pool' },
+        `over ${lagOf(t.engine, health.lagLimit)}`)) : null),
       h('td', { class: 'num' }, n.name === t.leader ? '–' : millis(health && health.lagMillis)),
       h('td', { class: 'num', 'data-test': 'position' }, position(t.engine, health && (health.currentLsn ?? health.replayedLsn)),
         health && health.receivedLsn != null ? h('div', { class: 'muted' }, `received ${position(t.engine, health.receivedLsn)}`) : null),

@@ -3,6 +3,15 @@
 const LAG_WINDOW_MS = 10 * 60 * 1000;
 export const LAG_WARN_BYTES = 16 * 1024 * 1024;
 
+/**
+ * Whether a follower is further behind than the gateway's follower routing check allows by default: in the
+ * engine's unit (bytes of WAL, MariaDB transactions), the limit the gateway sends with each summary - so the
+ * badge says what the load balancer does. Older gateways send none: 16 MiB.
+ */
+export function pastLagLimit(h) {
+  return h != null && (h.lagBytes || 0) > (h.lagLimit ?? LAG_WARN_BYTES);
+}
+
 export const store = {
   me: null,                 // {name, roles} or null when signed out
   clusters: new Map(),      // id -> TopologyChanged
@@ -79,7 +88,7 @@ export function clusterState(topology) {
   const followers = topology.nodes.filter((n) => n.name !== topology.leader);
   const lagging = followers.filter((n) => {
     const h = healthOf(topology.clusterId, n.name);
-    return !h || !h.reachable || h.walReceiverStatus !== 'streaming' || (h.lagBytes || 0) > LAG_WARN_BYTES;
+    return !h || !h.reachable || h.walReceiverStatus !== 'streaming' || pastLagLimit(h);
   });
   if (lagging.length) return { state: 'degraded', label: 'degraded' };
   return { state: 'healthy', label: 'healthy' };

@@ -3,6 +3,8 @@ package io.regent.gateway.health;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.regent.events.EventEnvelope;
+import io.regent.events.Engine;
+import io.regent.events.LagLimit;
 import io.regent.events.NodeObserved;
 import io.regent.events.NodeRole;
 import io.regent.events.OperationUpdated;
@@ -84,13 +86,20 @@ public class NodeHealthView {
      * @param receivedAt        when this gateway received it, on the gateway's clock
      * @param clockOffsetMillis how far the agent's clock runs ahead of the gateway's (negative: behind), from this
      *                          observation (reads a little low: the delivery took time)
+     * @param lagUnit           what {@code lagBytes} counts on this node's engine: "bytes" (PostgreSQL WAL) or
+     *                          "transactions" (MariaDB)
+     * @param lagLimit          the follower routing check's default limit in that unit
+     *                          ({@code regent.gateway.routing.default-max-lag-bytes} / {@code -transactions}): the
+     *                          dashboard flags a follower past it, as the check leaves it out of the read pool
      */
     public record HealthSummary(String clusterId, String node, boolean reachable, NodeRole role, Boolean readOnly,
             Long lagBytes, Long lagMillis, Long currentLsn, Long receivedLsn, Long replayedLsn, Long timeline,
             String walReceiverStatus, String upstream, Instant observedAt, String observerId, String observerZone,
-            Long probeMillis, String error, Instant receivedAt, long clockOffsetMillis) {
-        static HealthSummary of(Seen seen) {
+            Long probeMillis, String error, Instant receivedAt, long clockOffsetMillis, String lagUnit,
+            long lagLimit) {
+        static HealthSummary of(Seen seen, GatewayConfig.Routing routing) {
             NodeObserved o = seen.observed();
+            boolean transactions = o.engine() == Engine.MARIADB;
             WalReceiverState receiver = o.walReceiver();
             return new HealthSummary(o.clusterId(), o.node(), o.reachable(), o.role(), o.readOnly(), o.lagBytes(),
                     o.lagMillis(), o.currentLsn(), o.receivedLsn(), o.replayedLsn(), o.timeline(),
@@ -98,7 +107,9 @@ public class NodeHealthView {
                     receiver == null || receiver.senderHost() == null ? null
                             : receiver.senderHost() + ":" + receiver.senderPort(),
                     o.observedAt(), o.observerId(), o.observerZone(), o.probeMillis(),
-                    o.error() == null ? null : o.error().kind().name(), seen.receivedAt(), seen.clockOffsetMillis());
+                    o.error() == null ? null : o.error().kind().name(), seen.receivedAt(), seen.clockOffsetMillis(),
+                    LagLimit.unit(o.engine()),
+                    transactions ? routing.defaultMaxLagTransactions() : routing.defaultMaxLagBytes());
         }
 
         boolean sameState(HealthSummary other) {
@@ -219,7 +230,7 @@ public class NodeHealthView {
         if (kept != seen) {
             return;
         }
-        HealthSummary summary = HealthSummary.of(seen);
+        HealthSummary summary = HealthSummary.of(seen, config.routing());
         HealthSummary last = sent.get(key);
         if (last == null || !last.sameState(summary)
                 || !summary.receivedAt().isBefore(last.receivedAt().plus(config.feed().healthInterval()))) {
@@ -242,7 +253,8 @@ public class NodeHealthView {
 
     /** What every agent last saw of every node of the cluster (since this gateway started), by node then agent. */
     public List<HealthSummary> byAgent(String clusterId) {
-        return byAgent.getOrDefault(clusterId, Map.of()).values().stream().map(HealthSummary::of)
+        return byAgent.getOrDefault(clusterId, Map.of()).values().stream()
+                .map(seen -> HealthSummary.of(seen, config.routing()))
                 .sorted(Comparator.comparing(HealthSummary::node).thenComparing(HealthSummary::observerId)).toList();
     }
 

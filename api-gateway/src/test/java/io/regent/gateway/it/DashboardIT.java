@@ -279,6 +279,50 @@ class DashboardIT {
         }
     }
 
+    /**
+     * Lag in MariaDB's unit: a follower whose applier stopped while 100 transactions arrived is past the gateway's
+     * 50-transaction limit - its follower routing check leaves it out of the read pool, and the dashboard badge
+     * says so, in transactions; a check asking 200 keeps it in. Applying again clears both.
+     */
+    @Test
+    @Order(5)
+    void aMariaDbFollowerAHundredTransactionsBehindIsFlaggedAsTheReadPoolLeavesItOut() throws Exception {
+        var leader = maria.nodes().get(0);
+        var follower = maria.nodes().get(1);
+        leader.execute("CREATE DATABASE IF NOT EXISTS lagging");
+        leader.execute("CREATE TABLE IF NOT EXISTS lagging.t (id INT PRIMARY KEY) ENGINE=InnoDB");
+        maria.awaitCaughtUp(Duration.ofSeconds(20));
+        follower.execute("STOP SLAVE SQL_THREAD");
+        try {
+            for (int i = 0; i < 100; i++) {
+                leader.execute("INSERT INTO lagging.t VALUES (" + i + ")"); // one transaction each
+            }
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> route("/route/maria/maria-2/follower") == 503);
+            assertThat(route("/route/maria/maria-2/follower?max-lag-transactions=200")).isEqualTo(200);
+            openClusterAs(SharedStack.VIEWER, "maria");
+            waitUntil(() -> text(By.cssSelector("h1")).startsWith("maria"));
+            waitUntil(() -> text(By.cssSelector("tr[data-node=maria-2] [data-test=past-lag-limit]"))
+                    .equals("over " + SharedStack.MARIADB_LAG_LIMIT + " trx"));
+            // 100 and the agents' heartbeats since (each probe of a writable MariaDB leader commits one)
+            assertThat(text(By.cssSelector("tr[data-node=maria-2]"))).containsPattern("[1-9][0-9]{2} trx");
+            waitUntil(() -> text(By.cssSelector("h1 [data-test=state]")).equals("degraded"));
+            screenshot("cluster-mariadb-lagging");
+        } finally {
+            follower.execute("START SLAVE SQL_THREAD");
+        }
+        waitUntil(Duration.ofSeconds(30), () -> browser.driver().findElements(
+                By.cssSelector("tr[data-node=maria-2] [data-test=past-lag-limit]")).isEmpty());
+        assertThat(route("/route/maria/maria-2/follower")).isEqualTo(200);
+    }
+
+    /** The status of one of the gateway's routing checks. */
+    private static int route(String path) throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                gateway.url().resolve(path)).timeout(Duration.ofSeconds(5)).build(),
+                java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
     private static void removeIfRegistered(String cluster) {
         try {
             plane.registryAdminCall("PUT", "/api/v1/clusters/" + cluster + "/maintenance", Map.of("enabled", true,

@@ -24,6 +24,8 @@ final class SharedStack implements AutoCloseable {
     static final String VIEWER = "vera";
     static final String OPERATOR = "olivia";
     static final String ADMIN = "ada";
+    /** The gateway's {@code default-max-lag-transactions}. */
+    static final long MARIADB_LAG_LIMIT = 50;
 
     final Keycloak keycloak;
     final ControlPlane plane;
@@ -68,7 +70,9 @@ final class SharedStack implements AutoCloseable {
             started.add(0, plane);
             // a fourth agent on a machine whose clock runs 5 s behind: the dashboard flags it
             plane.startAgent("agent-skewed", "zone-skewed", SkewedClock.ahead(-5_000));
-            QuarkusService gateway = plane.startGateway("gateway", port, keycloak.issuer());
+            // MariaDB followers leave the gateway's read pool (and the dashboard flags them) beyond 50 transactions
+            QuarkusService gateway = plane.startGateway("gateway", port, keycloak.issuer(), plane.registryUrl(),
+                    Map.of("regent.gateway.routing.default-max-lag-transactions", Long.toString(MARIADB_LAG_LIMIT)));
             started.add(0, gateway);
             QuarkusService failover = plane.startFailover("failover-ui", "group-ui", Map.of());
             return new SharedStack(keycloak, plane, gateway, failover);

@@ -81,9 +81,12 @@ public class FailoverExecutor {
             return;
         }
         OperationUpdated op = recorded.get();
-        LOG.infof("cluster %s: FAILOVER %s -> %s at epoch %d (operation %s): %s", state.clusterId(), op.fromNode(),
-                op.toNode(), op.epochBefore(), op.operationId(), decision.reason());
-        run(state, op, decidedAt);
+        try (OperationLogContext context = OperationLogContext.operation(state.clusterId(), op.operationId(), op.kind(),
+                op.epochBefore())) {
+            LOG.infof("cluster %s: FAILOVER %s -> %s at epoch %d (operation %s): %s", state.clusterId(), op.fromNode(),
+                    op.toNode(), op.epochBefore(), op.operationId(), decision.reason());
+            run(state, op, decidedAt);
+        }
     }
 
     /**
@@ -99,9 +102,12 @@ public class FailoverExecutor {
             return;
         }
         OperationUpdated op = recorded.get();
-        LOG.infof("cluster %s: SWITCHOVER %s -> %s at epoch %d (operation %s): %s", state.clusterId(), op.fromNode(),
-                op.toNode(), op.epochBefore(), op.operationId(), decision.reason());
-        run(state, op, Instant.now());
+        try (OperationLogContext context = OperationLogContext.operation(state.clusterId(), op.operationId(), op.kind(),
+                op.epochBefore())) {
+            LOG.infof("cluster %s: SWITCHOVER %s -> %s at epoch %d (operation %s): %s", state.clusterId(), op.fromNode(),
+                    op.toNode(), op.epochBefore(), op.operationId(), decision.reason());
+            run(state, op, Instant.now());
+        }
     }
 
     /** Makes the cluster's own leader writable again after Regent left it read-only (invariant 11). */
@@ -112,9 +118,12 @@ public class FailoverExecutor {
             return;
         }
         OperationUpdated op = recorded.get();
-        LOG.warnf("cluster %s: UNFENCE %s (operation %s): %s", state.clusterId(), decision.node(), op.operationId(),
-                decision.reason());
-        run(state, op, Instant.now());
+        try (OperationLogContext context = OperationLogContext.operation(state.clusterId(), op.operationId(), op.kind(),
+                op.epochBefore())) {
+            LOG.warnf("cluster %s: UNFENCE %s (operation %s): %s", state.clusterId(), decision.node(), op.operationId(),
+                    decision.reason());
+            run(state, op, Instant.now());
+        }
     }
 
     /** Continues an operation found running in the registry (after a crash, a handover or an unsure answer). */
@@ -124,10 +133,13 @@ public class FailoverExecutor {
             state.runningOperation(null);
             return;
         }
-        LOG.infof("cluster %s: resuming %s %s (%s -> %s, epoch %d), phases so far %s", state.clusterId(), op.kind(),
-                op.operationId(), op.fromNode(), op.toNode(), op.epochBefore(),
-                op.phases().stream().map(OperationPhase::name).toList());
-        run(state, op, op.startedAt());
+        try (OperationLogContext context = OperationLogContext.operation(state.clusterId(), op.operationId(), op.kind(),
+                op.epochBefore())) {
+            LOG.infof("cluster %s: resuming %s %s (%s -> %s, epoch %d), phases so far %s", state.clusterId(), op.kind(),
+                    op.operationId(), op.fromNode(), op.toNode(), op.epochBefore(),
+                    op.phases().stream().map(OperationPhase::name).toList());
+            run(state, op, op.startedAt());
+        }
     }
 
     /**

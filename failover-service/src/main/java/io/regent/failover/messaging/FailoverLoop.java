@@ -1,5 +1,7 @@
 package io.regent.failover.messaging;
 
+import io.regent.failover.execution.OperationLogContext;
+
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -359,7 +361,7 @@ public class FailoverLoop {
             }
         }
         for (ClusterState state : owned.values()) {
-            try {
+            try (OperationLogContext context = OperationLogContext.cluster(state.clusterId())) {
                 evaluate(state, now);
             } catch (RuntimeException e) {
                 LOG.errorf(e, "cluster %s: evaluation failed", state.clusterId());
@@ -594,7 +596,7 @@ public class FailoverLoop {
 
     private void submit(ClusterState state, Runnable work) {
         workers.execute(() -> {
-            try {
+            try (OperationLogContext context = OperationLogContext.cluster(state.clusterId())) {
                 work.run();
             } catch (RuntimeException e) {
                 state.backOff(Instant.now().plus(RETRY_BACKOFF));

@@ -1,6 +1,7 @@
 package io.regent.failover.node;
 
 import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
+import io.regent.failover.execution.OperationLogContext;
 import io.regent.failover.execution.OperationMetrics;
 import io.regent.engines.EngineAdapter;
 import io.regent.events.NodeRole;
@@ -76,6 +77,14 @@ public class RejoinExecutor {
                     op.operationId(), op.status());
             return;
         }
+        try (OperationLogContext context = OperationLogContext.operation(state.clusterId(), op.operationId(),
+                op.kind(), decision.epoch())) {
+            carryOut(state, decision, topology, op);
+        }
+    }
+
+    private void carryOut(ClusterState state, Decision.Rejoin decision, TopologyChanged topology, OperationUpdated op) {
+        String leader = topology.leader();
         LOG.infof("cluster %s: %s %s as a follower of %s at epoch %d (operation %s): %s", state.clusterId(),
                 decision.kind(), decision.node(), leader, decision.epoch(), op.operationId(), decision.reason());
         long started = System.nanoTime();

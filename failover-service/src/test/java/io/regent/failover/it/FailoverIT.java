@@ -77,8 +77,10 @@ class FailoverIT {
 
     @Test
     void killMinus9OfTheLeaderPromotesTheBestFollowerOnceWithTwoInstancesRunning() throws Exception {
-        QuarkusService a = plane.startFailover("failover-a", "group-kill", Map.of());
-        QuarkusService b = plane.startFailover("failover-b", "group-kill", Map.of());
+        // JSON logs (REGENT_LOG_JSON): the operation's lines carry its cluster, id, kind and epoch
+        Map<String, String> json = Map.of("quarkus.log.console.json.enabled", "true");
+        QuarkusService a = plane.startFailover("failover-a", "group-kill", json);
+        QuarkusService b = plane.startFailover("failover-b", "group-kill", json);
         try (PostgresCluster pg = cluster("kill", 0); AutoCloseable registered = FailoverIT::unregister) {
             long epoch = registerAndAwaitWatched(pg, List.of(a, b));
             assertThat(owners(pg, List.of(a, b))).as("exactly one instance owns the cluster").hasSize(1);
@@ -106,10 +108,43 @@ class FailoverIT {
             assertThat(op.initiator()).isEqualTo("system");
             assertThat(op.phases()).extracting(OperationPhase::name).containsExactlyElementsOf(ALL_PHASES);
             assertAnnouncedOnceAfterPromotion("kill", epoch, op);
+            assertLinesCarryTheOperation(List.of(a, b), op);
             Thread.sleep(3_000); // nothing more happens: no second failover, no flapping
             assertThat(plane.topology("kill").epoch()).isEqualTo(epoch + 1);
             assertThat(plane.operations("kill")).filteredOn(o -> o.kind() == OperationKind.FAILOVER).hasSize(1);
         }
+    }
+
+    /**
+     * Every JSON log line of the instances that names {@code op} carries it in the MDC - cluster, operation, kind,
+     * epoch - and so do the lines written while it ran that do not name it (the steps'), so a log pipeline finds all
+     * of them by the operation's id.
+     */
+    private static void assertLinesCarryTheOperation(List<QuarkusService> instances, OperationUpdated op)
+            throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<com.fasterxml.jackson.databind.JsonNode> lines = new java.util.ArrayList<>();
+        for (QuarkusService instance : instances) {
+            for (String line : instance.process().logTail(20_000).lines().toList()) {
+                if (line.startsWith("{")) {
+                    lines.add(json.readTree(line));
+                }
+            }
+        }
+        assertThat(lines).as("JSON log lines").isNotEmpty();
+        String id = op.operationId().toString();
+        List<com.fasterxml.jackson.databind.JsonNode> naming = lines.stream()
+                .filter(line -> line.path("message").asText().contains(id)).toList();
+        assertThat(naming).as("lines naming the operation").isNotEmpty().allSatisfy(line -> {
+            assertThat(line.path("mdc").path("operation").asText()).as(line.toString()).isEqualTo(id);
+            assertThat(line.path("mdc").path("cluster").asText()).as(line.toString()).isEqualTo(op.clusterId());
+            assertThat(line.path("mdc").path("kind").asText()).as(line.toString()).isEqualTo(op.kind().name());
+            assertThat(line.path("mdc").path("epoch").asText()).as(line.toString())
+                    .isEqualTo(String.valueOf(op.epochBefore()));
+            assertThat(line.path("service").asText()).isEqualTo("regent-failover-service");
+        });
+        assertThat(lines.stream().filter(line -> id.equals(line.path("mdc").path("operation").asText())).count())
+                .as("lines written while it ran, naming it or not").isGreaterThan(naming.size());
     }
 
     @Test

@@ -417,6 +417,56 @@ class MariaDbFailoverIT {
     }
 
     /** A 3-node cluster whose monitoring user is the agents' login, with a table and an application user. */
+    /**
+     * Lag in MariaDB's unit, transactions, at a node's own agent's routing check: a follower whose applier stopped
+     * while 100 transactions arrived is out of the read pool at {@code max-lag-transactions=50} and in it at 200; a
+     * byte limit is refused with what to use instead.
+     */
+    @Test
+    void aFollowerAHundredTransactionsBehindIsOutOfTheReadPoolAtFiftyAndInItAtTwoHundred() throws Exception {
+        try (MariaDbCluster db = cluster("mlag", 2)) {
+            MariaDbNode follower = db.nodes().get(1);
+            // the routing checks only: the node's cluster and name, no data directory (no node actions)
+            QuarkusService agent = plane.startAgent("node-agent-mlag-2", "zone-mlag", Map.of(
+                    "REGENT_MONITOR_NODE_CLUSTER_ID", "mlag", "REGENT_MONITOR_NODE_NAME", follower.name()));
+            try (AutoCloseable registered = plane.register(db, Map.of("automatic", false))) {
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                        .until(() -> check(agent, "/follower?max-lag-transactions=50").startsWith("200 follower "
+                                + follower.name() + " of mlag, "));
+                follower.execute("STOP SLAVE SQL_THREAD");
+                for (int i = 0; i < 100; i++) {
+                    db.initialLeader().execute("INSERT INTO app.t VALUES (" + (1000 + i) + ")"); // one each
+                }
+                // the agents' heartbeats commit on the leader too: a few more arrive while this runs
+                String out = await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+                        .until(() -> check(agent, "/follower?max-lag-transactions=50"), a -> a.startsWith("503 "));
+                java.util.regex.Matcher behind = java.util.regex.Pattern.compile("is (\\d+) transactions behind "
+                        + "\\(limit 50\\)").matcher(out);
+                assertThat(behind.find()).as(out).isTrue();
+                assertThat(Integer.parseInt(behind.group(1))).as(out).isBetween(100, 150);
+                String in = check(agent, "/follower?max-lag-transactions=200");
+                assertThat(in).startsWith("200 follower " + follower.name() + " of mlag, ")
+                        .contains(" transactions behind leader " + db.initialLeader().name());
+                assertThat(check(agent, "/follower?max-lag-bytes=16777216")).startsWith("400 max-lag-bytes does "
+                        + "not apply to MariaDB: its lag is counted in transactions");
+                follower.execute("START SLAVE SQL_THREAD");
+                await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+                        .until(() -> check(agent, "/follower?max-lag-transactions=50").startsWith("200 "));
+            } finally {
+                agent.close();
+                plane.agents.remove(agent);
+            }
+        }
+    }
+
+    /** "status body" of a routing check on {@code agent}. */
+    private static String check(QuarkusService agent, String path) throws Exception {
+        java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(agent.url().resolve(path)).timeout(Duration.ofSeconds(5)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        return response.statusCode() + " " + response.body();
+    }
+
     private static MariaDbCluster cluster(String name, int nodes) {
         return prepared(MariaDbCluster.start(name, nodes, CONTROL_ROLE));
     }
