@@ -40,6 +40,7 @@ export const api = {
   clusters: () => call('GET', '/api/v1/clusters'),
   operations: (id, size = 20) => call('GET', `/api/v1/clusters/${encodeURIComponent(id)}/operations?size=${size}`),
   observations: (id) => call('GET', `/api/v1/clusters/${encodeURIComponent(id)}/observations`),
+  lagHistory: (id) => call('GET', `/api/v1/clusters/${encodeURIComponent(id)}/lag-history`),
   switchover: (id, body) => call('POST', `/api/v1/clusters/${encodeURIComponent(id)}/switchover`, body),
   failover: (id, body) => call('POST', `/api/v1/clusters/${encodeURIComponent(id)}/failover`, body),
   maintenance: (id, body) => call('PUT', `/api/v1/clusters/${encodeURIComponent(id)}/maintenance`, body),

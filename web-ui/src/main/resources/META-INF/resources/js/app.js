@@ -4,7 +4,7 @@ import { canAdminister, registerPage, settingsPage } from './admin.js';
 import { h, millis, ago, time, position, lag as lagOf, positionsHeading } from './dom.js';
 import {
   store, onChange, changed, canOperate, setTopology, deleteCluster, setHealth, setOperation, operationsOf,
-  healthOf, clusterState, streamingFollowers, worstLag, lastFailover, pastLagLimit,
+  healthOf, clusterState, streamingFollowers, worstLag, lastFailover, pastLagLimit, seedLag,
 } from './store.js';
 
 const main = document.getElementById('main');
@@ -51,6 +51,11 @@ async function loadOperations(clusterId) {
 }
 
 async function seedHealth(clusterId) {
+  try {
+    seedLag(clusterId, await api.lagHistory(clusterId));
+  } catch (e) {
+    // the chart then starts empty and fills from the feed
+  }
   try {
     newestPerNode(await api.observations(clusterId)).forEach(setHealth);
   } catch (e) {

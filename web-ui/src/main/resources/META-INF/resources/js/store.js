@@ -50,11 +50,26 @@ export function setHealth(summary) {
   store.health.set(key, summary);
   if (summary.lagBytes != null) {
     const series = store.lag.get(key) || [];
-    const t = Date.parse(summary.observedAt) || Date.now();
+    // the gateway's receipt time, as in the lag history: an agent's clock may be set wrong
+    const t = Date.parse(summary.receivedAt || summary.observedAt) || Date.now();
     if (!series.length || series[series.length - 1].t < t) series.push({ t, bytes: summary.lagBytes });
     while (series.length && series[0].t < Date.now() - LAG_WINDOW_MS) series.shift();
     store.lag.set(key, series);
   }
+}
+
+/**
+ * The gateway's record of each follower's lag over the last 10 minutes (points on its clock, like the feed's
+ * receipt times): the chart starts from it after a reload instead of from nothing; live points are added after it.
+ */
+export function seedLag(clusterId, history) {
+  (history.nodes || []).forEach((series) => {
+    const key = `${clusterId}/${series.node}`;
+    const live = store.lag.get(key) || [];
+    const seeded = series.points.map((p) => ({ t: p.t, bytes: p.lag }));
+    const first = live.length ? live[0].t : Infinity;
+    store.lag.set(key, [...seeded.filter((p) => p.t < first), ...live]);
+  });
 }
 
 export function setOperation(operation) {

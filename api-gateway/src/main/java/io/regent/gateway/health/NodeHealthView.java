@@ -62,6 +62,7 @@ public class NodeHealthView {
     private final ConsumerProgress progress = new ConsumerProgress("regent-gateway-health");
 
     private final LiveFeed feed;
+    private final LagHistory lagHistory = new LagHistory(Duration.ofMinutes(10), Duration.ofSeconds(2));
     /** "cluster/node" → the summary last sent to the feed. */
     private final Map<String, HealthSummary> sent = new ConcurrentHashMap<>();
 
@@ -230,6 +231,9 @@ public class NodeHealthView {
         if (kept != seen) {
             return;
         }
+        if (observed.reachable() && observed.role() == NodeRole.FOLLOWER && observed.lagBytes() != null) {
+            lagHistory.record(observed.clusterId(), observed.node(), seen.receivedAt(), observed.lagBytes());
+        }
         HealthSummary summary = HealthSummary.of(seen, config.routing());
         HealthSummary last = sent.get(key);
         if (last == null || !last.sameState(summary)
@@ -251,6 +255,18 @@ public class NodeHealthView {
         return next.receivedAt().isBefore(current.receivedAt()) ? current : next;
     }
 
+    /**
+     * Each follower's lag over the last 10 minutes (one point per 2 s at most; since this gateway started), in the
+     * engine's unit: the dashboard's lag chart after a reload.
+     */
+    public LagHistoryView lagHistory(String clusterId, String unit) {
+        return new LagHistoryView(unit, lagHistory.of(clusterId, Instant.now()));
+    }
+
+    /** The lag history of a cluster's followers, as the API returns it. */
+    public record LagHistoryView(String unit, List<LagHistory.Series> nodes) {
+    }
+
     /** What every agent last saw of every node of the cluster (since this gateway started), by node then agent. */
     public List<HealthSummary> byAgent(String clusterId) {
         return byAgent.getOrDefault(clusterId, Map.of()).values().stream()
@@ -260,6 +276,7 @@ public class NodeHealthView {
 
     /** Drops what is known of a deleted cluster. */
     public void forget(String clusterId) {
+        lagHistory.forget(clusterId);
         byAgent.remove(clusterId);
         newest.keySet().removeIf(key -> key.startsWith(clusterId + "/"));
         sent.keySet().removeIf(key -> key.startsWith(clusterId + "/"));

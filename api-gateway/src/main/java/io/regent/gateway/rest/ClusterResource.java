@@ -1,5 +1,7 @@
 package io.regent.gateway.rest;
 
+import io.regent.events.LagLimit;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.regent.events.FailoverRequested;
@@ -113,6 +115,19 @@ public class ClusterResource {
             @PathParam("id") @Pattern(regexp = SLUG, message = SLUG_MESSAGE) String id) {
         require(id);
         return health.byAgent(id);
+    }
+
+    /**
+     * Each follower's replication lag over the last 10 minutes, in the engine's unit (since this gateway started):
+     * what the dashboard's chart shows after a reload.
+     */
+    @GET
+    @NonBlocking
+    @Path("/{id}/lag-history")
+    @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.ADMIN})
+    public NodeHealthView.LagHistoryView lagHistory(
+            @PathParam("id") @Pattern(regexp = SLUG, message = SLUG_MESSAGE) String id) {
+        return health.lagHistory(id, LagLimit.unit(require(id).engine()));
     }
 
     @POST

@@ -316,6 +316,35 @@ class DashboardIT {
         assertThat(route("/route/maria/maria-2/follower")).isEqualTo(200);
     }
 
+    /**
+     * The lag chart after a reload starts from the gateway's record of the last 10 minutes (one point per 2 s per
+     * follower), not from nothing: right after the reload it holds as many points as before it, more than the live
+     * feed could have brought in that time (a summary per node every 5 s at most).
+     */
+    @Test
+    @Order(6)
+    void theLagChartSurvivesAReload() throws Exception {
+        openClusterAs(SharedStack.VIEWER, "dash");
+        waitUntil(() -> text(By.cssSelector("h1")).startsWith("dash"));
+        waitUntil(Duration.ofSeconds(60), () -> chartPoints() >= 20);
+        int before = chartPoints();
+        browser.driver().navigate().refresh();
+        long reloaded = System.nanoTime();
+        waitUntil(() -> text(By.cssSelector("h1")).startsWith("dash"));
+        waitUntil(() -> chartPoints() >= before);
+        long millis = (System.nanoTime() - reloaded) / 1_000_000;
+        assertThat(millis).as("the chart had its %d points again %d ms after the reload", before, millis)
+                .isLessThan(5_000);
+        screenshot("cluster-lag-after-reload");
+    }
+
+    /** The most points any follower's line of the lag chart has. */
+    private int chartPoints() {
+        Object count = browser.script("return Math.max(0, ...[...document.querySelectorAll('svg.chart polyline')]"
+                + ".map(l => (l.getAttribute('points') || '').split(' ').filter(p => p).length));");
+        return count == null ? 0 : ((Number) count).intValue();
+    }
+
     /** The status of one of the gateway's routing checks. */
     private static int route(String path) throws Exception {
         return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
