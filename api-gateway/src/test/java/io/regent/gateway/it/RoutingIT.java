@@ -120,6 +120,8 @@ class RoutingIT {
                     });
             assertThat(after).as("reads on both followers, the new leader none").doesNotContain(newLeader.port());
 
+            metricsOfEveryService(plane, agents, failover, gateway, leader.name(), promoted);
+
             // the control plane goes away: Kafka, the gateway and the failover-service stopped
             failover.close();
             gateway.close();
@@ -157,6 +159,80 @@ class RoutingIT {
                 }
             }
         }
+    }
+
+    /**
+     * Every service of the running stack, scraped after the failover: the metrics an operator graphs are there with
+     * their labels, and the failover moved the per-cluster counter and the phase histograms.
+     */
+    private static void metricsOfEveryService(ControlPlane plane, List<QuarkusService> agents, QuarkusService failover,
+            QuarkusService gateway, String killed, String promoted) throws Exception {
+        get(gateway.url().resolve("/route/lb/" + promoted + "/leader")); // one request the gateway counts
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                .until(() -> value(scrape(failover), "regent_cluster_epoch", "cluster=\"lb\"") == 1.0);
+        String decider = scrape(failover);
+        assertThat(value(decider, "regent_failover_operations_total", "cluster=\"lb\"", "kind=\"FAILOVER\"",
+                "outcome=\"SUCCEEDED\"")).as("the per-cluster failover counter").isEqualTo(1.0);
+        for (String phase : List.of("decided", "fenced", "promoted", "repointed", "announced")) {
+            assertThat(value(decider, "regent_failover_phase_seconds_count", "kind=\"FAILOVER\"",
+                    "phase=\"" + phase + "\"")).as("phase histogram " + phase).isGreaterThanOrEqualTo(1.0);
+        }
+        assertThat(value(decider, "regent_failover_operation_seconds_count", "kind=\"FAILOVER\"",
+                "outcome=\"SUCCEEDED\"")).isGreaterThanOrEqualTo(1.0);
+        assertThat(value(decider, "regent_cluster_leader", "cluster=\"lb\"", "node=\"" + promoted + "\""))
+                .isEqualTo(1.0);
+        for (String cluster : List.of("regent_cluster_healthy_followers", "regent_cluster_observers",
+                "regent_cluster_maintenance", "regent_cluster_operation_running",
+                "regent_cluster_last_failover_timestamp_seconds")) {
+            value(decider, cluster, "cluster=\"lb\"");
+        }
+        assertThat(value(decider, "regent_node_role", "cluster=\"lb\"", "node=\"" + promoted + "\"",
+                "role=\"LEADER\"")).isEqualTo(1.0);
+        assertThat(value(decider, "regent_node_reachable", "cluster=\"lb\"", "node=\"" + promoted + "\""))
+                .isEqualTo(1.0);
+        assertThat(value(decider, "regent_node_timeline", "cluster=\"lb\"", "node=\"" + promoted + "\""))
+                .isEqualTo(2.0);
+        value(decider, "regent_node_wal_position_bytes", "cluster=\"lb\"", "node=\"" + promoted + "\"");
+        for (String follower : List.of("regent_node_lag_bytes", "regent_node_lag_seconds", "regent_node_streaming")) {
+            value(decider, follower, "cluster=\"lb\"");
+        }
+        String agent = scrape(agents.get(pgIndex(promoted)));
+        value(agent, "regent_probe_latency_seconds", "quantile=\"0.5\"");
+        value(agent, "regent_probe_duration_seconds_count", "cluster=\"lb\"", "node=\"" + promoted + "\"");
+        assertThat(value(agent, "regent_probe_errors_total", "kind=\"REFUSED\"")).as("the killed leader's refusals")
+                .isGreaterThanOrEqualTo(1.0);
+        value(agent, "regent_observations_published_total");
+        assertThat(value(agent, "regent_leader_lease_renewals_total", "outcome=\"GRANTED\""))
+                .as("the new leader's agent holds its lease").isGreaterThanOrEqualTo(1.0);
+        assertThat(value(scrape(gateway), "http_server_requests_seconds_count",
+                "uri=\"/route/{cluster}/{node}/leader\"")).as("the gateway's request metrics")
+                .isGreaterThanOrEqualTo(1.0);
+        String registry = scrape(plane.registry());
+        assertThat(value(registry, "regent_outbox_published")).as("events the registry's relay published")
+                .isGreaterThanOrEqualTo(1.0);
+        value(registry, "regent_outbox_backlog");
+        System.out.println("metrics after the failover of " + killed + ": every service scraped");
+    }
+
+    private static int pgIndex(String node) {
+        return Integer.parseInt(node.substring(node.lastIndexOf('-') + 1)) - 1;
+    }
+
+    private static String scrape(QuarkusService service) throws Exception {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(service.url().resolve("/q/metrics"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(service.name() + " /q/metrics").isEqualTo(200);
+        return response.body();
+    }
+
+    /** The summed value of the series of {@code name} whose labels contain every one of {@code labels}; fails if none. */
+    private static double value(String scrape, String name, String... labels) {
+        List<String> series = scrape.lines().filter(line -> !line.startsWith("#"))
+                .filter(line -> line.startsWith(name + "{") || line.startsWith(name + " "))
+                .filter(line -> java.util.Arrays.stream(labels).allMatch(line::contains)).toList();
+        assertThat(series).as("a series " + name + " " + java.util.Arrays.toString(labels)).isNotEmpty();
+        return series.stream().mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .sum();
     }
 
     /**
