@@ -188,7 +188,7 @@ public class NodeHealthView {
                         intake.reject(record, "processing-failed", "key " + record.key(), e.toString());
                     }
                 }
-                progress.progressed();
+                progress.progressed(consumer);
             }
         } finally {
             consumer.close(Duration.ofSeconds(2));

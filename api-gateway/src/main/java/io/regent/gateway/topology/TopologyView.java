@@ -1,5 +1,7 @@
 package io.regent.gateway.topology;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.regent.events.TopologyChanged;
@@ -34,8 +36,11 @@ public class TopologyView {
     private final NodeHealthView health;
     private final RejectedRecords rejected;
 
+    private final MeterRegistry meters;
+
     public TopologyView(@Identifier("default-kafka-broker") Map<String, Object> kafkaConfig, GatewayConfig config,
-            LiveFeed feedOut, NodeHealthView health, RejectedRecords rejected) {
+            LiveFeed feedOut, NodeHealthView health, RejectedRecords rejected, MeterRegistry meters) {
+        this.meters = meters;
         this.rejected = rejected;
         this.kafkaConfig = kafkaConfig;
         this.config = config;
@@ -46,6 +51,11 @@ public class TopologyView {
     void onStart(@Observes StartupEvent event) {
         feed = TopologyFeed.start(kafkaConfig, "regent-gateway-topology-" + config.instanceId(), null, this::offer,
                 this::forget, rejected::count);
+        // how far behind the topics the gateway's views are (records; NaN until their first fetch)
+        Gauge.builder("regent_kafka_consumer_lag_records", feed.progress(), ConsumerProgress::lagRecords)
+                .tag("consumer", "topology").strongReference(true).register(meters);
+        Gauge.builder("regent_kafka_consumer_lag_records", health.progress(), ConsumerProgress::lagRecords)
+                .tag("consumer", "health-and-operations").strongReference(true).register(meters);
     }
 
     void onStop(@Observes ShutdownEvent event) {

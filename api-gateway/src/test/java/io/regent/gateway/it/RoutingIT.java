@@ -207,7 +207,15 @@ class RoutingIT {
         assertThat(value(scrape(gateway), "http_server_requests_seconds_count",
                 "uri=\"/route/{cluster}/{node}/leader\"")).as("the gateway's request metrics")
                 .isGreaterThanOrEqualTo(1.0);
+        // every consumer says how far behind its topics it reads (0 once caught up; NaN before its first fetch)
+        value(decider, "regent_kafka_consumer_lag_records", "consumer=\"health-and-commands\"");
+        value(decider, "regent_kafka_consumer_lag_records", "consumer=\"topology\"");
+        value(agent, "regent_kafka_consumer_lag_records", "consumer=\"topology\"");
+        String gatewayMetrics = scrape(gateway);
+        value(gatewayMetrics, "regent_kafka_consumer_lag_records", "consumer=\"health-and-operations\"");
+        value(gatewayMetrics, "regent_kafka_consumer_lag_records", "consumer=\"topology\"");
         String registry = scrape(plane.registry());
+        value(registry, "regent_kafka_consumer_lag_records", "consumer=\"topology\"");
         assertThat(value(registry, "regent_outbox_published")).as("events the registry's relay published")
                 .isGreaterThanOrEqualTo(1.0);
         value(registry, "regent_outbox_backlog");

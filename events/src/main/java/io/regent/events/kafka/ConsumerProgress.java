@@ -13,6 +13,8 @@ public final class ConsumerProgress {
     private final String name;
     private volatile long lastProgressNanos = System.nanoTime();
     private volatile String lastFailure;
+    /** Records on its partitions not consumed yet, as of its last poll; -1 while unknown. */
+    private volatile long lagRecords = -1;
 
     public ConsumerProgress(String name) {
         this.name = name;
@@ -26,6 +28,36 @@ public final class ConsumerProgress {
     public void progressed() {
         lastProgressNanos = System.nanoTime();
         lastFailure = null;
+    }
+
+    /**
+     * A poll completed on {@code consumer}: progress, and how many records its partitions hold beyond its position
+     * (Kafka's own {@code currentLag}, from the last fetch: no request to the broker). Partitions whose lag the
+     * consumer does not know yet are left out.
+     */
+    public void progressed(org.apache.kafka.clients.consumer.Consumer<?, ?> consumer) {
+        progressed();
+        long lag = 0;
+        boolean known = false;
+        for (org.apache.kafka.common.TopicPartition partition : consumer.assignment()) {
+            java.util.OptionalLong behind = consumer.currentLag(partition);
+            if (behind.isPresent()) {
+                lag += behind.getAsLong();
+                known = true;
+            }
+        }
+        if (known) {
+            lagRecords = lag;
+        }
+    }
+
+    /**
+     * Records not consumed yet as of the last poll (its partitions' end minus its position), or NaN while unknown:
+     * the {@code regent_kafka_consumer_lag_records{consumer}} gauge of each service.
+     */
+    public double lagRecords() {
+        long lag = lagRecords;
+        return lag < 0 ? Double.NaN : lag;
     }
 
     /** A poll failed; the time of the last progress stays where it was. */

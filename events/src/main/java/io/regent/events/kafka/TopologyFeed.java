@@ -155,7 +155,7 @@ public final class TopologyFeed implements AutoCloseable {
                 for (ConsumerRecord<String, byte[]> record : records) {
                     deliver(record);
                 }
-                progress.progressed();
+                progress.progressed(consumer);
             }
         } catch (WakeupException e) {
             // closing

@@ -1,5 +1,6 @@
 package io.regent.failover.messaging;
 
+import io.micrometer.core.instrument.Gauge;
 import io.regent.failover.execution.OperationLogContext;
 
 import io.micrometer.core.instrument.Counter;
@@ -160,6 +161,12 @@ public class FailoverLoop {
     void onStart(@Observes StartupEvent event) {
         feed = TopologyFeed.start(kafkaConfig, "regent-failover-topology-" + config.instanceId(), null,
                 this::topologyChanged, this::clusterDeleted, this::rejected);
+        // how far behind its topics each consumer is (records; NaN until its first fetch): observations and
+        // commands read late are decisions taken late
+        Gauge.builder("regent_kafka_consumer_lag_records", progress, ConsumerProgress::lagRecords)
+                .tag("consumer", "health-and-commands").strongReference(true).register(metrics);
+        Gauge.builder("regent_kafka_consumer_lag_records", feed.progress(), ConsumerProgress::lagRecords)
+                .tag("consumer", "topology").strongReference(true).register(metrics);
         if (commandKeys.isEmpty()) {
             LOG.error("no command verification key (regent.failover.commands.verify-keys, REGENT_COMMAND_VERIFY_KEYS): "
                     + "every switchover, failover and maintenance command is dropped");
@@ -325,7 +332,7 @@ public class FailoverLoop {
     private Iterable<ConsumerRecord<String, byte[]>> pollSafely() {
         try {
             ConsumerRecords<String, byte[]> records = consumer.poll(config.tick());
-            progress.progressed();
+            progress.progressed(consumer);
             return records;
         } catch (WakeupException e) {
             throw e;

@@ -1,5 +1,6 @@
 package io.regent.monitor.topology;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -36,6 +37,9 @@ public class TopologyWatcher {
         feed = TopologyFeed.start(kafkaConfig, "regent-monitor-topology", null, nodes::apply, nodes::remove,
                 (topic, reason) -> meters.counter("regent_kafka_records_rejected_total", "topic", topic,
                         "reason", reason).increment());
+        // how far behind the topic the agent's view is (records; NaN until its first fetch)
+        Gauge.builder("regent_kafka_consumer_lag_records", feed.progress(), ConsumerProgress::lagRecords)
+                .tag("consumer", "topology").strongReference(true).register(meters);
     }
 
     /** When the feed last completed a poll (readiness); null before start. */

@@ -1,5 +1,6 @@
 package io.regent.registry.service;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -57,6 +58,9 @@ public class TopologyView {
             feed = TopologyFeed.start(consumer, "regent-registry-topology-view", origin, this::offer, this::forget,
                     (topic, reason) -> meters.counter("regent_kafka_records_rejected_total", "topic", topic,
                             "reason", reason).increment());
+            // how far behind the topic this replica's view is (records; NaN until its first fetch)
+            Gauge.builder("regent_kafka_consumer_lag_records", feed.progress(), ConsumerProgress::lagRecords)
+                    .tag("consumer", "topology").strongReference(true).register(meters);
         }
     }
 
