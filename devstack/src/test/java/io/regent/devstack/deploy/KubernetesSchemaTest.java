@@ -43,7 +43,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * k8s/ as a Kubernetes API server would take it: every kustomization renders ({@link Kustomize}), and every
  * object it renders parses strictly - unknown fields and wrongly typed values are errors, as with
  * {@code kubectl apply --validate=strict} - into the Kubernetes model of fabric8 (the Quarkus BOM's) or, for
- * the Strimzi custom resources of the dev overlay, into Strimzi's own model of its CRDs. An object of a kind
+ * the Strimzi custom resources of the dev overlay, into Strimzi's own model of its CRDs, and - for k8s/monitoring -
+ * into {@link MonitoringModel}, the Prometheus Operator's fields Regent uses. An object of a kind
  * or API version neither knows is an error too.
  */
 class KubernetesSchemaTest {
@@ -203,6 +204,9 @@ class KubernetesSchemaTest {
         KafkaTopic.VERSIONS.forEach(v -> model.put(KafkaTopic.RESOURCE_GROUP + "/" + v + " KafkaTopic",
                 KafkaTopic.class));
         KafkaUser.VERSIONS.forEach(v -> model.put(KafkaUser.RESOURCE_GROUP + "/" + v + " KafkaUser", KafkaUser.class));
+        // k8s/monitoring: the Prometheus Operator's resources, in the subset Regent uses
+        model.put("monitoring.coreos.com/v1 ServiceMonitor", MonitoringModel.ServiceMonitor.class);
+        model.put("monitoring.coreos.com/v1 PrometheusRule", MonitoringModel.PrometheusRule.class);
         return model;
     }
 }
