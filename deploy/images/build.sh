@@ -9,6 +9,8 @@
 #   postgres           PostgreSQL 15 from Debian (the registry's database)
 #   node               PostgreSQL 15 + the monitor agent in node mode: one database node of the demo cluster
 #   haproxy            HAProxy from Debian: the demo cluster's router, checking each node's agent
+#   prometheus         Prometheus from Debian: the optional monitoring profile (built only when named:
+#                      deploy/images/build.sh prometheus)
 #
 #   ./mvnw package -DskipTests       # first: the services' target/quarkus-app
 #   deploy/images/build.sh           # all of them; or some: deploy/images/build.sh kafka node
@@ -31,6 +33,7 @@ images=$root/deploy/images
 tag=${REGENT_IMAGE_TAG:-dev}
 logs=$images/target/logs
 all=(java-runtime registry-service failover-service monitor-service api-gateway kafka keycloak postgres node haproxy)
+optional=(prometheus) # only when named: docker-compose.yml's monitoring profile
 services=(registry-service failover-service monitor-service api-gateway)
 
 die() {
@@ -44,7 +47,7 @@ now() { date +%s%N; }
 since() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.1f", (e - s) / 1e9 }'; }
 
 usage() {
-  sed -n '2,26p' "$0"
+  sed -n '2,28p' "$0"
   exit "${1:-0}"
 }
 
@@ -53,7 +56,7 @@ for arg in "$@"; do
   case $arg in
     -h|--help) usage 0 ;;
     *)
-      [[ " ${all[*]} " == *" $arg "* ]] || die "unknown image $arg (one of: ${all[*]})"
+      [[ " ${all[*]} ${optional[*]} " == *" $arg "* ]] || die "unknown image $arg (one of: ${all[*]} ${optional[*]})"
       selected+=("$arg")
       ;;
   esac
@@ -216,4 +219,5 @@ if wanted node; then
   build node "$images/node" "$images/node/Dockerfile"
 fi
 wanted haproxy && build haproxy "$images/haproxy" "$images/haproxy/Dockerfile"
+wanted prometheus && build prometheus "$images/prometheus" "$images/prometheus/Dockerfile"
 echo "built in $(since "$total") s (from $base); docker-compose up -d starts them"

@@ -488,7 +488,7 @@ class DeploymentManifestsTest {
     }
 
     @Test
-    void composePublishesOnlyTheGatewayKeycloakKafkasHostListenerAndTheRouterOnLoopback() {
+    void composePublishesOnlyTheGatewayKeycloakKafkasHostListenerTheRouterAndMonitoringOnLoopback() {
         Problems problems = new Problems();
         Map<String, JsonNode> services = composeServices(compose());
         for (Map.Entry<String, JsonNode> service : services.entrySet()) {
@@ -521,10 +521,19 @@ class DeploymentManifestsTest {
                         + "(reads), the ports deploy/compose/haproxy.cfg binds");
                 continue;
             }
+            Map<String, String> monitoring = Map.of("prometheus", "127.0.0.1:9090:9090", "grafana", "127.0.0.1:3000:3000");
+            if (monitoring.containsKey(service.getKey())) {
+                // the optional monitoring profile's UIs, on the host's loopback
+                List<String> raw = new ArrayList<>();
+                node.path("ports").forEach(p -> raw.add(p.asText()));
+                problems.check(raw.equals(List.of(monitoring.get(service.getKey()))), "docker-compose.yml service "
+                        + service.getKey() + " publishes " + raw + ": only " + monitoring.get(service.getKey()));
+                continue;
+            }
             if (!gateway && !keycloak) {
                 problems.check(ports.isEmpty(), "docker-compose.yml service " + service.getKey() + " publishes " + ports
-                        + ": only the gateway, Keycloak, Kafka's host listener and the router are reachable from "
-                        + "the host");
+                        + ": only the gateway, Keycloak, Kafka's host listener, the router and the monitoring "
+                        + "profile's Prometheus and Grafana are reachable from the host");
                 problems.check(!node.has("network_mode"), "docker-compose.yml service " + service.getKey()
                         + " sets network_mode, which bypasses the compose network");
             } else {
@@ -2784,6 +2793,15 @@ class DeploymentManifestsTest {
             return Optional.of("monitor-service"); // a database node with its monitor agent in node mode
         }
         return SERVICES.contains(name) ? Optional.of(name) : Optional.empty();
+    }
+
+    /** Whether this repository builds {@code image}: a service's, or one of deploy/images (e.g. regent/haproxy). */
+    static boolean builtHere(String image) {
+        if (imageModule(image).isPresent()) {
+            return true;
+        }
+        String name = image.startsWith("regent/") ? image.substring("regent/".length()).replaceFirst("[:@].*$", "") : "";
+        return !name.isEmpty() && Files.isRegularFile(ROOT.resolve("deploy/images").resolve(name).resolve("Dockerfile"));
     }
 
     /** The variable a compose value refers to, when the whole value is one ${VARIABLE...} reference. */

@@ -93,7 +93,7 @@ class KubernetesSchemaTest {
         for (ObjectNode object : render(kustomization)) {
             for (JsonNode container : object.path("spec").path("template").path("spec").path("containers")) {
                 String image = container.path("image").asText();
-                if (!DeploymentManifestsTest.imageModule(image).isPresent()) {
+                if (!DeploymentManifestsTest.builtHere(image)) {
                     problems.add(object.path("metadata").path("name").asText() + " runs " + image
                             + ", which no Dockerfile of this repository builds");
                 }

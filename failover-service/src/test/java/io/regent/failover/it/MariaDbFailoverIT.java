@@ -429,7 +429,9 @@ class MariaDbFailoverIT {
             // the routing checks only: the node's cluster and name, no data directory (no node actions)
             QuarkusService agent = plane.startAgent("node-agent-mlag-2", "zone-mlag", Map.of(
                     "REGENT_MONITOR_NODE_CLUSTER_ID", "mlag", "REGENT_MONITOR_NODE_NAME", follower.name()));
+            QuarkusService failover = failoverFor(db, "group-mlag"); // its gauges: lag in the engine's unit
             try (AutoCloseable registered = plane.register(db, Map.of("automatic", false))) {
+                await().atMost(Duration.ofSeconds(30)).until(() -> plane.ownedBy(failover).contains("mlag"));
                 await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
                         .until(() -> check(agent, "/follower?max-lag-transactions=50").startsWith("200 follower "
                                 + follower.name() + " of mlag, "));
@@ -454,6 +456,14 @@ class MariaDbFailoverIT {
                         .contains(" transactions behind leader " + db.initialLeader().name());
                 assertThat(check(agent, "/follower?max-lag-bytes=16777216")).startsWith("400 max-lag-bytes does "
                         + "not apply to MariaDB: its lag is counted in transactions");
+                // the metric counts transactions too, and a MariaDB node has no byte lag series at all
+                String scrape = await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+                        .until(() -> check(failover, "/q/metrics"), metrics -> metrics.lines()
+                                .filter(line -> line.startsWith("regent_node_lag_transactions{"))
+                                .filter(line -> line.contains("cluster=\"mlag\"")
+                                        && line.contains("node=\"" + follower.name() + "\""))
+                                .anyMatch(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)) >= 100));
+                assertThat(scrape).as("no byte lag for MariaDB").doesNotContain("regent_node_lag_bytes{cluster=\"mlag\"");
                 follower.execute("START SLAVE SQL_THREAD");
                 await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
                         .until(() -> check(agent, "/follower?max-lag-transactions=50").startsWith("200 "));
