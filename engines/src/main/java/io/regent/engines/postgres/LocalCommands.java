@@ -22,7 +22,12 @@ final class LocalCommands {
     private LocalCommands() {
     }
 
-    /** Runs a PostgreSQL tool as the data directory's owner; its output is the error message when it fails. */
+    /**
+     * Runs a PostgreSQL tool as the data directory's owner; its output is the error message when it fails. The
+     * timeout counts from the start: a tool still running then (a pg_rewind or pg_basebackup hung on a source that
+     * stopped answering) is killed with the processes it started, and the error shows its last output. The output
+     * goes to a temporary file, not a pipe, so a tool can never block on a full pipe nor hold the wait on reading.
+     */
     static String run(LocalNode node, List<String> command, Map<String, String> environment, Duration timeout,
             String what) {
         List<String> full = new ArrayList<>();
@@ -31,29 +36,58 @@ final class LocalCommands {
             full.addAll(List.of("setpriv", "--reuid=" + user, "--regid=" + user, "--init-groups", "--"));
         }
         full.addAll(command);
-        ProcessBuilder builder = new ProcessBuilder(full).redirectErrorStream(true)
-                .directory(node.dataDirectory().getParent().toFile());
-        builder.environment().putAll(environment);
+        Path output = null;
+        Process process = null;
         try {
-            Process process = builder.start();
+            output = Files.createTempFile("regent-tool-", ".out");
+            ProcessBuilder builder = new ProcessBuilder(full).redirectErrorStream(true)
+                    .redirectOutput(output.toFile()).directory(node.dataDirectory().getParent().toFile());
+            builder.environment().putAll(environment);
+            process = builder.start();
             process.getOutputStream().close();
-            byte[] out = process.getInputStream().readAllBytes(); // ends when the tool exits
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly();
-                throw new EngineActionException(what + " did not finish within " + timeout.toSeconds() + " s");
+                kill(process);
+                throw new EngineActionException(what + " did not finish within " + timeout.toSeconds()
+                        + " s and was stopped; its last output: " + lastLines(Files.readString(output)));
             }
-            String output = new String(out, StandardCharsets.UTF_8);
+            String text = Files.readString(output);
             if (process.exitValue() != 0) {
-                throw new EngineActionException(what + " failed (exit " + process.exitValue() + "): "
-                        + output.lines().skip(Math.max(0, output.lines().count() - 8)).collect(Collectors.joining(" | ")));
+                throw new EngineActionException(what + " failed (exit " + process.exitValue() + "): " + lastLines(text));
             }
-            return output;
+            return text;
         } catch (IOException e) {
             throw new EngineActionException(what + " could not run: " + e.getMessage(), e);
         } catch (InterruptedException e) {
+            kill(process); // nobody waits for it any more
             Thread.currentThread().interrupt();
             throw new EngineActionException(what + " interrupted", e);
+        } finally {
+            if (output != null) {
+                try {
+                    Files.deleteIfExists(output);
+                } catch (IOException e) {
+                    // a leftover temporary file: nothing to act on
+                }
+            }
         }
+    }
+
+    /** The tool and every process it started (pg_basebackup's WAL streamer). */
+    private static void kill(Process process) {
+        if (process == null) {
+            return;
+        }
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        try {
+            process.onExit().get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // still exiting: the kill signal is sent, the caller's error stands
+        }
+    }
+
+    private static String lastLines(String output) {
+        return output.lines().skip(Math.max(0, output.lines().count() - 8)).collect(Collectors.joining(" | "));
     }
 
     static void write(LocalNode node, Path file, String content) throws IOException {
