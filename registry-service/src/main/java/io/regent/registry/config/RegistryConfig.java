@@ -67,6 +67,21 @@ public interface RegistryConfig {
         /** Set to false to run without publishing (rows accumulate until a relay runs). */
         @WithDefault("true")
         boolean enabled();
+
+        /**
+         * How long a published row is kept (what was announced, and when, stays readable this long); the relay
+         * deletes older ones. Unpublished rows are never deleted.
+         */
+        @WithDefault("7d")
+        Duration retention();
+
+        /** How often the relay deletes published rows past the retention. */
+        @WithDefault("1m")
+        Duration purgeInterval();
+
+        /** Rows deleted per statement, so one purge never holds many row locks or one long transaction. */
+        @WithDefault("1000")
+        int purgeBatchSize();
     }
 
     TopologyViewConfig topologyView();

@@ -61,11 +61,14 @@ public class OutboxRelay {
     private final Semaphore wakeUps = new Semaphore(0);
     private final AtomicLong published = new AtomicLong();
     private final AtomicLong backlog = new AtomicLong();
+    private final io.micrometer.core.instrument.Counter purged;
 
     private volatile boolean running;
     private volatile boolean leader;
     /** Until when (monotonic nanos) this relay may still commit: its lease as its own clock measures it. */
     private long leaseUsableUntil;
+    /** When (monotonic nanos) the relay next deletes published rows past the retention. */
+    private long nextPurge = System.nanoTime();
     private Thread thread;
     private Connection connection;
     private KafkaProducer<String, byte[]> producer;
@@ -78,6 +81,7 @@ public class OutboxRelay {
         meters.gauge("regent.outbox.backlog", backlog);
         meters.gauge("regent.outbox.published", published);
         meters.gauge("regent.outbox.relay.leader", this, relay -> relay.leader ? 1 : 0);
+        this.purged = meters.counter("regent.outbox.purged");
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -127,6 +131,9 @@ public class OutboxRelay {
                 leader = held;
                 if (leader) {
                     more = publishBatch();
+                    if (!more) {
+                        more = purgeIfDue();
+                    }
                 }
             } catch (ProducerFencedException | InvalidProducerEpochException e) {
                 LOG.warnf("another registry instance took the relay over and fenced this one in Kafka: %s",
@@ -211,6 +218,27 @@ public class OutboxRelay {
         published.addAndGet(batch.size());
         boolean full = batch.size() == config.outbox().batchSize();
         backlog.set(full ? OutboxStore.backlog(connection()) : 0);
+        return full;
+    }
+
+    /**
+     * Deletes published rows older than the retention, one batch per statement, when the purge interval has passed
+     * (the relay only: one instance purges, between its publishing rounds). True when a full batch was deleted and
+     * more may be waiting - the next round deletes again, after publishing what arrived meanwhile.
+     */
+    private boolean purgeIfDue() throws SQLException {
+        long now = System.nanoTime();
+        if (now - nextPurge < 0) {
+            return false;
+        }
+        int deleted = OutboxStore.purgeSent(connection(), Instant.now().minus(config.outbox().retention()),
+                config.outbox().purgeBatchSize());
+        purged.increment(deleted);
+        boolean full = deleted == config.outbox().purgeBatchSize();
+        nextPurge = full ? now : now + config.outbox().purgeInterval().toNanos();
+        if (deleted > 0) {
+            LOG.debugf("deleted %d outbox rows published more than %s ago", deleted, config.outbox().retention());
+        }
         return full;
     }
 

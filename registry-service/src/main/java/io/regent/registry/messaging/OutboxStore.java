@@ -78,6 +78,19 @@ final class OutboxStore {
         }
     }
 
+    /**
+     * Deletes up to {@code limit} published rows sent before {@code sentBefore}, oldest first; the number deleted.
+     * A row not published yet (sent_at NULL) never matches.
+     */
+    static int purgeSent(Connection connection, Instant sentBefore, int limit) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("DELETE FROM outbox WHERE id IN ("
+                + "SELECT id FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ? ORDER BY id LIMIT ?)")) {
+            statement.setObject(1, OffsetDateTime.ofInstant(sentBefore, ZoneOffset.UTC));
+            statement.setInt(2, limit);
+            return statement.executeUpdate();
+        }
+    }
+
     static long backlog(Connection connection) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(
                 "SELECT count(*) FROM outbox WHERE sent_at IS NULL");
