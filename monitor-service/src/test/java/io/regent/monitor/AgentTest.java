@@ -166,6 +166,15 @@ class AgentTest {
             assertThat(observed.reachable()).isFalse();
             assertThat(observed.error().kind()).isEqualTo(ProbeErrorKind.REFUSED);
         });
+        // the first refusal is rechecked after refused-recheck (200 ms), not a whole probe interval (1 s) later:
+        // the second refusal - what a failure needs - follows it closely
+        List<NodeObserved> refused = await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
+                .until(() -> observations("mon-1").stream().filter(o -> o.observedAt().isAfter(killedAt) && !o.reachable())
+                        .sorted(Comparator.comparing(NodeObserved::observedAt)).toList(), list -> list.size() >= 2);
+        assertThat(refused.subList(0, 2)).allSatisfy(o -> assertThat(o.error().kind()).isEqualTo(ProbeErrorKind.REFUSED));
+        assertThat(Duration.between(refused.get(0).observedAt(), refused.get(1).observedAt()))
+                .as("the recheck of the first refusal, well before the next probe interval")
+                .isLessThan(Duration.ofMillis(700));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             for (String follower : List.of("mon-2", "mon-3")) {
                 NodeObserved f = latest(follower);

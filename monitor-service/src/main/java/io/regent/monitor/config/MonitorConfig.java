@@ -31,6 +31,15 @@ public interface MonitorConfig {
     Duration probeTimeout();
 
     /**
+     * After a node's first refused probe (nothing listens on its port) it is probed again this soon rather than a
+     * whole interval later: a failure counts only after two probes (DESIGN.md), and a dead server's second
+     * refusal now comes 200 ms after its first. One recheck per failure run; timeouts are not rechecked (that
+     * probe already took the timeout). 0 turns it off.
+     */
+    @WithDefault("200ms")
+    Duration refusedRecheck();
+
+    /**
      * Spread each round's probes over the interval (a fixed offset per node, so each node is still
      * probed once per interval), instead of starting them all at the tick.
      */
@@ -184,6 +193,14 @@ public interface MonitorConfig {
         /** How often the leader lease is renewed. */
         @WithDefault("1s")
         Duration leaseRenewInterval();
+
+        /**
+         * How often the agent looks at its server's main process (pid file and process table, no connection)
+         * between probes: when it is gone the agent probes its node and gives the leader lease up at once, so a
+         * killed or crashed server is reported - proven dead - within about this long. 0 turns the watch off.
+         */
+        @WithDefault("100ms")
+        Duration serverWatchInterval();
 
         /**
          * How long before its lease ends an agent that could not renew it fences its server: the budget of the

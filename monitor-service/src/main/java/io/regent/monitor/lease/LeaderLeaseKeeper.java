@@ -9,6 +9,7 @@ import io.regent.monitor.config.MonitorConfig;
 import io.regent.monitor.lease.LeaseRules.Renewal;
 import io.regent.monitor.node.BootRules;
 import io.regent.monitor.node.LocalNodeAgent;
+import io.regent.monitor.node.ServerWatch;
 import io.regent.monitor.topology.WatchedNodes;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -44,6 +45,12 @@ public class LeaderLeaseKeeper {
     private static final Duration RENEWAL_TIMEOUT = Duration.ofMillis(1_500);
     /** A leader's stopped server is started again at most this often (a server that cannot start is not hammered). */
     static final Duration RESTART_EVERY = Duration.ofSeconds(5);
+    /**
+     * How long a leader's server must have been stopped before this keeper starts it again: a failover decided on
+     * the server's death (proven dead: about a second) is recorded first and the restart's lease is refused - the
+     * restart is for a leader no failover replaces, not a race with one.
+     */
+    static final Duration RESTART_AFTER = Duration.ofSeconds(5);
     private static final Duration RESTART_TIMEOUT = Duration.ofMinutes(2);
 
     private final MonitorConfig config;
@@ -52,6 +59,7 @@ public class LeaderLeaseKeeper {
     private final LocalNodeAgent local;
     private final LeaderLeaseApi registry;
     private final MeterRegistry meters;
+    private final ServerWatch serverWatch;
     private ScheduledExecutorService timer;
     /** Sends renewals, so that one that hangs is given up on time ({@link #renewWithin}). */
     private ExecutorService caller;
@@ -68,6 +76,8 @@ public class LeaderLeaseKeeper {
     private boolean bootEnded;
     /** Monotonic time before which {@link #restartOnLease} does not try again. */
     private long nextRestart = System.nanoTime();
+    /** Monotonic time a round first found the leader's server stopped; null while it runs. */
+    private Long stoppedSince;
     /** The registry's last answer refused the lease (failover on record, or not the leader at its epoch). */
     private boolean refused;
     /** What the routing checks read of the lease, written by this keeper's thread after each change. */
@@ -84,8 +94,9 @@ public class LeaderLeaseKeeper {
     }
 
     public LeaderLeaseKeeper(MonitorConfig config, WatchedNodes topologies, LocalNodeAgent local,
-            @RestClient LeaderLeaseApi registry, MeterRegistry meters) {
+            @RestClient LeaderLeaseApi registry, MeterRegistry meters, ServerWatch serverWatch) {
         this.meters = meters;
+        this.serverWatch = serverWatch;
         this.config = config;
         this.node = config.node();
         this.topologies = topologies;
@@ -124,6 +135,8 @@ public class LeaderLeaseKeeper {
         long every = node.leaseRenewInterval().toMillis();
         timer.scheduleWithFixedDelay(this::round, every, every, TimeUnit.MILLISECONDS);
         topologies.whenApplied(this::renewAtOnceWhenMadeLeader);
+        // a killed server's lease is given up at once, so a failover need not wait for it (nor for a round)
+        serverWatch.whenStopped(() -> timer.execute(this::round));
         LOG.infof("leader lease: %d ms, renewed every %d ms, fence %d ms before it ends", node.leaderLease().toMillis(),
                 every, node.leaseFenceAhead().toMillis());
     }
@@ -189,10 +202,14 @@ public class LeaderLeaseKeeper {
                 heldEpoch = topology.get().epoch();
             }
             if (Boolean.FALSE.equals(local.serverRunning())) {
+                if (stoppedSince == null) {
+                    stoppedSince = System.nanoTime();
+                }
                 release(clusterId, "the server of " + self.get().name() + " is not running");
                 restartOnLease(topology.get(), self.get());
                 return;
             }
+            stoppedSince = null;
             released = false;
             releaseFailed = false;
             long sent = System.nanoTime();
@@ -251,7 +268,8 @@ public class LeaderLeaseKeeper {
      * keeper's thread, so no round can give the new lease up while the server starts.
      */
     private void restartOnLease(TopologyChanged topology, TopologyNode self) {
-        if (!bootEnded || !node.startOnBoot() || topology.maintenance() || System.nanoTime() - nextRestart < 0) {
+        if (!bootEnded || !node.startOnBoot() || topology.maintenance() || System.nanoTime() - nextRestart < 0
+                || stoppedSince == null || System.nanoTime() - stoppedSince < RESTART_AFTER.toNanos()) {
             return;
         }
         BootRules.Step step = BootRules.decide(self.name(), local.localState(), topology, true);
@@ -384,6 +402,7 @@ public class LeaderLeaseKeeper {
     }
 
     private void forget() {
+        stoppedSince = null;
         refused = false;
         lastGrantSent = null;
         fenced = false;

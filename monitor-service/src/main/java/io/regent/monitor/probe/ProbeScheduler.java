@@ -6,13 +6,14 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.regent.engines.NodeTarget;
 import io.regent.events.NodeObserved;
-import io.regent.events.TopologyChanged;
+import io.regent.events.ProbeErrorKind;
 import io.regent.engines.Observer;
 import io.regent.engines.EngineRouter;
 import io.regent.engines.mariadb.MariaDbAdapter;
 import io.regent.engines.postgres.PostgresAdapter;
 import io.regent.monitor.config.MonitorConfig;
 import io.regent.monitor.node.LocalNodeAgent;
+import io.regent.monitor.node.ServerWatch;
 import io.regent.monitor.messaging.ObservationPublisher;
 import io.regent.monitor.routing.LocalFacts;
 import io.regent.monitor.topology.WatchedNodes;
@@ -45,7 +46,10 @@ public class ProbeScheduler {
     private final MeterRegistry meters;
     private final LocalNodeAgent localNode;
     private final LocalFacts localFacts;
+    private final ServerWatch serverWatch;
     private final Set<String> running = ConcurrentHashMap.newKeySet();
+    /** Nodes whose last probe failed: the first failure of a run is rechecked soon ({@code refused-recheck}). */
+    private final Set<String> failing = ConcurrentHashMap.newKeySet();
     /** One timer per node (count, sum, max: cheap enough for thousands), looked up once rather than built per probe. */
     private final java.util.Map<String, Timer> timers = new ConcurrentHashMap<>();
     /** Every probe of this agent, with percentiles over the last ~30 s: the fleet-wide latency. */
@@ -60,8 +64,9 @@ public class ProbeScheduler {
     private volatile java.util.Map<String, NodeTarget> known = new java.util.HashMap<>();
 
     public ProbeScheduler(MonitorConfig config, WatchedNodes nodes, ObservationPublisher publisher,
-            MeterRegistry meters, LocalNodeAgent localNode, LocalFacts localFacts) {
+            MeterRegistry meters, LocalNodeAgent localNode, LocalFacts localFacts, ServerWatch serverWatch) {
         this.config = config;
+        this.serverWatch = serverWatch;
         this.localFacts = localFacts;
         this.localNode = localNode;
         this.nodes = nodes;
@@ -89,7 +94,8 @@ public class ProbeScheduler {
         });
         long interval = config.probeInterval().toMillis();
         ticker.scheduleAtFixedRate(this::tick, 0, interval, TimeUnit.MILLISECONDS);
-        nodes.whenApplied(this::probeOwnNodeNow);
+        nodes.whenApplied(snapshot -> probeOwnNode(snapshot.clusterId()));
+        serverWatch.whenStopped(() -> probeOwnNode(config.node().clusterId().orElse("")));
         meters.gauge("regent.probe.skipped", skipped);
         allProbes = Timer.builder("regent.probe.latency").description("every probe of this agent")
                 .publishPercentiles(0.5, 0.95, 0.99).distributionStatisticExpiry(java.time.Duration.ofSeconds(30))
@@ -122,6 +128,7 @@ public class ProbeScheduler {
             for (java.util.Map.Entry<String, NodeTarget> gone : known.entrySet()) {
                 if (!current.containsKey(gone.getKey())) {
                     engines.forget(gone.getValue()); // removed from the topology: close its connection
+                    failing.remove(gone.getKey());
                     Timer timer = timers.remove(gone.getKey());
                     if (timer != null) {
                         meters.remove(timer);
@@ -136,16 +143,17 @@ public class ProbeScheduler {
     }
 
     /**
-     * A new topology of the agent's own cluster (node mode): its own node is probed at once rather than at its place
-     * in the round, so that the routing checks see a node just promoted as writable with the epoch that made it
-     * leader - not up to a probe interval later.
+     * Node mode: the agent's own node is probed at once rather than at its place in the round - on a new topology
+     * of its cluster, so that the routing checks see a node just promoted as writable with the epoch that made it
+     * leader; and when the server watch saw its server stop, so that the failover-service hears of a dead server
+     * (refused, and no postmaster) within about the watch interval - not up to a probe interval later.
      */
-    private void probeOwnNodeNow(TopologyChanged snapshot) {
+    private void probeOwnNode(String clusterId) {
         if (!localNode.enabled() || ticker == null) {
             return;
         }
         ticker.execute(() -> known.values().stream().filter(n -> localNode.isOwn(n.clusterId(), n.name())
-                && n.clusterId().equals(snapshot.clusterId())).findFirst().ifPresent(this::start));
+                && n.clusterId().equals(clusterId)).findFirst().ifPresent(this::start));
     }
 
     private void start(NodeTarget node) {
@@ -169,6 +177,23 @@ public class ProbeScheduler {
             return 0;
         }
         return Math.floorMod(node.key().hashCode(), config.probeInterval().toMillis());
+    }
+
+    /**
+     * The first refused probe of a run is followed by another after {@code refused-recheck} (200 ms) instead of a
+     * whole interval: the failover-service counts a failure only after two probes, so a dead server's second
+     * refusal - the evidence - comes 200 ms after its first. A refusal is quick and cheap to repeat; a timeout
+     * (weak evidence, and it already took the timeout) waits for the next tick.
+     */
+    private void recheckIfJustRefused(NodeTarget node, NodeObserved observation) {
+        if (observation.reachable()) {
+            failing.remove(node.key());
+            return;
+        }
+        boolean first = failing.add(node.key());
+        if (first && observation.error().kind() == ProbeErrorKind.REFUSED && !config.refusedRecheck().isZero()) {
+            ticker.schedule(() -> start(node), config.refusedRecheck().toMillis(), TimeUnit.MILLISECONDS);
+        }
     }
 
     private void probe(NodeTarget node) {
@@ -195,6 +220,7 @@ public class ProbeScheduler {
             }
             localFacts.probed(observation); // the routing checks answer from it, whatever becomes of Kafka
             publisher.publish(observation);
+            recheckIfJustRefused(node, observation);
         } catch (RuntimeException e) {
             LOG.errorf(e, "probing %s failed unexpectedly", node);
         } finally {
