@@ -39,9 +39,9 @@ public final class Regent {
                      (ANY 1) or asynchronous: N faults in seeded random order with checking writers;
                      exit 1 if a write was lost (async: beyond maxLagOnFailoverBytes), a split brain
                      or a false failover happened
-                   ./regent bench failover [--trials N] [--mode kill|switchover] [--home DIR]
+                   ./regent bench failover [--trials N] [--mode kill|switchover] [--fault kill|freeze] [--home DIR]
                      on a fresh demo stack (default folder .regent/bench): N kill -9 trials of the
-                     leader (or N switchovers), a table and a JSON line with percentiles
+                     leader (--fault freeze: SIGSTOP; or N switchovers), a table and a JSON line with percentiles
                    ./regent bench failover --engine mariadb [--trials N]
                      N kill -9 trials of a MariaDB leader, each on a fresh 3-node cluster, under
                      Kafka, the registry, three agents and a failover-service (no demo stack)
@@ -133,7 +133,20 @@ public final class Regent {
                         if (!"kill".equals(value) && !"switchover".equals(value)) {
                             return error("--mode is kill or switchover");
                         }
+                        if (mode == FailoverBenchmark.Mode.FREEZE) {
+                            return error("--fault freeze is a kind of failure, not a switchover: one of the two");
+                        }
                         mode = value.equals("kill") ? FailoverBenchmark.Mode.KILL : FailoverBenchmark.Mode.SWITCHOVER;
+                        i++;
+                    }
+                    case "--fault" -> {
+                        if (!"kill".equals(value) && !"freeze".equals(value)) {
+                            return error("--fault is kill (SIGKILL of the leader's server) or freeze (SIGSTOP)");
+                        }
+                        if (mode == FailoverBenchmark.Mode.SWITCHOVER) {
+                            return error("--fault freeze is a kind of failure, not a switchover: one of the two");
+                        }
+                        mode = value.equals("kill") ? FailoverBenchmark.Mode.KILL : FailoverBenchmark.Mode.FREEZE;
                         i++;
                     }
                     case "--home" -> {
@@ -155,9 +168,9 @@ public final class Regent {
                     }
                 }
             }
-            if (mariaDb && mode == FailoverBenchmark.Mode.SWITCHOVER) {
-                return error("--engine mariadb measures kill -9 trials; switchovers run on the demo stack, which is "
-                        + "PostgreSQL only so far");
+            if (mariaDb && mode != FailoverBenchmark.Mode.KILL) {
+                return error("--engine mariadb measures kill -9 trials only; switchovers and frozen leaders run on "
+                        + "the demo stack, which is PostgreSQL only so far");
             }
             return new Command(mariaDb ? "bench-failover-mariadb" : "bench-failover", true, false,
                     home.toAbsolutePath().normalize(), null, trials, mode);
@@ -291,8 +304,11 @@ public final class Regent {
         }
         String json;
         try {
-            out.printf("%n%s: %d trials on %d cores, %s%n", command.mode() == FailoverBenchmark.Mode.KILL
-                    ? "kill -9 of the leader" : "planned switchover", command.trials(),
+            out.printf("%n%s: %d trials on %d cores, %s%n", switch (command.mode()) {
+                        case KILL -> "kill -9 of the leader";
+                        case FREEZE -> "SIGSTOP of the leader (frozen: ambiguous evidence)";
+                        case SWITCHOVER -> "planned switchover";
+                    }, command.trials(),
                     Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"));
             json = new FailoverBenchmark(demo, out).run(command.trials(), command.mode());
         } finally {

@@ -63,7 +63,9 @@ class RegentCommandTest {
             "bench failover --mode switchover --trials 3 | 3  | SWITCHOVER | {tmp}/regent/bench",
             "bench failover --home {tmp}/elsewhere                | 20 | KILL       | {tmp}/elsewhere",
             "bench failover --engine mariadb --trials 10 | 10 | KILL       | {tmp}/regent/bench",
-            "bench failover --engine postgresql          | 20 | KILL       | {tmp}/regent/bench"})
+            "bench failover --engine postgresql          | 20 | KILL       | {tmp}/regent/bench",
+            "bench failover --fault freeze --trials 10   | 10 | FREEZE     | {tmp}/regent/bench",
+            "bench failover --fault kill                 | 20 | KILL       | {tmp}/regent/bench"})
     void benchmarkCommands(String line, int trials, String mode, String home) {
         Command command = Command.parse(args(line), home());
         assertThat(command.error()).isNull();
@@ -104,8 +106,13 @@ class RegentCommandTest {
             "bench failover --trials x   | --trials needs a number from 1 to 9999",
             "bench failover --mode chaos | --mode is kill or switchover",
             "bench failover --engine mongodb | --engine is postgresql or mariadb",
-            "bench failover --engine mariadb --mode switchover | --engine mariadb measures kill -9 trials; switchovers "
-                    + "run on the demo stack, which is PostgreSQL only so far",
+            "bench failover --fault partition | --fault is kill (SIGKILL of the leader's server) or freeze (SIGSTOP)",
+            "bench failover --fault freeze --mode switchover | --fault freeze is a kind of failure, not a switchover: "
+                    + "one of the two",
+            "bench failover --engine mariadb --fault freeze | --engine mariadb measures kill -9 trials only; "
+                    + "switchovers and frozen leaders run on the demo stack, which is PostgreSQL only so far",
+            "bench failover --engine mariadb --mode switchover | --engine mariadb measures kill -9 trials only; "
+                    + "switchovers and frozen leaders run on the demo stack, which is PostgreSQL only so far",
             "''                          | no command given",
             "start                       | unknown command 'start'",
             "demo --frsh                 | unknown option '--frsh'",

@@ -8,11 +8,13 @@ import io.regent.devstack.demo.Demo;
 import io.regent.devstack.demo.DemoApi;
 import io.regent.devstack.demo.DemoException;
 import io.regent.devstack.demo.DemoLayout;
+import io.regent.devstack.demo.NodeProcesses;
 import io.regent.events.OperationKind;
 import io.regent.events.OperationPhase;
 import io.regent.events.OperationStatus;
 import io.regent.events.OperationUpdated;
 import io.regent.events.TopologyChanged;
+import io.regent.testkit.Signals;
 import io.regent.testkit.Testkit;
 import io.regent.testkit.postgres.Credentials;
 import java.io.PrintStream;
@@ -33,7 +35,8 @@ import java.util.function.Supplier;
  */
 public final class FailoverBenchmark {
 
-    public enum Mode { KILL, SWITCHOVER }
+    /** KILL: SIGKILL of the leader's server (proven dead); FREEZE: SIGSTOP (ambiguous: slow or gone); SWITCHOVER. */
+    public enum Mode { KILL, FREEZE, SWITCHOVER }
 
     private static final Duration STEP_BUDGET = Duration.ofSeconds(90);
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind
@@ -44,6 +47,8 @@ public final class FailoverBenchmark {
     private final PrintStream out;
     private final DemoApi api = new DemoApi();
     private String lastChange = "";
+    /** Writes a deposed leader acknowledged after its successor was promoted (FREEZE): a split brain's writes. */
+    private long splitBrainWrites;
 
     public FailoverBenchmark(Demo demo, PrintStream out) {
         this.demo = demo;
@@ -57,44 +62,80 @@ public final class FailoverBenchmark {
              CheckingWriter writer = new CheckingWriter("bench", () -> topology.latest() == null ? null
                      : topology.latest().leaderNode().orElse(null), superuser, new java.util.concurrent.atomic.AtomicLong())) {
             await("the writer's first acknowledged write", () -> (long) writer.acknowledged().size() > 0 ? true : null);
-            List<String> columns = mode == Mode.KILL
+            List<String> columns = mode != Mode.SWITCHOVER
                     ? List.of("detected", "decided", "promoted", "announced", "first_write")
-                    : List.of("operation", "announced", "first_write", "write_gap");
+                    : List.of("operation", "fenced", "caught_up", "promoted", "repointed", "last_old_write",
+                            "announced", "first_write", "write_gap");
             Map<String, List<Long>> samples = new LinkedHashMap<>();
             columns.forEach(c -> samples.put(c, new ArrayList<>()));
             out.printf("%-6s %s  %s%n", "trial", String.join("  ", columns.stream()
                     .map(c -> String.format("%14s", c + "_ms")).toList()), "leader");
             for (int trial = 1; trial <= trials; trial++) {
                 awaitRecovered();
-                Map<String, Long> row = mode == Mode.KILL ? killTrial(topology, writer) : switchoverTrial(topology,
-                        writer);
+                Map<String, Long> row = switch (mode) {
+                    case KILL -> failureTrial(topology, writer, false);
+                    case FREEZE -> failureTrial(topology, writer, true);
+                    case SWITCHOVER -> switchoverTrial(topology, writer);
+                };
                 columns.forEach(c -> samples.get(c).add(row.get(c)));
                 out.printf("%-6d %s  %s%n", trial, String.join("  ", columns.stream()
                         .map(c -> String.format("%14d", row.get(c))).toList()), lastChange);
             }
             Map<String, Object> summary = new LinkedHashMap<>();
-            summary.put("benchmark", mode == Mode.KILL ? "failover-kill" : "switchover");
+            summary.put("benchmark", switch (mode) {
+                case KILL -> "failover-kill";
+                case FREEZE -> "failover-freeze";
+                case SWITCHOVER -> "switchover";
+            });
             summary.put("trials", trials);
             summary.put("unit", "ms");
             samples.forEach((column, values) -> summary.put(column, Stats.summary(values)));
             summary.put("writes_acknowledged", (long) writer.acknowledged().size());
             summary.put("write_attempts_failed", writer.failedAttempts());
+            if (mode == Mode.FREEZE) {
+                summary.put("split_brain_writes", splitBrainWrites);
+            }
             return JSON.writeValueAsString(summary);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    private Map<String, Long> killTrial(TopologyFollower topology, CheckingWriter writer) {
+    /**
+     * kill -9 of the leader's server, or ({@code freeze}) SIGSTOP of it and every process it started: connections
+     * stay open and nothing answers, which looks like a slow or cut-off server - the detection window and the
+     * leader lease apply. The frozen server is woken once the new leader took a write; any write it acknowledges
+     * after its successor's promotion is counted as a split brain's.
+     */
+    private Map<String, Long> failureTrial(TopologyFollower topology, CheckingWriter writer, boolean freeze) {
         TopologyChanged before = topology.latest();
         String leader = before.leader();
         Instant killedAt = Instant.now();
-        demo.cluster().node(leader).kill();
-        TopologyChanged after = await("a new leader after killing " + leader,
-                () -> topology.firstNewLeaderAfter(before.epoch(), leader));
-        Instant firstWrite = await("a write acknowledged by " + after.leader(),
-                () -> writer.firstWriteOn(after.leader(), killedAt));
-        OperationUpdated failover = await("the failover's record", () -> operation(OperationKind.FAILOVER, killedAt), 250);
+        List<Long> frozen = List.of();
+        TopologyChanged after;
+        Instant firstWrite;
+        OperationUpdated failover;
+        if (freeze) {
+            frozen = NodeProcesses.signal(demo.layout().dataDirectory(leader), "STOP");
+        } else {
+            demo.cluster().node(leader).kill();
+        }
+        try {
+            after = await("a new leader after " + (freeze ? "freezing " : "killing ") + leader,
+                    () -> topology.firstNewLeaderAfter(before.epoch(), leader));
+            firstWrite = await("a write acknowledged by " + after.leader(),
+                    () -> writer.firstWriteOn(after.leader(), killedAt));
+            failover = await("the failover's record", () -> operation(OperationKind.FAILOVER, killedAt), 250);
+        } finally {
+            Signals.send("CONT", frozen); // it wakes believing it leads, unless its agent fenced it meanwhile
+        }
+        if (freeze) {
+            Testkit.sleep(2_000); // what it held in flight is answered, or its connections are gone, by now
+            Instant promoted = phase(failover, "promoted");
+            long late = writer.acknowledged().stream().filter(a -> a.node().equals(leader) && a.at().isAfter(promoted))
+                    .count();
+            splitBrainWrites += late;
+        }
         Map<String, Long> row = new LinkedHashMap<>();
         row.put("detected", since(killedAt, phase(failover, "detected")));
         row.put("decided", since(killedAt, phase(failover, "decided")));
@@ -123,6 +164,13 @@ public final class FailoverBenchmark {
                 () -> operation(OperationKind.SWITCHOVER, requestedAt), 250);
         Map<String, Long> row = new LinkedHashMap<>();
         row.put("operation", Duration.between(switchover.startedAt(), switchover.finishedAt()).toMillis());
+        // where the write gap goes: each phase the failover-service recorded, from the request (-1: not recorded)
+        for (String phase : List.of("fenced", "caught-up", "promoted", "repointed")) {
+            row.put(phase.replace('-', '_'), switchover.phases().stream().filter(p -> p.name().equals(phase))
+                    .findFirst().map(p -> since(requestedAt, p.at())).orElse(-1L));
+        }
+        row.put("last_old_write", writer.acknowledged().stream().filter(a -> a.node().equals(leader)
+                && a.at().isBefore(firstWrite)).map(a -> since(requestedAt, a.at())).max(Long::compare).orElse(-1L));
         row.put("announced", since(requestedAt, topology.receivedAt(after.epoch())));
         row.put("first_write", since(requestedAt, firstWrite));
         row.put("write_gap", writer.longestGapMillis(requestedAt, firstWrite));

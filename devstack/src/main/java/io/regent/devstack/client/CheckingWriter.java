@@ -59,6 +59,9 @@ public final class CheckingWriter implements AutoCloseable {
         this.thread.start();
     }
 
+    /** Nodes this writer already tried to create its table on (it replicates: once per node is plenty). */
+    private final java.util.Set<String> prepared = new java.util.HashSet<>();
+
     private void run() {
         Connection connection = null;
         String node = null;
@@ -71,9 +74,12 @@ public final class CheckingWriter implements AutoCloseable {
             try {
                 if (connection == null || !current.name().equals(node)) {
                     close(connection);
-                    connection = connect(current);
+                    connection = null;
                     node = current.name();
-                    createTable(connection);
+                    connection = connect(current);
+                    if (prepared.add(node)) {
+                        createTable(connection);
+                    }
                 }
                 long id = ids.incrementAndGet();
                 long lsn;
@@ -92,10 +98,24 @@ public final class CheckingWriter implements AutoCloseable {
                 failures.incrementAndGet();
                 close(connection);
                 connection = null;
-                pause(50);
+                awaitRetry(node);
             }
         }
         close(connection);
+    }
+
+    /**
+     * After a failed write: 50 ms before the next try at the same node, but at once when the topology names another
+     * leader meanwhile - an application that follows the topology reconnects on the event, not on its back-off.
+     */
+    private void awaitRetry(String failedOn) {
+        for (int i = 0; i < 10 && running; i++) {
+            TopologyNode current = target.get();
+            if (current != null && !current.name().equals(failedOn)) {
+                return;
+            }
+            pause(5);
+        }
     }
 
     private Connection connect(TopologyNode node) throws SQLException {

@@ -44,15 +44,17 @@ public final class Planner {
     }
 
     /**
-     * A switchover from the healthy {@code from} to {@code to}: fence it (required), catch the target up
-     * to everything it acknowledged, detach the other followers from it (a fenced leader still writes WAL:
-     * what they received past the target's fork point would keep them from following it), then as a failover.
+     * A switchover from the healthy {@code from} to {@code to}: detach the other followers from it while it still
+     * takes writes (they receive through the target from then on: a fenced leader still writes WAL, and what they
+     * received past the target's fork point would keep them from following it; and re-pointing them takes a WAL
+     * receiver restart each, which stays outside the write gap this way), fence it (required), catch the target up
+     * to everything it acknowledged, then as a failover.
      */
     public static Plan switchover(TopologyChanged topology, String from, String to) {
         List<Plan.Step> steps = new ArrayList<>();
+        otherFollowers(topology, from, to).forEach(follower -> steps.add(new Plan.Detach(follower, from, to)));
         steps.add(new Plan.Fence(from, true, true, "a switchover hands over only from a fenced leader"));
         steps.add(new Plan.CatchUp(from, to));
-        otherFollowers(topology, from, to).forEach(follower -> steps.add(new Plan.Detach(follower, from, to)));
         return new Plan(leaderChange(topology, from, to, steps));
     }
 

@@ -336,6 +336,11 @@ public class FailoverExecutor {
         List<Plan.Detach> detaches = plan.stepsOf(Plan.Detach.class);
         if (!has(op, Phases.CAUGHT_UP)) {
             try {
+                // the other followers first, while the old leader still takes writes: from then on they receive only
+                // through the target, so they cannot pass its fork point, whatever the old leader writes after the
+                // barrier - and re-pointing them (a WAL receiver restart each: 300-500 ms measured) is no longer
+                // inside the write gap, which starts with the fence
+                String detached = steps.detach(held, topology, detaches);
                 for (Plan.Fence fence : plan.stepsOf(Plan.Fence.class)) {
                     String outcome = steps.fence(state, held, topology, fence);
                     if (!has(op, Phases.FENCED)) {
@@ -343,7 +348,6 @@ public class FailoverExecutor {
                     }
                 }
                 long barrier = steps.catchUp(held, topology, plan.stepsOf(Plan.CatchUp.class).get(0));
-                String detached = steps.detach(held, topology, detaches);
                 op = phase(held, op, Phases.CAUGHT_UP, Instant.now(), to + " replayed everything " + from
                         + " acknowledged (up to position " + barrier + ")" + (detached.isEmpty() ? "" : "; " + detached));
             } catch (Steps.Failed e) {
