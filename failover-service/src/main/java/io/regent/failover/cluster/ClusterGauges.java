@@ -64,6 +64,8 @@ public class ClusterGauges {
         gauges.put("regent_node_reachable", "1 if an agent got an answer from the node lately (an error "
                 + "answered is life too), 0 if agents tried and none did; absent when no agent reported lately");
         gauges.put("regent_node_timeline", "the node's timeline (PostgreSQL) as last probed");
+        gauges.put("regent_node_read_only", "1 if the node refused writes when last probed (a follower, or a leader "
+                + "fenced), 0 if it took them");
         gauges.put("regent_node_lag_bytes", "WAL received by the follower and not replayed yet, or behind the "
                 + "leader (PostgreSQL)");
         gauges.put("regent_node_lag_transactions", "transactions received by the replica and not applied yet "
@@ -125,6 +127,8 @@ public class ClusterGauges {
             NodeObserved seen = latest.get();
             boolean follower = !node.name().equals(leader) && node.role() != NodeRole.LEADER;
             addIfKnown(samples, "regent_node_timeline", nodeTags, seen.timeline());
+            addIfKnown(samples, "regent_node_read_only", nodeTags, seen.readOnly() == null ? null
+                    : seen.readOnly() ? 1 : 0);
             addIfKnown(samples, seen.engine() == Engine.MARIADB ? "regent_node_lag_transactions"
                     : "regent_node_lag_bytes", nodeTags, follower ? seen.lagBytes() : null);
             addIfKnown(samples, "regent_node_lag_seconds", nodeTags,
