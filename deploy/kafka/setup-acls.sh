@@ -1,7 +1,7 @@
 #!/bin/bash
 # The ACLs of io.regent.events.KafkaAccess.GRANTS: what each Regent principal may do. The broker refuses
 # everything else (allow.everyone.if.no.acl.found=false); regent-admin and regent-controller are super
-# users and need none. DeploymentManifestsTest (devstack) compares the acl lines below with GRANTS: change
+# users and need none. KafkaDeploymentTest (devstack) compares the acl lines below with GRANTS: change
 # both together.
 #
 #   setup-acls.sh BOOTSTRAP ADMIN_CLIENT_PROPERTIES

@@ -24,7 +24,7 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  */
 class AlertRulesTest {
 
-    private static final Path ROOT = DeploymentManifestsTest.repositoryRoot();
+    private static final Path ROOT = Manifests.repositoryRoot();
     private static final Path RULES = ROOT.resolve("deploy/prometheus/regent-alerts.yml");
     private static final Path TESTS = ROOT.resolve("deploy/prometheus/regent-alerts.test.yml");
 
@@ -36,7 +36,7 @@ class AlertRulesTest {
 
     @Test
     void everyAlertIsTestedFiringAndNotFiringAndHasARunbook() {
-        String runbooks = DeploymentManifestsTest.read(ROOT.resolve("docs/runbooks.md"));
+        String runbooks = Manifests.read(ROOT.resolve("docs/runbooks.md"));
         Set<String> anchors = runbooks.lines().filter(line -> line.startsWith("## "))
                 .map(line -> line.substring(3).trim().toLowerCase()).collect(Collectors.toSet());
         Map<String, List<Boolean>> firing = new LinkedHashMap<>();
@@ -98,7 +98,7 @@ class AlertRulesTest {
     }
 
     private static Map<String, Object> yaml(Path file) {
-        return new Yaml(new SafeConstructor(new LoaderOptions())).load(DeploymentManifestsTest.read(file));
+        return new Yaml(new SafeConstructor(new LoaderOptions())).load(Manifests.read(file));
     }
 
     @SuppressWarnings("unchecked")

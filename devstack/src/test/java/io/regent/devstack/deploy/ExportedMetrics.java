@@ -51,9 +51,9 @@ final class ExportedMetrics {
 
     private static synchronized String sources() {
         if (sources == null) {
-            try (Stream<Path> files = Files.walk(DeploymentManifestsTest.repositoryRoot())) {
+            try (Stream<Path> files = Files.walk(Manifests.repositoryRoot())) {
                 sources = files.filter(f -> f.toString().endsWith(".java") && f.toString().contains("/src/main/"))
-                        .map(DeploymentManifestsTest::read).collect(Collectors.joining("\n"));
+                        .map(Manifests::read).collect(Collectors.joining("\n"));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -20,12 +20,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GrafanaDashboardTest {
 
-    private static final Path DASHBOARD = DeploymentManifestsTest.repositoryRoot()
+    private static final Path DASHBOARD = Manifests.repositoryRoot()
             .resolve("deploy/grafana/regent-dashboard.json");
 
     @Test
     void everyPanelQueriesExportedMetricsInValidPromQl(@TempDir Path dir) throws Exception {
-        JsonNode dashboard = new ObjectMapper().readTree(DeploymentManifestsTest.read(DASHBOARD));
+        JsonNode dashboard = new ObjectMapper().readTree(Manifests.read(DASHBOARD));
         assertThat(dashboard.path("uid").asText()).isEqualTo("regent-fleet");
         List<String> variables = new ArrayList<>();
         dashboard.path("templating").path("list").forEach(v -> variables.add(v.path("name").asText()));

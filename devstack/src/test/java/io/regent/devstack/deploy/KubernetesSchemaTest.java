@@ -49,7 +49,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class KubernetesSchemaTest {
 
-    private static final Path ROOT = DeploymentManifestsTest.repositoryRoot();
+    private static final Path ROOT = Manifests.repositoryRoot();
 
     /** apiVersion/kind → the model class the API server's schema is generated from. */
     private static final Map<String, Class<?>> MODEL = model();
@@ -93,7 +93,7 @@ class KubernetesSchemaTest {
         for (ObjectNode object : render(kustomization)) {
             for (JsonNode container : object.path("spec").path("template").path("spec").path("containers")) {
                 String image = container.path("image").asText();
-                if (!DeploymentManifestsTest.builtHere(image)) {
+                if (!Manifests.builtHere(image)) {
                     problems.add(object.path("metadata").path("name").asText() + " runs " + image
                             + ", which no Dockerfile of this repository builds");
                 }

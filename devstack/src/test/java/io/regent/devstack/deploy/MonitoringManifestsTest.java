@@ -20,7 +20,7 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  */
 class MonitoringManifestsTest {
 
-    private static final Path ROOT = DeploymentManifestsTest.repositoryRoot();
+    private static final Path ROOT = Manifests.repositoryRoot();
 
     @Test
     void thePrometheusRuleCarriesTheTestedAlertRulesWordForWord() {
@@ -73,7 +73,7 @@ class MonitoringManifestsTest {
      */
     @Test
     void theComposeMonitoringProfileScrapesEveryRegentContainerAndEvaluatesTheRules() throws Exception {
-        Map<String, JsonNode> services = DeploymentManifestsTest.composeServices(DeploymentManifestsTest.compose());
+        Map<String, JsonNode> services = Manifests.composeServices(Manifests.compose());
         Map<String, Object> config = yaml("deploy/compose/prometheus.yml").get(0);
         JsonNode prometheus = services.get("prometheus");
         JsonNode grafana = services.get("grafana");
@@ -85,7 +85,7 @@ class MonitoringManifestsTest {
         }
         Map<String, String> mounts = mounts(prometheus);
         assertThat(mounts).containsEntry("/etc/prometheus/prometheus.yml", "./deploy/compose/prometheus.yml");
-        assertThat(DeploymentManifestsTest.read(ROOT.resolve("deploy/images/prometheus/Dockerfile")))
+        assertThat(Manifests.read(ROOT.resolve("deploy/images/prometheus/Dockerfile")))
                 .as("regent/prometheus reads the mounted configuration")
                 .contains("--config.file=/etc/prometheus/prometheus.yml");
         List<String> rules = ((List<?>) config.get("rule_files")).stream().map(String::valueOf).toList();
@@ -95,7 +95,7 @@ class MonitoringManifestsTest {
         // promtool on a copy whose rule file is the repository's
         Path dir = Files.createTempDirectory("compose-prometheus");
         try {
-            String text = DeploymentManifestsTest.read(ROOT.resolve("deploy/compose/prometheus.yml"));
+            String text = Manifests.read(ROOT.resolve("deploy/compose/prometheus.yml"));
             for (String file : rules) {
                 text = text.replace(file, ROOT.resolve("deploy/prometheus/regent-alerts.yml").toString());
             }
@@ -117,11 +117,11 @@ class MonitoringManifestsTest {
         java.util.Set<String> expected = new java.util.TreeSet<>();
         services.forEach((name, service) -> {
             String image = service.path("image").asText();
-            if (DeploymentManifestsTest.imageModule(image).isPresent()) { // a service, or a node with its agent
+            if (Manifests.imageModule(image).isPresent()) { // a service, or a node with its agent
                 expected.add(name + ":8080");
             }
         });
-        String router = DeploymentManifestsTest.read(ROOT.resolve("deploy/compose/haproxy.cfg"));
+        String router = Manifests.read(ROOT.resolve("deploy/compose/haproxy.cfg"));
         java.util.regex.Matcher health = java.util.regex.Pattern.compile("frontend health\\n(?:.*\\n)*?\\s*bind :(\\d+)")
                 .matcher(router);
         assertThat(health.find()).as("the router's health frontend").isTrue();
@@ -156,7 +156,7 @@ class MonitoringManifestsTest {
     private static List<Map<String, Object>> yaml(String file) {
         List<Map<String, Object>> documents = new ArrayList<>();
         for (Object document : new Yaml(new SafeConstructor(new LoaderOptions()))
-                .loadAll(DeploymentManifestsTest.read(ROOT.resolve(file)))) {
+                .loadAll(Manifests.read(ROOT.resolve(file)))) {
             if (document != null) {
                 documents.add(map(document));
             }

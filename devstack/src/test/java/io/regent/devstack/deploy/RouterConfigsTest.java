@@ -33,7 +33,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class RouterConfigsTest {
 
-    private static final Path ROOT = DeploymentManifestsTest.repositoryRoot();
+    private static final Path ROOT = Manifests.repositoryRoot();
     private static final Path DOCS = ROOT.resolve("docs/haproxy.cfg");
     private static final Path COMPOSE = ROOT.resolve("deploy/compose/haproxy.cfg");
     private static final Path K8S = ROOT.resolve("k8s/overlays/dev/demo-router.yaml");
@@ -90,7 +90,7 @@ class RouterConfigsTest {
         ObjectNode deployment = find(router, "Deployment", "demo-router");
         JsonNode container = deployment.at("/spec/template/spec/containers/0");
         assertThat(container.path("image").asText()).startsWith("regent/haproxy:");
-        assertThat(DeploymentManifestsTest.builtHere(container.path("image").asText())).isTrue();
+        assertThat(Manifests.builtHere(container.path("image").asText())).isTrue();
         assertThat(container.path("env").findValuesAsText("fieldPath")).containsExactly("metadata.namespace");
         for (String port : List.of("writes", "reads", "http")) {
             assertThat(config).as("HAProxy binds the container's port " + port)
@@ -159,7 +159,7 @@ class RouterConfigsTest {
 
     /** Where regent/haproxy's entry point reads its configuration (-f). */
     private static String entryPointConfig() {
-        Matcher f = Pattern.compile("\"-f\", \"([^\"]+)\"").matcher(DeploymentManifestsTest.read(
+        Matcher f = Pattern.compile("\"-f\", \"([^\"]+)\"").matcher(Manifests.read(
                 ROOT.resolve("deploy/images/haproxy/Dockerfile")));
         assertThat(f.find()).as("regent/haproxy's ENTRYPOINT names its file").isTrue();
         return f.group(1);
