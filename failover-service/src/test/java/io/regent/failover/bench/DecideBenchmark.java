@@ -28,7 +28,9 @@ import org.junit.jupiter.api.Test;
  * (9 observations per second); the stream alternates healthy periods with a leader failure so
  * every rule gets exercised. Not a test: it asserts nothing and runs only with {@code -Pbench}.
  *
- * <pre>./mvnw -Pbench -pl failover-service -am verify -Dsurefire.failIfNoSpecifiedTests=false -Dtest=DecideBenchmark -Dit.test=none</pre>
+ * <pre>./mvnw -Pbench -pl failover-service test -Dsurefire.failIfNoSpecifiedTests=false -Dtest=DecideBenchmark</pre>
+ * (after {@code ./mvnw install -DskipTests}). A last, separate round times each record-and-decide on its own
+ * ({@code System.nanoTime} around every call) for the percentiles; the rate rounds are not slowed by it.
  */
 @Tag("benchmark")
 class DecideBenchmark {
@@ -59,14 +61,31 @@ class DecideBenchmark {
                 failovers = decided;
             }
         }
+        long[] each = new long[stream.size()];
+        ClusterState timed = state();
+        for (int i = 0; i < stream.size(); i++) {
+            NodeObserved observed = stream.get(i);
+            long started = System.nanoTime();
+            timed.record(observed, observed.observedAt());
+            Decider.decide(timed.snapshot(), observed.observedAt());
+            each[i] = System.nanoTime() - started;
+        }
+        Arrays.sort(each);
         Arrays.sort(rates);
         System.out.println();
         System.out.printf(Locale.ROOT, "decide() benchmark: %d observations x %d rounds, one thread%n", stream.size(),
                 ROUNDS);
         System.out.printf(Locale.ROOT, "observations/s: min %.0f  median %.0f  max %.0f  (failover decisions per "
                 + "round: %d)%n", rates[0], rates[ROUNDS / 2], rates[ROUNDS - 1], failovers);
-        System.out.printf(Locale.ROOT, "{\"decideObservationsPerSecond\":{\"min\":%.0f,\"median\":%.0f,\"max\":%.0f}}%n",
-                rates[0], rates[ROUNDS / 2], rates[ROUNDS - 1]);
+        System.out.printf(Locale.ROOT, "per record-and-decide: p50 %.1f us  p99 %.1f us  p99.9 %.1f us  max %.1f us%n",
+                micros(each, 0.50), micros(each, 0.99), micros(each, 0.999), each[each.length - 1] / 1e3);
+        System.out.printf(Locale.ROOT, "{\"decideObservationsPerSecond\":{\"min\":%.0f,\"median\":%.0f,\"max\":%.0f},"
+                + "\"decideMicros\":{\"p50\":%.1f,\"p99\":%.1f,\"p999\":%.1f}}%n", rates[0], rates[ROUNDS / 2],
+                rates[ROUNDS - 1], micros(each, 0.50), micros(each, 0.99), micros(each, 0.999));
+    }
+
+    private static double micros(long[] sorted, double quantile) {
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(quantile * sorted.length) - 1)] / 1e3;
     }
 
     private static ClusterState state() {
